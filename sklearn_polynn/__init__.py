@@ -1,0 +1,23 @@
+"""sklearn-polynn: scikit-learn estimators that provably learn polynomials and
+shallow neural networks.
+
+Implements Andoni, Panigrahy, Valiant & Zhang (2014), Zhong, Song, Jain, Bartlett &
+Dhillon (2017), the ICLR 2019 submission on high-threshold networks, and Shamir
+(2018). See the user guide for which estimator implements which theorem.
+"""
+
+from . import activations, datasets, hermite, metrics
+from ._backend import model_to_host
+from .preprocessing import WhiteningTransformer
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "WhiteningTransformer",
+    "__version__",
+    "activations",
+    "datasets",
+    "hermite",
+    "metrics",
+    "model_to_host",
+]

@@ -1,0 +1,31 @@
+"""Paper-scale reproductions behind ``python -m sklearn_polynn reproduce NAME``.
+
+Each entry of :data:`REPRODUCTIONS` names a module of this package that defines
+``run(output_dir, *, full=True, random_state=0, verbose=1) -> dict``: it computes
+the figure's numbers, writes ``NAME.csv`` and ``NAME.png`` to ``output_dir``, and
+returns the paths and the headline numbers. The gallery scripts in ``examples/``
+call the same functions at a small size, so the figure is computed in one place.
+"""
+
+import importlib
+
+__all__ = ["REPRODUCTIONS", "get_reproduction"]
+
+REPRODUCTIONS = {
+    # name: (module, one-line description)
+}
+
+
+def get_reproduction(name):
+    """Return the ``run`` function of reproduction ``name``.
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is not a known reproduction (the message lists them).
+    """
+    if name not in REPRODUCTIONS:
+        known = ", ".join(sorted(REPRODUCTIONS)) or "(none yet)"
+        raise ValueError(f"Unknown reproduction {name!r}; choose one of: {known}.")
+    module, _ = REPRODUCTIONS[name]
+    return importlib.import_module(module).run
