@@ -1,0 +1,39 @@
+"""scikit-learn's estimator checks on every public estimator, found through ``__all__``.
+
+A new estimator is checked the day it is exported. ``CHECK_PARAMS`` holds small but
+valid parameters so the checks run quickly; ``EXPECTED_FAILED_CHECKS`` lists each
+expected failure with the reason it is accepted.
+"""
+
+import inspect
+
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_polynn
+
+CHECK_PARAMS = {
+    # "EstimatorName": {"param": value},
+}
+
+EXPECTED_FAILED_CHECKS = {
+    # "EstimatorName": {"check_name": "reason a reviewer would accept"},
+}
+
+
+def _public_estimators():
+    for name in sklearn_polynn.__all__:
+        obj = getattr(sklearn_polynn, name)
+        if inspect.isclass(obj) and issubclass(obj, BaseEstimator):
+            yield obj(**CHECK_PARAMS.get(name, {}))
+
+
+def _expected_failed_checks(estimator):
+    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(
+    list(_public_estimators()), expected_failed_checks=_expected_failed_checks
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
