@@ -76,17 +76,20 @@ def validate_input(
             ensure_min_samples=ensure_min_samples,
         )
         return asarray(X, xp), asarray(y, xp), xp, to_host
-    if np.iscomplexobj(X) and not hasattr(X, "iloc"):
-        raise ValueError(_COMPLEX_HINT)
     kwargs = {
         "reset": reset,
         "dtype": [np.float64, np.float32],
         "ensure_min_samples": ensure_min_samples,
     }
-    if y is None:
-        X = validate_data(estimator, X, **kwargs)
-    else:
-        X, y = validate_data(estimator, X, y, y_numeric=True, **kwargs)
+    try:
+        if y is None:
+            X = validate_data(estimator, X, **kwargs)
+        else:
+            X, y = validate_data(estimator, X, y, y_numeric=True, **kwargs)
+    except ValueError as exc:
+        if "Complex data not supported" in str(exc):
+            raise ValueError(_COMPLEX_HINT) from exc
+        raise
     X = X.astype(real_dtype, copy=False)
     if y is not None:
         y = column_or_1d(y, warn=True).astype(real_dtype, copy=False)

@@ -1,0 +1,247 @@
+"""Whitening, the preprocessing of Shamir (2018), Theorem 4.
+
+An algorithm that is invariant to orthogonal transformations of its input becomes
+invariant to *every* invertible linear transformation once its training data is
+whitened: if ``X' = X A`` for invertible ``A``, the whitened versions of ``X`` and
+``X'`` differ only by an orthogonal matrix. :class:`WhiteningTransformer` is that
+whitening step, designed to sit in front of any estimator of this package in a
+:class:`~sklearn.pipeline.Pipeline`.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+)
+from sklearn.utils.validation import check_is_fitted
+
+from ._backend import asarray, resolve_device, to_output
+from ._compat import Interval, StrOptions, _fit_context
+from ._validation import validate_input
+
+__all__ = ["WhiteningTransformer"]
+
+
+class WhiteningTransformer(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    """Whiten inputs so that the training data has identity second moment.
+
+    From the thin SVD of the (optionally centered) training matrix
+    ``X = U D V^T``, each row ``x`` is mapped to ``sqrt(N) D^{-1} V^T x``, so the
+    transformed training data ``Z`` satisfies ``Z^T Z / N = I``. This is the
+    whitening of Shamir (2018), Theorem 4: for any invertible ``A``, whitening
+    ``X A`` and whitening ``X`` give the same output up to an orthogonal matrix,
+    which makes orthogonally invariant learners linearly invariant.
+
+    Parameters
+    ----------
+    center : bool, default=False
+        Subtract the training mean first. The theorems assume zero-mean inputs,
+        so whitening does not center by default.
+    n_components : int or None, default=None
+        Keep at most this many directions (largest singular values first).
+        ``None`` keeps every direction above ``tol``.
+    tol : float or None, default=None
+        Relative tolerance for the numerical rank: directions with singular value
+        ``<= tol * D.max()`` are dropped (with a warning naming the detected
+        rank). ``None`` uses ``max(N, d) * eps`` as :func:`numpy.linalg.matrix_rank`.
+    device : {None, "cpu", "cuda"}, default=None
+        Where to compute; ``None`` follows the input (see the user guide).
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        Training mean (zeros when ``center=False``).
+    singular_values_ : ndarray of shape (n_components_,)
+        Kept singular values ``D`` of the training matrix.
+    components_ : ndarray of shape (n_components_, n_features)
+        Kept right singular vectors ``V^T``.
+    whitening_matrix_ : ndarray of shape (n_features, n_components_)
+        ``M = sqrt(N) V D^{-1}``; ``transform(X) = (X - mean_) @ M``.
+    n_components_ : int
+        Number of output features (the detected rank, capped by
+        ``n_components``).
+    n_samples_seen_ : int
+        ``N``, the number of training rows.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`, when ``X`` has string
+        feature names.
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : ``PCA(whiten=True)`` centers and scales to unit
+        variance, with a different normalisation and no ``input_space_weights``.
+
+    References
+    ----------
+    .. [1] O. Shamir, "Distribution-specific hardness of learning neural
+       networks", JMLR 19(32), 2018, Theorem 4.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn import WhiteningTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((500, 3)) @ np.diag([1.0, 10.0, 100.0])
+    >>> Z = WhiteningTransformer().fit_transform(X)
+    >>> bool(np.allclose(Z.T @ Z / len(Z), np.eye(3)))
+    True
+    """
+
+    _parameter_constraints = {
+        "center": ["boolean"],
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, 1, closed="left"), None],
+        "device": [StrOptions({"cpu", "cuda"}), None],
+    }
+
+    def __init__(self, *, center=False, n_components=None, tol=None, device=None):
+        self.center = center
+        self.n_components = n_components
+        self.tol = tol
+        self.device = device
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Compute the whitening map from ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            Fitted transformer.
+        """
+        X, _, xp, to_host = validate_input(
+            self, X, reset=True, device=self.device, ensure_min_samples=2
+        )
+        n_samples, n_features = X.shape
+        mean = xp.mean(X, axis=0) if self.center else xp.zeros(n_features, X.dtype)
+        _, s, vt = xp.linalg.svd(X - mean, full_matrices=False)
+        rank = self._numerical_rank(to_output(s, True), n_samples, n_features)
+        s, vt = s[:rank], vt[:rank]
+        self.mean_ = to_output(mean, to_host)
+        self.singular_values_ = to_output(s, to_host)
+        self.components_ = to_output(vt, to_host)
+        self.whitening_matrix_ = to_output(
+            np.sqrt(n_samples) * vt.T / s[None, :], to_host
+        )
+        self.n_components_ = int(rank)
+        self.n_samples_seen_ = int(n_samples)
+        return self
+
+    def _numerical_rank(self, s, n_samples, n_features):
+        """Directions kept: above the rank tolerance, at most ``n_components``."""
+        tol = (
+            self.tol
+            if self.tol is not None
+            else max(n_samples, n_features) * (np.finfo(s.dtype).eps)
+        )
+        if s[0] == 0:
+            raise ValueError(
+                "X is identically zero (after centering, if center=True): "
+                "there is nothing to whiten."
+            )
+        rank = int(np.sum(s > tol * s[0]))
+        if rank < min(n_samples, n_features) and self.n_components is None:
+            warnings.warn(
+                f"X is rank deficient: detected rank {rank} < {n_features} "
+                f"features (tol={tol:.3g} relative to the largest singular value). "
+                f"The whitened output has {rank} columns; set n_components or tol "
+                "to choose otherwise.",
+                UserWarning,
+            )
+        if self.n_components is not None:
+            rank = min(rank, self.n_components)
+        return rank
+
+    def transform(self, X):
+        """Whiten ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        Z : ndarray of shape (n_samples, n_components_)
+            ``(X - mean_) @ whitening_matrix_``.
+        """
+        check_is_fitted(self)
+        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
+        M = asarray(self.whitening_matrix_, xp, X.dtype)
+        mean = asarray(self.mean_, xp, X.dtype)
+        return to_output((X - mean) @ M, to_host)
+
+    def inverse_transform(self, Z):
+        """Map whitened data back to the input space.
+
+        Exact for inputs in the row space of the training data (always, when
+        nothing was dropped).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components_)
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, n_features)
+        """
+        check_is_fitted(self)
+        xp, to_host = resolve_device(self.device, Z)
+        Z = asarray(Z, xp)
+        if Z.ndim != 2 or Z.shape[1] != self.n_components_:
+            raise ValueError(
+                f"Z must have shape (n_samples, {self.n_components_}); got {Z.shape}."
+            )
+        unwhiten = asarray(
+            self.singular_values_[:, None] * self.components_, xp, Z.dtype
+        ) / np.sqrt(self.n_samples_seen_)
+        return to_output(Z @ unwhiten + asarray(self.mean_, xp, Z.dtype), to_host)
+
+    def input_space_weights(self, weights):
+        """Map first-layer weights learned on whitened data to the input space.
+
+        A unit computing ``w'^T z`` on whitened ``z = M^T (x - mean_)`` computes
+        ``w^T (x - mean_)`` with ``w = M w'`` (for ``x' = A x``, ``w = A^T w'``).
+        With ``center=True`` the unit also gains the offset ``-w^T mean_``.
+
+        Parameters
+        ----------
+        weights : array-like of shape (n_components_, n_hidden) or (n_components_,)
+            Weights learned on the whitened data (hidden units are columns).
+
+        Returns
+        -------
+        weights_in : ndarray of shape (n_features, n_hidden) or (n_features,)
+        """
+        check_is_fitted(self)
+        xp, to_host = resolve_device(self.device, weights)
+        W = asarray(weights, xp)
+        if W.ndim not in (1, 2) or W.shape[0] != self.n_components_:
+            raise ValueError(
+                f"weights must have {self.n_components_} rows (n_components_); "
+                f"got shape {W.shape}."
+            )
+        return to_output(asarray(self.whitening_matrix_, xp) @ W, to_host)
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
