@@ -6,14 +6,16 @@ it to :func:`minimize`. The loop owns everything else, following the contract of
 scikit-learn's ``MLPRegressor``: the step rule (plain gradient descent or Adam),
 ``tol`` / ``n_iter_no_change`` plateau detection, ``loss_curve_``, ``verbose``
 output (``Iteration %d, loss = %.8f``), a ``ConvergenceWarning`` on ``max_iter``,
-and divergence rollback (a non-finite loss, or one 10x above the best, restores the
-best parameters and stops with a warning to lower the learning rate).
+and divergence rollback (a non-finite loss, or one 10x above the first loss of the
+run, restores the best parameters and stops with a warning to lower the learning
+rate).
 
 Complex parameters use the descent direction ``2 dE/d(conj z) = dE/dRe z +
 i dE/dIm z`` (Wirtinger calculus), so the same update ``z <- z - lr * g`` applies
 to real and complex arrays alike.
 """
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
@@ -171,13 +173,15 @@ def minimize(
     no_improvement = 0
     status = "max_iter"
     n_iter = 0
+    reference_loss = None  # first loss of this call: divergence is judged against it
     for n_iter in range(1, max_iter + 1):
         epoch_start = params
         losses = []
         for key in [None] if batches is None else batches(n_iter - 1):
             loss, grads = loss_grad(params, key)
             loss = float(loss)
-            if _diverged(loss, best_loss):
+            reference_loss = loss if reference_loss is None else reference_loss
+            if _diverged(loss, reference_loss):
                 _warn_divergence(estimator_name, loss)
                 return OptimizeResult(
                     best_params, curve, n_iter - 1, "diverged", best_loss
@@ -206,13 +210,11 @@ def minimize(
     return OptimizeResult(params, curve, n_iter, status, best_loss)
 
 
-def _diverged(loss, best_loss):
-    """Non-finite loss, or a loss far above the best one seen."""
-    if loss != loss or loss in (float("inf"), float("-inf")):
+def _diverged(loss, reference_loss):
+    """Non-finite loss, or one grown 10x above the first loss of the run."""
+    if not math.isfinite(loss):
         return True
-    return best_loss < float("inf") and loss > _DIVERGENCE_FACTOR * max(
-        best_loss, 1e-300
-    )
+    return reference_loss > 0 and loss > _DIVERGENCE_FACTOR * reference_loss
 
 
 def _warn_divergence(estimator_name, loss):
