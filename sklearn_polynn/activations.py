@@ -15,8 +15,11 @@ user-defined activation is a ``(function, derivative)`` pair.
 """
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
+
+import numpy as np
 
 from ._backend import get_namespace, special_module
 
@@ -41,9 +44,9 @@ class Activation:
     homogeneous_degree : int or None
         ``p`` when ``sigma(c z) = c**p sigma(z)`` for ``c > 0`` (ReLU: 1,
         squared ReLU: 2); used by Zhong et al.'s RecMagSign.
-    params : dict
+    params : tuple of (str, value) pairs
         The parameters the activation was built with (``degree``, ``threshold``,
-        ``negative_slope``).
+        ``negative_slope``); ``dict(activation.params)`` reads them.
 
     Examples
     --------
@@ -72,7 +75,7 @@ def _exp(z):
 
 
 def _truncated_exp(degree):
-    """``phi_d(z) = sum_{k=0}^{d} z**k / k!`` by Horner's rule (Andoni et al. Sec. 3)."""
+    """``phi_d(z) = sum_{k=0}^{d} z**k / k!`` by Horner (Andoni et al. Sec. 3)."""
 
     def phi(z):
         out = 1.0 + 0 * z
@@ -87,8 +90,15 @@ def _relu(z):
     return get_namespace(z).maximum(z, 0.0)
 
 
-def _step(z):
-    return (z > 0).astype(z.dtype)
+def _float_dtype(z):
+    """Floating dtype of a derivative at ``z``: float64 for integer input."""
+    return np.result_type(z.dtype, 0.0)
+
+
+def _step(z, threshold=0.0):
+    """``1[z > threshold]`` in the floating dtype of ``z`` (also for scalars)."""
+    z = get_namespace(z).asarray(z)
+    return (z > threshold).astype(_float_dtype(z))
 
 
 def _leaky_relu(slope):
@@ -96,7 +106,9 @@ def _leaky_relu(slope):
         return get_namespace(z).where(z > 0, z, slope * z)
 
     def df(z):
-        return get_namespace(z).where(z > 0, 1.0, slope).astype(z.dtype)
+        xp = get_namespace(z)
+        z = xp.asarray(z)
+        return xp.where(z > 0, 1.0, slope).astype(_float_dtype(z))
 
     return f, df
 
@@ -145,7 +157,7 @@ def _high_threshold_relu(threshold):
         return get_namespace(z).maximum(z - threshold, 0.0)
 
     def df(z):
-        return (z > threshold).astype(z.dtype)
+        return _step(z, threshold)
 
     return f, df
 
@@ -266,13 +278,17 @@ def get_activation(activation, *, degree=None, threshold=None, negative_slope=0.
                 f"callables; got {activation!r}."
             )
         return Activation("custom", activation[0], activation[1])
-    if activation not in ACTIVATIONS:
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise ValueError(
             f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, an "
             f"Activation, or a (function, derivative) pair; got {activation!r}."
         )
     if activation == "truncated":
-        if degree is None or isinstance(degree, bool) or int(degree) != degree:
+        if (
+            isinstance(degree, bool)
+            or not isinstance(degree, numbers.Real)
+            or not float(degree).is_integer()
+        ):
             raise ValueError(
                 "degree must be a non-negative integer for activation='truncated'; "
                 f"got {degree!r}."
@@ -280,11 +296,23 @@ def get_activation(activation, *, degree=None, threshold=None, negative_slope=0.
         if degree < 0:
             raise ValueError(f"degree must be >= 0; got {degree!r}.")
         degree = int(degree)
-    if activation == "high_threshold_relu" and (
-        threshold is None or not math.isfinite(threshold)
-    ):
+    if activation == "high_threshold_relu" and not _is_finite_real(threshold):
         raise ValueError(
             "threshold must be a finite number for activation='high_threshold_relu'; "
             f"got {threshold!r}."
         )
+    if activation == "leaky_relu" and not _is_finite_real(negative_slope):
+        raise ValueError(
+            "negative_slope must be a finite number for activation='leaky_relu'; "
+            f"got {negative_slope!r}."
+        )
     return _build(activation, degree, threshold, negative_slope)
+
+
+def _is_finite_real(value):
+    """Whether ``value`` is a real number (not a bool) and finite."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    )
