@@ -88,7 +88,6 @@ sphinx_gallery_conf = {
 
 html_theme = "pydata_sphinx_theme"
 html_title = f"sklearn-polynn {release}"
-html_static_path = ["_static"]
 html_show_sourcelink = False
 html_theme_options = {
     "navbar_align": "left",
