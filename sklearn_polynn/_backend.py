@@ -25,6 +25,7 @@ __all__ = [
     "cupy_available",
     "get_namespace",
     "is_cupy_array",
+    "linalg_module",
     "model_to_host",
     "resolve_device",
     "special_module",
@@ -190,3 +191,14 @@ def special_module(xp):
     import cupyx.scipy.special
 
     return cupyx.scipy.special
+
+
+def linalg_module(xp):
+    """``scipy.linalg`` for NumPy, ``cupyx.scipy.linalg`` for CuPy (triangular solves)."""
+    if xp is np:
+        import scipy.linalg
+
+        return scipy.linalg
+    import cupyx.scipy.linalg
+
+    return cupyx.scipy.linalg

@@ -11,7 +11,13 @@ angles ``theta`` with ``domain="circle"`` and mapped here to ``exp(i theta)``.
 
 import numpy as np
 
-__all__ = ["complex_inputs", "complex_preactivations", "draw_complex_weights"]
+__all__ = [
+    "complex_inputs",
+    "complex_preactivations",
+    "draw_complex_weights",
+    "real_features",
+    "row_batches",
+]
 
 WEIGHT_DISTRIBUTIONS = ("circle", "gaussian")
 
@@ -60,3 +66,45 @@ def complex_preactivations(Xc, W, xp):
     """``Z = X W``: entry ``(s, i)`` is ``w_i . x_s`` (no conjugation, as in the paper)."""
     complex_dtype = xp.complex64 if W.dtype == xp.complex64 else xp.complex128
     return xp.matmul(Xc.astype(complex_dtype, copy=False), W)
+
+
+def real_features(X, W, activation, domain, xp):
+    """Real feature matrix ``[Re phi(X W), Im phi(X W)]`` of one batch of rows.
+
+    The hidden units ``phi^{w_i}(x) = phi(w_i . x)`` of Andoni et al. (2014), eq.
+    (2.1), split into real and imaginary parts so that a real linear model on top
+    computes ``Re g(x) = sum_i Re(alpha_i) Re phi^{w_i}(x) - Im(alpha_i) Im
+    phi^{w_i}(x)``.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Validated real inputs (angles when ``domain="circle"``).
+    W : complex array of shape (n_features, n_units)
+    activation : callable
+        Holomorphic ``phi`` applied elementwise to complex arrays.
+    domain : {"real", "circle"}
+    xp : module
+
+    Returns
+    -------
+    F : real array of shape (n_samples, 2 * n_units)
+        Columns ``[:n_units]`` hold ``Re phi``, ``[n_units:]`` hold ``Im phi``;
+        entries overflowing ``phi`` are left non-finite for the caller to report.
+    """
+    Z = complex_preactivations(complex_inputs(X, domain, xp), W, xp)
+    # NumPy warns on exp overflow; the caller checks finiteness and explains.
+    with np.errstate(over="ignore", invalid="ignore"):
+        Phi = activation(Z)
+    n_units = W.shape[1]
+    real_dtype = xp.float32 if W.dtype == xp.complex64 else xp.float64
+    F = xp.empty((X.shape[0], 2 * n_units), dtype=real_dtype)
+    F[:, :n_units] = Phi.real
+    F[:, n_units:] = Phi.imag
+    return F
+
+
+def row_batches(n_samples, batch_size):
+    """Slices ``[start, stop)`` covering ``range(n_samples)`` in ``batch_size`` rows."""
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))
