@@ -1,0 +1,633 @@
+"""Method-of-moments initialization of Zhong, Song, Jain, Bartlett & Dhillon (2017).
+
+Algorithm 1 ("Initialization via Tensor Method") of the ICML 2017 paper, for the
+network ``y = sum_i v_i phi(w_i^T x)`` with ``x ~ N(0, I_d)``:
+
+1. split the samples into ``S2, S3, S4``;
+2. ``V``: the top-``k`` eigenspace (by absolute eigenvalue) of the empirical
+   ``P2`` (Definition 5.4), by subspace iteration that only applies ``P2`` to
+   ``d x r`` blocks -- ``P2`` is never formed (``O(N d k)`` per iteration);
+3. ``R3 = P3(V, V, V)``, a ``k x k x k`` tensor computed from ``Z = X V``
+   without forming the ``d x d x d`` tensor (``O(N d k + N k^3)``);
+4. a non-orthogonal CP decomposition of ``R3`` into ``k`` unit directions
+   ``a_i ~ s_i V^T w_i / ||w_i||`` (Jennrich's simultaneous diagonalization over
+   ``n_projections`` random slice pairs, then alternating least squares);
+5. RecMagSign: the magnitudes ``||w_i||`` and signs ``s_i``, ``v_i`` from the
+   moments along the recovered directions (homogeneous activations), or a
+   least-squares fit of magnitudes and ``v`` (other activations).
+
+The moments are ``M_j = E[y He_j(x)]`` with ``He_j`` the multivariate Hermite
+tensors (Definition 5.1), ``M_j = sum_i v_i m_j(||w_i||) wbar_i^{(x) j}``
+(Claim 5.2) with ``m_j(sigma) = E[phi(sigma z) He_j(z)]`` from
+:func:`sklearn_polynn.hermite.zhong_m_coefficients`. Every contraction below is
+the Wick expansion ``He_j(x)[u_1..u_j] = prod (x.u) - sum_pairs (u.u')
+prod (x.u) + sum_pairings prod (u.u')``. (In the converted text of the paper,
+``M_4`` reads ``... + I (x)~ I``, which with the stated definition of
+``(x)~`` counts each of the three pairings twice; the single count is the one
+for which Claim 5.2 holds, and is what the tests check.)
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._backend import asarray, get_namespace, to_numpy
+from .hermite import hermite_e, zhong_m_coefficients
+
+__all__ = ["MomentOrders", "moment_orders", "tensor_initialization"]
+
+# |m_j| below this fraction of max_j |gamma_j| counts as an exact zero of the
+# activation's coefficient (closed forms give exact zeros; quadrature ~1e-13).
+_ZERO_RTOL = 1e-8
+# Scales at which a non-homogeneous activation's m_j(sigma) are inspected.
+_PROBE_SCALES = (0.5, 1.0, 2.0)
+# Subspace iteration stops when the top-k subspace moves less than this
+# (sine of the largest principal angle between consecutive iterates).
+_POWER_TOL = 1e-4
+# Alternating least squares on the k x k x k tensor.
+_ALS_MAX_ITER = 200
+_ALS_TOL = 1e-12
+# Rows per block when forming the k x k x k moment (keeps memory O(block k^2)).
+_BLOCK_ELEMENTS = 1 << 22
+
+
+@dataclass(frozen=True)
+class MomentOrders:
+    """Which moments Algorithm 1 uses for an activation (Definition 5.4).
+
+    Attributes
+    ----------
+    p2 : int
+        ``j_2 = min{j >= 2 : M_j != 0}``: ``P2`` is ``M_2``, ``M_3(I, I, alpha)``
+        or ``M_4(I, I, alpha, alpha)``.
+    p3 : int
+        ``j_3 = min{j >= 3 : M_j != 0}``: ``P3`` is ``M_3`` or
+        ``M_4(I, I, I, alpha)``.
+    odd : int or None
+        Lowest non-zero odd moment (1 or 3): carries the signs ``s_i``.
+    even : int or None
+        Lowest non-zero even moment (2 or 4): carries the signs ``v_i``.
+    m : tuple of 4 floats
+        ``(m_1, m_2, m_3, m_4)`` at ``sigma = 1``.
+    """
+
+    p2: int
+    p3: int
+    odd: int | None
+    even: int | None
+    m: tuple
+
+
+def moment_orders(activation):
+    """Decide which ``M_j`` vanish from the activation's ``m_j`` (Assumption 5.3).
+
+    ``M_j = 0`` exactly when ``m_j(sigma) = 0`` for every scale; homogeneous
+    activations have ``m_j(sigma) = sigma^p m_j(1)``, other activations are
+    probed at ``sigma in {0.5, 1, 2}`` (their zeros come from symmetry, e.g.
+    ``m_2 = m_4 = 0`` for odd ``phi - phi(0)``). No threshold on data is used.
+
+    Parameters
+    ----------
+    activation : Activation
+
+    Returns
+    -------
+    orders : MomentOrders
+
+    Raises
+    ------
+    ValueError
+        If ``M_3 = M_4 = 0`` (Assumption 5.3, item 2, fails: no rank-``k``
+        third-order tensor exists, e.g. for a linear or quadratic activation).
+    """
+    scales = (1.0,) if activation.homogeneous_degree else _PROBE_SCALES
+    nonzero = [False] * 5
+    for sigma in scales:
+        m = [float(c) for c in zhong_m_coefficients(activation, sigma)]
+        gammas = [abs(float(g)) for g in _gammas(activation, sigma)]
+        scale = max(max(gammas), 1e-300)
+        for j in range(1, 5):
+            nonzero[j] |= abs(m[j - 1]) > _ZERO_RTOL * scale
+    m1 = tuple(float(c) for c in zhong_m_coefficients(activation, 1.0))
+    if not (nonzero[3] or nonzero[4]):
+        raise ValueError(
+            f"activation {activation.name!r} has m_3 = m_4 = 0 (M_3 = M_4 = 0), so "
+            "Assumption 5.3 of Zhong et al. (2017) fails: no third-order moment "
+            "identifies the hidden units and init='tensor' cannot be used. Use "
+            "init='random' or another activation."
+        )
+    p2 = next(j for j in (2, 3, 4) if nonzero[j])
+    p3 = next(j for j in (3, 4) if nonzero[j])
+    odd = next((j for j in (1, 3) if nonzero[j]), None)
+    even = next((j for j in (2, 4) if nonzero[j]), None)
+    return MomentOrders(p2, p3, odd, even, m1)
+
+
+def _gammas(activation, sigma):
+    from .hermite import gamma_moments
+
+    return gamma_moments(activation, sigma, max_order=4)
+
+
+# ----------------------------------------------------------------------------- P2
+def _p2_operator(X, y, alpha, order):
+    """``U -> P2 U`` for the empirical ``P2`` of Definition 5.4 (never formed).
+
+    With ``a = X alpha`` (``alpha`` a unit vector) and means over the rows:
+
+    * order 2, ``M_2 U = E[y x (x^T U)] - E[y] U``;
+    * order 3, ``M_3(I, U, alpha) = E[y a x (x^T U)] - E[y x] (U^T alpha)^T
+      - alpha E[y x^T U] - E[y a] U``;
+    * order 4, ``M_4(I, U, alpha, alpha) = E[y (a^2 - 1) x (x^T U)]
+      - E[y a^2] U - 2 alpha E[y a x^T U] - 2 E[y a x] (U^T alpha)^T
+      + E[y] U + 2 E[y] alpha (U^T alpha)^T``.
+
+    Each product costs two ``(N x d) (d x r)`` GEMMs.
+    """
+    xp = get_namespace(X)
+    n = X.shape[0]
+    if order == 2:
+        weights, mean_y = y / n, float(xp.mean(y))
+
+        def matvec(U):
+            return X.T @ (weights[:, None] * (X @ U)) - mean_y * U
+
+        return matvec
+    a = X @ alpha
+    ya = y * a
+    if order == 3:
+        first = X.T @ y / n
+        weights, mean_ya = ya / n, float(xp.mean(ya))
+
+        def matvec(U):
+            XU = X @ U
+            return (
+                X.T @ (weights[:, None] * XU)
+                - xp.outer(first, alpha @ U)
+                - xp.outer(alpha, y @ XU / n)
+                - mean_ya * U
+            )
+
+        return matvec
+    weights = y * (a * a - 1.0) / n
+    mean_y, mean_yaa = float(xp.mean(y)), float(xp.mean(ya * a))
+    first_a = X.T @ ya / n
+
+    def matvec(U):
+        XU = X @ U
+        alpha_u = alpha @ U
+        return (
+            X.T @ (weights[:, None] * XU)
+            - mean_yaa * U
+            - 2.0 * xp.outer(alpha, ya @ XU / n)
+            - 2.0 * xp.outer(first_a, alpha_u)
+            + mean_y * U
+            + 2.0 * mean_y * xp.outer(alpha, alpha_u)
+        )
+
+    return matvec
+
+
+def _top_eigenspace(matvec, n_features, n_hidden, rng, xp, *, max_iter, dtype):
+    """PowerMethod of Algorithm 1, line 4: top-``k`` eigenspace by ``|eigenvalue|``.
+
+    Subspace iteration on a block of ``r = min(d, 2k)`` columns (the
+    oversampling speeds convergence to the ratio ``|lambda_{r+1} / lambda_k|``),
+    with a Rayleigh-Ritz step each iteration that keeps the ``k`` Ritz vectors of
+    largest ``|eigenvalue|`` (``P2`` is indefinite when the ``v_i`` have mixed
+    signs). Stops when the subspace moves less than ``1e-4`` (sine of the
+    largest principal angle) or after ``max_iter`` iterations.
+
+    Returns
+    -------
+    V : array of shape (d, k), orthonormal columns
+    eigenvalues : ndarray of shape (k,)
+    n_iter : int
+    """
+    r = min(n_features, 2 * n_hidden)
+    Q = asarray(np.linalg.qr(rng.standard_normal((n_features, r)))[0], xp, dtype)
+    V_old, n_iter = None, 0
+    for n_iter in range(1, max_iter + 1):
+        Y = matvec(Q)
+        # r x r Rayleigh-Ritz problem: solved on the host (tiny).
+        H = to_numpy(Q.T @ Y)
+        values, vectors = np.linalg.eigh((H + H.T) / 2.0)
+        top = np.argsort(-np.abs(values))[:n_hidden]
+        V = Q @ asarray(vectors[:, top], xp, dtype)
+        if V_old is not None:
+            cosines = np.linalg.svd(to_numpy(V_old.T @ V), compute_uv=False)
+            if math.sqrt(max(0.0, 1.0 - float(cosines.min()) ** 2)) < _POWER_TOL:
+                break
+        V_old = V
+        Q = xp.linalg.qr(Y)[0]
+    return V, values[top], n_iter
+
+
+# ----------------------------------------------------------------------------- R3
+def _symmetrized_outer(vector, matrix):
+    """``T_abc = u_a S_bc + u_b S_ac + u_c S_ab`` (one Wick term family)."""
+    return (
+        vector[:, None, None] * matrix[None, :, :]
+        + vector[None, :, None] * matrix[:, None, :]
+        + vector[None, None, :] * matrix[:, :, None]
+    )
+
+
+def _weighted_cube_moment(Z, weights):
+    """``sum_n weights_n z_n (x) z_n (x) z_n`` as a GEMM, in row blocks."""
+    xp = get_namespace(Z)
+    n, k = Z.shape
+    out = xp.zeros((k, k * k), dtype=Z.dtype)
+    block = max(1, _BLOCK_ELEMENTS // (k * k))
+    for start in range(0, n, block):
+        Zb = Z[start : start + block]
+        pairs = (Zb[:, :, None] * Zb[:, None, :]).reshape(Zb.shape[0], k * k)
+        out += (Zb * weights[start : start + block, None]).T @ pairs
+    return out.reshape(k, k, k)
+
+
+def _reduced_third_moment(Z, y, order, beta):
+    """``R3 = P3(V, V, V)`` of Algorithm 1, line 5, from ``Z = X V`` only.
+
+    Since ``V`` has orthonormal columns, ``x^T V_a = z_a`` and ``V_a^T V_b =
+    delta_ab``; with ``alpha = V beta`` (a random unit vector of ``span(V)``)
+    also ``x^T alpha = z^T beta``. The Wick expansion then gives, with means
+    over the rows,
+
+    * order 3, ``M_3(V, V, V) = E[y z^{(x)3}] - sym(delta, E[y z])``;
+    * order 4, ``M_4(V, V, V, alpha) = E[y t z^{(x)3}] - sym(delta, E[y t z])
+      - sym(beta, E[y z z^T]) + E[y] sym(delta, beta)`` with ``t = z^T beta``,
+
+    where ``sym(u, S)_abc = u_a S_bc + u_b S_ac + u_c S_ab``. Cost
+    ``O(N k^3)``; the ``d x d x d`` tensor is never formed.
+
+    Returns
+    -------
+    R3 : ndarray of shape (k, k, k) (host)
+    """
+    xp = get_namespace(Z)
+    n, k = Z.shape
+    eye = np.eye(k)
+    if order == 3:
+        cube = to_numpy(_weighted_cube_moment(Z, y)) / n
+        return cube - _symmetrized_outer(to_numpy(y @ Z) / n, eye)
+    t = Z @ asarray(beta, xp, Z.dtype)
+    yt = y * t
+    cube = to_numpy(_weighted_cube_moment(Z, yt)) / n
+    second = to_numpy(Z.T @ (y[:, None] * Z)) / n
+    return (
+        cube
+        - _symmetrized_outer(to_numpy(yt @ Z) / n, eye)
+        - _symmetrized_outer(beta, second)
+        + float(xp.mean(y)) * _symmetrized_outer(beta, eye)
+    )
+
+
+# ----------------------------------------------------------------- CP decomposition
+def _khatri_rao(B, C):
+    """Column-wise Kronecker product, rows indexed by ``(b, c)`` as ``b k + c``."""
+    return (B[:, None, :] * C[None, :, :]).reshape(-1, B.shape[1])
+
+
+def _cp_weights(T, A):
+    """Least-squares ``lambda`` of ``T ~ sum_i lambda_i a_i^{(x)3}`` and residual."""
+    design = _khatri_rao(_khatri_rao(A, A), A)
+    lam = np.linalg.lstsq(design, T.ravel(), rcond=None)[0]
+    return lam, float(np.linalg.norm(T.ravel() - design @ lam))
+
+
+def _unit_columns(A, rng):
+    """Normalize columns; a (numerically) zero column becomes a random unit one."""
+    norms = np.linalg.norm(A, axis=0)
+    bad = ~(norms > 1e-12 * max(float(norms.max(initial=0.0)), 1e-300))
+    if np.any(bad):
+        A = A.copy()
+        A[:, bad] = rng.standard_normal((A.shape[0], int(bad.sum())))
+        norms = np.linalg.norm(A, axis=0)
+    return A / norms
+
+
+def _jennrich(T, rng, n_projections):
+    """Simultaneous diagonalization (Jennrich), best of ``n_projections`` pairs.
+
+    ``T(I, I, g) = A diag(lambda * A^T g) A^T``, so the eigenvectors of
+    ``T(I, I, g1) T(I, I, g2)^+`` are the columns of ``A`` for generic ``g1,
+    g2`` (exact on a noiseless tensor). On an empirical tensor each random pair
+    gives a candidate; the one with the smallest CP residual is kept. The
+    random slices are those of Kuleshov, Chaganty & Liang (2015).
+    """
+    k = T.shape[0]
+    best, best_residual = None, np.inf
+    for _ in range(max(1, n_projections)):
+        g1, g2 = rng.standard_normal((2, k))
+        slice1, slice2 = T @ g1, T @ g2
+        values, vectors = np.linalg.eig(slice1 @ np.linalg.pinv(slice2))
+        A = _unit_columns(np.real(vectors), rng)
+        residual = _cp_weights(T, A)[1]
+        if residual < best_residual:
+            best, best_residual = A, residual
+    return best, best_residual
+
+
+def _cp_als(T, A):
+    """Alternating least squares for ``T ~ sum_i a_i (x) b_i (x) c_i`` from ``A``.
+
+    Each factor is the least-squares solution with the other two fixed; the
+    three factors of each component are finally averaged (signs aligned) into
+    one unit direction, since ``T`` is symmetric.
+    """
+    k = T.shape[0]
+    unfold = [T.reshape(k, -1), T.transpose(1, 0, 2).reshape(k, -1)]
+    unfold.append(T.transpose(2, 0, 1).reshape(k, -1))
+    factors = [A.copy(), A.copy(), A.copy()]
+    previous = np.inf
+    for _ in range(_ALS_MAX_ITER):
+        for mode in range(3):
+            B, C = (factors[m] for m in range(3) if m != mode)
+            gram = (B.T @ B) * (C.T @ C)
+            factors[mode] = unfold[mode] @ _khatri_rao(B, C) @ np.linalg.pinv(gram)
+        B, C = factors[1], factors[2]
+        fit = float(np.linalg.norm(unfold[0] - factors[0] @ _khatri_rao(B, C).T))
+        if abs(previous - fit) <= _ALS_TOL * max(float(np.linalg.norm(T)), 1e-300):
+            break
+        previous = fit
+    A, B, C = factors
+    signs_b = np.sign(np.sum(A * B, axis=0)) + (np.sum(A * B, axis=0) == 0)
+    signs_c = np.sign(np.sum(A * C, axis=0)) + (np.sum(A * C, axis=0) == 0)
+    norm = np.linalg.norm
+    return (
+        A / norm(A, axis=0)
+        + signs_b * B / norm(B, axis=0)
+        + signs_c * C / norm(C, axis=0)
+    )
+
+
+def symmetric_cp(T, rng, n_projections):
+    """Non-orthogonal CP decomposition ``T ~ sum_i lambda_i a_i^{(x)3}`` (Alg. 1, l. 6).
+
+    Jennrich's simultaneous diagonalization (best of ``n_projections`` random
+    slice pairs) gives exact directions for an exact low-rank tensor; ALS then
+    refines them to the least-squares CP fit of the noisy tensor, which uses
+    all ``k^3`` entries. The ALS result is kept only when it fits better.
+
+    Returns
+    -------
+    A : ndarray of shape (k, k)
+        Unit columns ``a_i`` (each up to sign).
+    lam : ndarray of shape (k,)
+    """
+    A, residual = _jennrich(T, rng, n_projections)
+    if np.all(np.isfinite(T)) and np.linalg.norm(T) > 0:
+        with np.errstate(all="ignore"):
+            refined = _cp_als(T, A)
+        if np.all(np.isfinite(refined)):
+            refined = _unit_columns(refined, rng)
+            if _cp_weights(T, refined)[1] < residual:
+                A = refined
+    return A, _cp_weights(T, A)[0]
+
+
+# --------------------------------------------------------------------- RecMagSign
+def _directional_moments(T, y, order):
+    """``M_j(a_i, ..., a_i) = E[y He_j(x^T a_i)]`` for unit directions (columns of T).
+
+    For a unit vector ``a`` the Hermite tensor contracted with ``a`` ``j`` times
+    is the scalar ``He_j(x^T a)``. Returns one value per column.
+    """
+    return to_numpy(y @ hermite_e(order, T)) / T.shape[0]
+
+
+def _moment_weights(T, y, order, gram):
+    """``c`` in ``M_j(a_i, .., a_i) = sum_l c_l (a_l^T a_i)^j`` (RecMagSign's least squares).
+
+    By Claim 5.2 with ``a_l = s_l wbar_l``, ``c_l = v_l m_j(||w_l||) s_l^j``; the
+    ``k x k`` system has matrix ``(A^T A)^{o j}`` (elementwise power, positive
+    definite for linearly independent ``a_l``).
+    """
+    b = _directional_moments(T, y, order)
+    return np.linalg.lstsq(gram**order, b, rcond=None)[0]
+
+
+def rec_mag_sign(T, y, gram, orders, degree):
+    """RecMagSign for a homogeneous activation of degree ``p`` (Algorithm 1, line 7).
+
+    With ``m_j(sigma) = sigma^p m_j(1)``, the weights of the even moment give
+    ``v_l ||w_l||^p m_even(1)`` (the sign ``s_l`` cancels), those of the odd
+    moment give ``s_l v_l ||w_l||^p m_odd(1)``. Hence ``v_l = sign(c_even /
+    m_even)``, ``s_l = sign(c_odd / m_odd) v_l`` and ``||w_l|| =
+    |c / m|^(1/p)`` from the lowest non-zero order (least variance). For an odd
+    activation (no even moment) ``v_l > 0`` is taken without loss of generality;
+    for an even one (no odd moment) ``s_l = +1``.
+
+    Parameters
+    ----------
+    T : array of shape (n, k)
+        ``x^T (V a_l)`` on the samples of ``S4``.
+    y : array of shape (n,)
+    gram : ndarray of shape (k, k)
+        ``A^T A`` of the unit directions.
+    orders : MomentOrders
+    degree : int
+        Homogeneity degree ``p >= 1``.
+
+    Returns
+    -------
+    signs : ndarray of shape (k,)
+        ``s_l``: the hidden weight is ``s_l ||w_l|| V a_l``.
+    norms : ndarray of shape (k,)
+    v : ndarray of shape (k,) in ``{-1, +1}``
+    """
+    m = orders.m
+    k = gram.shape[0]
+    coef = {}
+    for j in (orders.odd, orders.even):
+        if j is not None:
+            residual = _polynomial_residual(T, y, j - 1)
+            coef[j] = _moment_weights(T, residual, j, gram) / m[j - 1]
+    v = np.sign(coef[orders.even]) if orders.even else np.ones(k)
+    v[v == 0] = 1.0
+    signs = np.sign(coef[orders.odd]) * v if orders.odd else np.ones(k)
+    signs[signs == 0] = 1.0
+    lowest = min(coef)
+    norms = np.abs(coef[lowest]) ** (1.0 / degree)
+    return signs, norms, v
+
+
+def least_squares_magnitudes(T, y, activation, n_sweeps=3):
+    """Magnitudes and ``v`` for a non-homogeneous activation, from the directions.
+
+    Fits ``y ~ sum_l v_l phi(sigma_l x^T u_l)`` over signed scales ``sigma_l``
+    (the sign plays the role of ``s_l``) by coordinate descent: each
+    ``sigma_l`` in turn is chosen on a grid (``+-`` 50 log-spaced values in
+    ``[0.05, 20]``, then a 1.2x-wide refinement grid) with ``v`` refitted by
+    linear least squares for every candidate (variable projection). The
+    moments of a non-homogeneous activation depend on ``||w_l||`` non-linearly
+    (``m_j(sigma)``), which is why a direct fit replaces RecMagSign here.
+
+    Returns
+    -------
+    scales : ndarray of shape (k,)
+        Signed ``sigma_l``: the hidden weight is ``sigma_l u_l``.
+    v : ndarray of shape (k,)
+    """
+    T, y = to_numpy(T).astype(np.float64), to_numpy(y).astype(np.float64)
+    k = T.shape[1]
+    coarse = np.geomspace(0.05, 20.0, 50)
+    coarse = np.concatenate([-coarse[::-1], coarse])
+    scales = np.ones(k)
+    Phi = np.asarray(activation(T * scales))
+    for grid in [coarse] * n_sweeps + ["fine"] * n_sweeps:
+        for i in range(k):
+            values = (
+                grid
+                if not isinstance(grid, str)
+                else scales[i] * np.geomspace(1 / 1.2, 1.2, 21)
+            )
+            scales[i] = _best_scale(
+                T[:, i], y, np.delete(Phi, i, axis=1), values, activation
+            )
+            Phi[:, i] = activation(T[:, i] * scales[i])
+    v = np.linalg.lstsq(Phi, y, rcond=None)[0]
+    return scales, v
+
+
+def _best_scale(t, y, others, candidates, activation):
+    """Grid value of ``sigma`` minimizing ``min_v ||y - others v' - v phi(sigma t)||``."""
+    columns = np.asarray(activation(t[:, None] * candidates[None, :]))
+    if others.shape[1]:
+        coef = np.linalg.lstsq(others, np.column_stack([y, columns]), rcond=None)[0]
+        projected = np.column_stack([y, columns]) - others @ coef
+    else:
+        projected = np.column_stack([y, columns])
+    r0, cols = projected[:, 0], projected[:, 1:]
+    sq = np.sum(cols * cols, axis=0)
+    gain = np.where(sq > 0, (cols.T @ r0) ** 2 / np.where(sq > 0, sq, 1.0), 0.0)
+    return float(candidates[int(np.argmax(gain))])
+
+
+# ------------------------------------------------------------------ Algorithm 1
+def tensor_initialization(
+    X, y, n_hidden, activation, orders, rng, *, n_power_iter, n_projections
+):
+    """Algorithm 1 of Zhong et al. (2017): ``W0, v0`` from the moments of the data.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Inputs, assumed ``N(0, I)``; NumPy or CuPy.
+    y : array of shape (n,)
+    n_hidden : int
+        ``k <= d``.
+    activation : Activation
+    orders : MomentOrders
+        From :func:`moment_orders`.
+    rng : numpy.random.RandomState
+        For the split, ``alpha``, the power-method start and the projections.
+    n_power_iter : int
+        Maximum subspace iterations.
+    n_projections : int
+        Random slice pairs tried by Jennrich's algorithm.
+
+    Returns
+    -------
+    W : array of shape (d, k)
+        In the namespace of ``X``.
+    v : ndarray of shape (k,) (host)
+    info : dict
+        ``subspace`` (d, k), ``p2_eigenvalues`` (k,), ``n_power_iter``,
+        ``reduced_tensor`` (k, k, k), ``projected_covariance`` (k, k):
+        ``E[z z^T]`` of ``z = V^T x`` on ``S3`` (identity for ``N(0, I)`` input).
+    """
+    xp = get_namespace(X)
+    n, d = X.shape
+    parts = [asarray(p, xp) for p in np.array_split(rng.permutation(n), 3)]
+    (X2, y2), (X3, y3), (X4, y4) = ((X[p], y[p]) for p in parts)
+    first = X2.T @ y2 / X2.shape[0]
+    alpha = _p2_direction(to_numpy(first), orders, rng)
+    # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing
+    # the mean and the linear part of y leaves the moment unchanged and lowers
+    # its variance.
+    y2 = y2 - xp.mean(y2) - X2 @ first
+    matvec = _p2_operator(X2, y2, asarray(alpha, xp, X.dtype), orders.p2)
+    V, eigenvalues, n_iter = _top_eigenspace(
+        matvec, d, n_hidden, rng, xp, max_iter=n_power_iter, dtype=X.dtype
+    )
+    Z3 = X3 @ V
+    # Same control variate in span(V): polynomials of z of degree < j3.
+    y3 = _polynomial_residual(Z3, y3, orders.p3 - 1)
+    R3 = _reduced_third_moment(Z3, y3, orders.p3, _random_unit(rng, n_hidden))
+    A, _ = symmetric_cp(R3, rng, n_projections)
+    if orders.p3 == 4:
+        # P3 = M4(I, I, I, alpha) weighs unit i by alpha^T wbar_i; a second pass
+        # with alpha chosen so that these weights are equal avoids a component
+        # that the random alpha made (nearly) vanish.
+        R3 = _reduced_third_moment(Z3, y3, orders.p3, _balanced_direction(A))
+        A, _ = symmetric_cp(R3, rng, n_projections)
+    directions = V @ asarray(A, xp, X.dtype)
+    T4 = X4 @ directions
+    if activation.homogeneous_degree:
+        signs, norms, v = rec_mag_sign(
+            T4, y4, A.T @ A, orders, activation.homogeneous_degree
+        )
+        scales = signs * norms
+    else:
+        scales, v = least_squares_magnitudes(T4, y4, activation)
+    W = directions * asarray(scales, xp, X.dtype)[None, :]
+    info = {
+        "subspace": V,
+        "p2_eigenvalues": eigenvalues,
+        "n_power_iter": n_iter,
+        "reduced_tensor": R3,
+        "projected_covariance": to_numpy(Z3.T @ Z3) / Z3.shape[0],
+    }
+    return W, v, info
+
+
+def _polynomial_features(Z, degree):
+    """All monomials of ``z`` of total degree ``<= degree`` (columns)."""
+    import itertools
+
+    xp = get_namespace(Z)
+    k = Z.shape[1]
+    columns = [xp.ones(Z.shape[0], dtype=Z.dtype)]
+    for deg in range(1, degree + 1):
+        for combo in itertools.combinations_with_replacement(range(k), deg):
+            col = Z[:, combo[0]]
+            for c in combo[1:]:
+                col = col * Z[:, c]
+            columns.append(col)
+    return xp.stack(columns, axis=1)
+
+
+def _polynomial_residual(Z, y, degree):
+    """``y`` minus its least-squares fit by polynomials of ``z`` of degree ``<= degree``."""
+    xp = get_namespace(Z)
+    F = _polynomial_features(Z, degree)
+    coef = xp.linalg.lstsq(F, y, rcond=None)[0]
+    return y - F @ coef
+
+
+def _p2_direction(first_moment, orders, rng):
+    """``alpha`` of Definition 5.4 for ``P2 = M_j(I, I, alpha, ...)``, ``j >= 3``.
+
+    ``P2``'s eigenvalues carry ``(alpha^T wbar_i)^(j-2)``: a uniformly random
+    ``alpha`` in ``R^d`` makes them ``O(d^{-1/2})``. When ``M_1 != 0`` its
+    estimate lies in ``span(W*)``, and ``alpha = M_1 / ||M_1||`` keeps them
+    ``Theta(1)``; otherwise ``alpha`` is random (the paper's choice).
+    """
+    norm = float(np.linalg.norm(first_moment))
+    if orders.p2 > 2 and orders.odd == 1 and norm > 0:
+        return first_moment / norm
+    return _random_unit(rng, first_moment.shape[0])
+
+
+def _balanced_direction(A):
+    """Unit ``beta`` with equal ``|beta^T a_i|`` (solves ``A^T beta = 1``)."""
+    beta = np.linalg.lstsq(A.T, np.ones(A.shape[1]), rcond=None)[0]
+    return beta / np.linalg.norm(beta)
+
+
+def _random_unit(rng, size):
+    g = rng.standard_normal(size)
+    return g / np.linalg.norm(g)
