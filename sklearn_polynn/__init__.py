@@ -8,11 +8,13 @@ Dhillon (2017), the ICLR 2019 submission on high-threshold networks, and Shamir
 
 from . import activations, datasets, hermite, metrics
 from ._backend import model_to_host
+from .complex_network import ComplexTwoLayerRegressor
 from .preprocessing import WhiteningTransformer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ComplexTwoLayerRegressor",
     "WhiteningTransformer",
     "__version__",
     "activations",

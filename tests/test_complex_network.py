@@ -1,0 +1,360 @@
+"""Tests of ComplexTwoLayerRegressor (Andoni et al. 2014, Thm 4.2, 5.1, Lemma 5.7,
+Algorithm 1, Fig. 1) at sizes that run in seconds."""
+
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_polynn import ComplexTwoLayerRegressor
+from sklearn_polynn.activations import get_activation
+from sklearn_polynn.complex_network import _StageProblem
+from sklearn_polynn.datasets import make_sparse_polynomial
+
+
+def _relative_mse(model, X, y):
+    return float(np.mean((model.predict(X) - y) ** 2) / np.var(y))
+
+
+def _fit_quietly(model, X, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return model.fit(X, y)
+
+
+# ----------------------------------------------------------------- gradients
+def _numerical_descent_direction(problem, params, key, index, eps=1e-6):
+    """``dL/dRe u + i dL/dIm u`` by central differences (= 2 dL/d(conj u))."""
+
+    def loss_at(delta):
+        shifted = dict(params)
+        shifted[key] = params[key].copy()
+        shifted[key][index] += delta
+        return problem.loss_grad(shifted, None)[0]
+
+    real = (loss_at(eps) - loss_at(-eps)) / (2 * eps)
+    if params[key].dtype.kind != "c":
+        return real
+    imag = (loss_at(1j * eps) - loss_at(-1j * eps)) / (2 * eps)
+    return real + 1j * imag
+
+
+@pytest.mark.parametrize(
+    "weights, domain, activation, degree, alpha_reg",
+    [
+        ("complex", "real", "exp", None, 0.0),
+        ("complex", "circle", "truncated", 3, 0.0),
+        ("complex", "real", "tanh", None, 0.3),
+        ("real", "real", "truncated", 4, 0.0),
+        ("real", "real", "sigmoid", None, 0.3),
+        ("real", "circle", "exp", None, 0.0),
+    ],
+)
+def test_wirtinger_gradients_match_finite_differences(
+    weights, domain, activation, degree, alpha_reg
+):
+    rng = np.random.RandomState(0)
+    n, m, N = 4, 5, 50
+    X = rng.uniform(0, 2 * np.pi, (N, n)) if domain == "circle" else rng.randn(N, n)
+    Xc = np.exp(1j * X) if domain == "circle" else X
+    y = rng.randn(N)
+
+    def draw(*shape):
+        z = rng.randn(*shape) * 0.4
+        return z + 1j * rng.randn(*shape) * 0.4 if weights == "complex" else z
+
+    params = {
+        "hidden_weights": draw(n, m),
+        "output_weights": draw(m),
+        "intercept": np.array([0.3]),
+    }
+    act = get_activation(activation, degree=degree)
+    problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, xp=np)
+    _, grads = problem.loss_grad(params, None)
+    for key in params:
+        for index in np.ndindex(params[key].shape):
+            numeric = _numerical_descent_direction(problem, params, key, index)
+            assert_allclose(grads[key][index], numeric, rtol=1e-5, atol=1e-8)
+
+
+# --------------------------------------------------------------- Fig. 1 small
+def test_fig1_small_sparse_quadratic_is_learned():
+    """Fig. 1, n = 10: a 10-sparse quadratic, 5n units, relative test MSE <= 0.05."""
+    n = 10
+    X, y = make_sparse_polynomial(4000, n, degree=2, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=5 * n, learning_rate=0.02, max_iter=400, random_state=0
+    )
+    _fit_quietly(model, X[:2000], y[:2000])
+    assert _relative_mse(model, X[2000:], y[2000:]) <= 0.05
+    # The training error "drops significantly after a number of iterations".
+    assert model.loss_curve_[-1] < 0.01 * model.loss_curve_[0]
+
+
+def test_plain_gradient_descent_auto_learning_rate_learns():
+    """solver="gd" with Thm 4.2's learning rate (practical scaling) is stable."""
+    X, y = make_sparse_polynomial(1000, 5, degree=2, random_state=1)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=25, solver="gd", max_iter=300, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # no divergence
+        warnings.filterwarnings("ignore", ".*maximum iterations", ConvergenceWarning)
+        model.fit(X, y)
+    assert model.loss_curve_[-1] < 0.3 * model.loss_curve_[0]
+    assert np.all(np.diff(model.loss_curve_) <= 1e-12)  # monotone: a stable step
+
+
+# ------------------------------------------------- Thm 5.1 versus Lemma 5.7
+def _lemma57_problem(n=5, N=4000, seed=0):
+    """x ~ U[-1, 1]^n, f = g(0) - sum_j L2(x_j), with g(0) = sum_i alpha_i = 1."""
+    rng = np.random.RandomState(seed)
+    X = rng.uniform(-1, 1, (N, n))
+    y = 1.0 - ((3 * X**2 - 1) / 2).sum(axis=1)
+    return X, y
+
+
+def _lemma57_model(weights, m, n, **kwargs):
+    """The network at the critical point of Lemma 5.7: w_i = 0, alpha_i = 1/m."""
+    params = {
+        "n_hidden": m,
+        "activation": "truncated",
+        "degree": 4,  # phi_d has a_l = 1/l! >= 0, as the lemma requires
+        "init": (np.zeros((n, m)), np.full(m, 1.0 / m)),
+        "weights": weights,
+        "perturbation_scale": 0.1,
+    }
+    return ComplexTwoLayerRegressor(**(params | kwargs))
+
+
+def _first_perturbation_accepted(weights, seed, X, y):
+    model = _lemma57_model(
+        weights,
+        20,
+        X.shape[1],
+        solver="gd",
+        learning_rate=0.05,
+        max_iter=2,
+        tol=1.0,  # the critical point is a plateau from the first epoch
+        n_iter_no_change=1,
+        max_perturbations=1,
+        random_state=seed,
+    )
+    _fit_quietly(model, X, y)
+    (record,) = model.perturbations_
+    assert record["iteration"] == 2  # first plateau: epoch 2 does not improve
+    return record["accepted"]
+
+
+def test_complex_perturbations_escape_real_ones_do_not():
+    """Thm 5.1: a random complex perturbation lowers the error with constant
+    probability; Lemma 5.7: a real one increases it with high probability."""
+    X, y = _lemma57_problem()
+    trials = range(24)
+    complex_rate = np.mean(
+        [_first_perturbation_accepted("complex", s, X, y) for s in trials]
+    )
+    real_rate = np.mean([_first_perturbation_accepted("real", s, X, y) for s in trials])
+    assert complex_rate >= 0.2, complex_rate
+    assert real_rate <= 0.05, real_rate
+
+
+@pytest.mark.parametrize("weights", ["complex", "real"])
+def test_gradient_descent_escapes_lemma57_point_only_with_complex_weights(weights):
+    X, y = _lemma57_problem()
+    model = _lemma57_model(
+        weights,
+        20,
+        X.shape[1],
+        max_iter=600,
+        tol=1e-6,
+        n_iter_no_change=20,
+        max_perturbations=20,
+        random_state=0,
+    )
+    _fit_quietly(model, X, y)
+    start, end = model.loss_curve_[0], model.loss_curve_[-1]
+    accepted = sum(p["accepted"] for p in model.perturbations_)
+    if weights == "complex":
+        assert accepted >= 1
+        assert end < 0.05 * start
+    else:
+        assert accepted == 0
+        assert model.n_perturbations_ == 20
+        assert end > 0.95 * start
+
+
+# --------------------------------------------------------------- Algorithm 1
+@pytest.mark.parametrize("init", ["random", "zero"])
+def test_algorithm1_stages_reduce_the_residual(init):
+    X, y = make_sparse_polynomial(1500, 6, degree=2, random_state=0)
+    kwargs = {
+        "n_hidden": 3,  # deliberately too small for a 6-sparse quadratic
+        "init": init,
+        "learning_rate": 0.03,
+        "max_iter": 300,
+        "tol": 1e-6,
+        "n_iter_no_change": 20,
+        "max_perturbations": 3,
+        "random_state": 0,
+    }
+    one = _fit_quietly(ComplexTwoLayerRegressor(n_stages=1, **kwargs), X, y)
+    three = _fit_quietly(ComplexTwoLayerRegressor(n_stages=3, **kwargs), X, y)
+    residuals = [stage["residual_mse"] for stage in three.stages_]
+    assert len(residuals) == 3
+    assert np.all(np.diff(residuals) < 0)
+    assert residuals[-1] < 0.5 * one.stages_[0]["residual_mse"]
+    # N = N + N': the fitted network is all stages' units together.
+    assert three.hidden_weights_.shape == (6, 9)
+    assert_allclose(
+        three.hidden_weights_[:, 3:6], three.stages_[1]["hidden_weights"], rtol=0
+    )
+    mse = np.mean((three.predict(X) - y) ** 2)
+    assert_allclose(mse, residuals[-1], rtol=1e-10)
+
+
+# --------------------------------------------------------- other behaviour
+def test_top_layer_only_keeps_random_hidden_weights():
+    X, y = make_sparse_polynomial(500, 4, degree=2, random_state=0)
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(
+            n_hidden=30, train="top", max_iter=100, random_state=0
+        ),
+        X,
+        y,
+    )
+    assert_allclose(np.abs(model.hidden_weights_), 0.5, rtol=1e-12)  # C(1/sqrt(n))
+    full = _fit_quietly(
+        ComplexTwoLayerRegressor(n_hidden=30, max_iter=100, random_state=0), X, y
+    )
+    assert not np.allclose(np.abs(full.hidden_weights_), 0.5)
+    assert model.n_perturbations_ == 0
+
+
+def test_divergence_is_detected_and_rolled_back():
+    X, y = make_sparse_polynomial(300, 4, degree=2, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=10, solver="gd", learning_rate=1e4, max_iter=50, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="Lower learning_rate"):
+        model.fit(X, y)
+    prediction = model.predict(X)
+    assert np.isfinite(prediction).all()
+    assert np.isfinite(model.loss_curve_).all()
+    assert model.n_iter_ < 50
+
+
+def test_same_random_state_gives_identical_model():
+    X, y = make_sparse_polynomial(300, 4, degree=2, random_state=0)
+    kwargs = {"n_hidden": 8, "max_iter": 60, "batch_size": 64, "n_stages": 2}
+    a = _fit_quietly(ComplexTwoLayerRegressor(random_state=3, **kwargs), X, y)
+    b = _fit_quietly(ComplexTwoLayerRegressor(random_state=3, **kwargs), X, y)
+    c = _fit_quietly(ComplexTwoLayerRegressor(random_state=4, **kwargs), X, y)
+    assert_array_equal(a.hidden_weights_, b.hidden_weights_)
+    assert_array_equal(a.output_weights_, b.output_weights_)
+    assert a.loss_curve_ == b.loss_curve_
+    assert not np.array_equal(a.hidden_weights_, c.hidden_weights_)
+
+
+def test_partial_fit_is_one_epoch_of_fit():
+    X, y = make_sparse_polynomial(400, 4, degree=2, random_state=0)
+    fitted = _fit_quietly(
+        ComplexTwoLayerRegressor(n_hidden=8, max_iter=1, random_state=0), X, y
+    )
+    incremental = ComplexTwoLayerRegressor(n_hidden=8, random_state=0).partial_fit(X, y)
+    assert_allclose(incremental.hidden_weights_, fitted.hidden_weights_, rtol=1e-12)
+    assert_allclose(incremental.output_weights_, fitted.output_weights_, rtol=1e-12)
+    assert incremental.n_iter_ == 1
+    for _ in range(30):
+        incremental.partial_fit(X, y)
+    assert incremental.n_iter_ == 31
+    assert len(incremental.loss_curve_) == 31
+    assert incremental.loss_curve_[-1] < 0.5 * incremental.loss_curve_[0]
+
+
+def test_mini_batches_and_warm_start():
+    X, y = make_sparse_polynomial(800, 4, degree=2, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=16, batch_size=100, max_iter=20, warm_start=True, random_state=0
+    )
+    _fit_quietly(model, X, y)
+    first = list(model.loss_curve_)
+    _fit_quietly(model, X, y)
+    assert len(model.loss_curve_) == 40 and model.loss_curve_[:20] == first
+    assert model.loss_curve_[-1] < first[0]
+
+
+def test_circle_inputs_and_float32():
+    X, y = make_sparse_polynomial(
+        1500, 4, degree=2, distribution="circle", random_state=0
+    )
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(
+            n_hidden=20, domain="circle", dtype="float32", max_iter=300, random_state=0
+        ),
+        X,
+        y,
+    )
+    assert model.hidden_weights_.dtype == np.complex64
+    assert model.predict(X).dtype == np.float32
+    assert _relative_mse(model, X, y) < 0.05
+
+
+def test_verbose_prints_iterations(capsys):
+    X, y = make_sparse_polynomial(100, 3, degree=2, random_state=0)
+    _fit_quietly(
+        ComplexTwoLayerRegressor(n_hidden=4, max_iter=3, verbose=1, random_state=0),
+        X,
+        y,
+    )
+    assert "Iteration 3, loss = " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"activation": "relu"}, "not holomorphic"),
+        ({"activation": "relu", "domain": "circle", "weights": "real"}, "holomorphic"),
+        ({"weights": "real", "perturbation": "complex"}, "perturbation='complex'"),
+        ({"init": (np.zeros((3, 2)), np.zeros(4))}, "init arrays must have shapes"),
+        ({"init": (np.zeros((2, 4)),)}, "tuple of length 1"),
+        ({"init": (np.zeros((2, 4)), np.full(4, np.nan))}, "finite"),
+        ({"weights": "real", "init": (np.zeros((2, 4)) + 1j, np.zeros(4))}, "real"),
+        ({"activation": "truncated"}, "degree"),
+        ({"solver": "sgd"}, "solver"),
+        ({"init": "ones"}, "init"),
+    ],
+)
+def test_bad_parameters_raise(params, message):
+    X, y = np.random.RandomState(0).randn(20, 2), np.arange(20.0)
+    model = ComplexTwoLayerRegressor(n_hidden=4, max_iter=2, **params)
+    with pytest.raises(ValueError, match=message):
+        model.fit(X, y)
+
+
+def test_bad_input_raises():
+    model = ComplexTwoLayerRegressor(n_hidden=4, max_iter=2)
+    with pytest.raises(ValueError, match="domain='circle'"):
+        model.fit(np.ones((5, 2)) + 1j, np.ones(5))
+    with pytest.raises(ValueError, match="NaN"):
+        model.fit(np.full((5, 2), np.nan), np.ones(5))
+
+
+@pytest.mark.gpu
+def test_cpu_and_gpu_agree():
+    import cupy
+
+    X, y = make_sparse_polynomial(500, 4, degree=2, random_state=0)
+    kwargs = {"n_hidden": 8, "max_iter": 50, "n_stages": 2, "random_state": 0}
+    cpu = _fit_quietly(ComplexTwoLayerRegressor(**kwargs), X, y)
+    gpu = _fit_quietly(ComplexTwoLayerRegressor(device="cuda", **kwargs), X, y)
+    assert isinstance(gpu.hidden_weights_, np.ndarray)
+    assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, rtol=1e-6, atol=1e-9)
+    assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-6, atol=1e-9)
+    on_device = _fit_quietly(
+        ComplexTwoLayerRegressor(**kwargs), cupy.asarray(X), cupy.asarray(y)
+    )
+    assert isinstance(on_device.hidden_weights_, cupy.ndarray)
+    assert_allclose(on_device.predict(cupy.asarray(X)).get(), cpu.predict(X), rtol=1e-6)
