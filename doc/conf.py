@@ -41,6 +41,8 @@ extensions = [
 templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "**.ipynb"]
 default_role = "literal"
+# Right-hand page TOC: "fit()" rather than "WhiteningTransformer.fit()".
+toc_object_entries_show_parents = "hide"
 root_doc = "index"
 
 # autodoc / autosummary: one page per public object, under generated/.
@@ -57,6 +59,13 @@ numpydoc_xref_param_type = False
 
 # Offline build: no intersphinx mapping, so nothing is downloaded. References to
 # numpy/scikit-learn objects render as plain code instead of links.
+
+# MathJax is loaded from its CDN when the site is viewed. To view the site without
+# network (or to take screenshots offline), point POLYNN_DOC_MATHJAX at a local
+# copy, e.g. Debian's libjs-mathjax:
+#   POLYNN_DOC_MATHJAX="file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
+if os.environ.get("POLYNN_DOC_MATHJAX"):
+    mathjax_path = os.environ["POLYNN_DOC_MATHJAX"]
 
 # -- Example gallery ----------------------------------------------------------
 
