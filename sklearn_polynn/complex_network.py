@@ -643,6 +643,11 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         return xp.concatenate(Ws, axis=1), xp.concatenate(alphas), intercept
 
     def _fit(self, X, y, incremental):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         first = not hasattr(self, "hidden_weights_") or not (
             incremental or self.warm_start
         )

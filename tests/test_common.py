@@ -13,6 +13,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 import sklearn_polynn
 
 CHECK_PARAMS = {
+    "ComplexTwoLayerRegressor": {"n_hidden": 10, "max_iter": 200, "random_state": 0},
     # "EstimatorName": {"param": value},
 }
 
