@@ -1,0 +1,1000 @@
+"""Random complex bottom layer + trained top layer (Andoni, Panigrahy, Valiant &
+Zhang 2014, Thm 3.1 and Thm 4.1).
+
+A two-layer network ``g(x) = sum_i alpha_i phi(w_i . x) + b`` whose bottom layer
+``w_i`` is drawn at random from ``C(r)^n`` and kept fixed learns any degree-``d``
+polynomial by fitting the top layer ``alpha`` only, once the number of hidden units
+``m`` is large enough (Thm 3.1: ``m = O(n^{2d} / eps^2)`` for ``phi = exp``).
+
+* :class:`ComplexRandomFeatures` is the bottom layer as a transformer: it returns
+  the real matrix ``[Re Phi, Im Phi]`` so that any scikit-learn linear model can
+  sit on top.
+* :class:`RandomFeaturePolynomialRegressor` fits the top layer by ridge regression
+  from sufficient statistics (Gram ``Phi^T Phi`` and ``Phi^T y``) accumulated over
+  row batches, so memory is ``O(batch_size * m + m^2)`` and ``partial_fit`` over any
+  split of the rows, or a Dask fit (:mod:`sklearn_polynn.parallel`), gives the same
+  model as ``fit``; or by gradient descent on the top layer as in Thm 4.1.
+* :func:`representation_weights` is the explicit construction in the proof of
+  Thm 3.1: top-layer weights ``alpha_i = T_{p,r}(w_i) / m``.
+"""
+
+import math
+import numbers
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from ._backend import asarray, get_namespace, linalg_module, to_numpy, to_output
+from ._compat import Interval, StrOptions, _fit_context
+from ._complex import draw_complex_weights, real_features, row_batches
+from ._optim import make_optimizer, minimize
+from ._validation import check_dtype, validate_input
+from .activations import get_activation
+
+__all__ = [
+    "ComplexRandomFeatures",
+    "RandomFeaturePolynomialRegressor",
+    "representation_weights",
+]
+
+# Feature-matrix entries per row batch when batch_size=None: 2**22 float64 entries
+# (32 MiB, plus the complex pre-activations of the same batch).
+_BATCH_ELEMENTS = 2**22
+
+_SHARED_CONSTRAINTS = {
+    "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    "activation": [StrOptions({"auto", "exp", "truncated"})],
+    "degree": [Interval(numbers.Integral, 0, None, closed="left"), None],
+    "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
+    "weight_distribution": [StrOptions({"circle", "gaussian"})],
+    "domain": [StrOptions({"real", "circle"})],
+    "dtype": [StrOptions({"float64", "float32"})],
+    "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "device": [StrOptions({"cpu", "cuda"}), None],
+    "random_state": ["random_state"],
+}
+
+
+# --------------------------------------------------------------------------- #
+# Bottom layer
+# --------------------------------------------------------------------------- #
+def _resolve_activation(activation, degree):
+    """``activation="auto"`` is ``phi_d`` (truncated exp) when ``degree`` is set,
+    else ``exp``; returns ``(name, Activation)``."""
+    name = activation
+    if name == "auto":
+        name = "exp" if degree is None else "truncated"
+    if name == "truncated":
+        if degree is None:
+            raise ValueError(
+                "degree must be set when activation='truncated' (phi_d needs d); "
+                "pass degree=d or use activation='exp'."
+            )
+        return name, get_activation("truncated", degree=int(degree))
+    return name, get_activation("exp")
+
+
+def _weight_scale(weight_scale, n_features):
+    """The modulus ``r`` of the hidden weights: ``1/sqrt(n)`` by default (Thm 3.1)."""
+    return 1.0 / math.sqrt(n_features) if weight_scale is None else float(weight_scale)
+
+
+def _batch_rows(batch_size, n_components):
+    if batch_size is not None:
+        return int(batch_size)
+    return max(1, _BATCH_ELEMENTS // (2 * n_components))
+
+
+def _draw_bottom_layer(est, n_features, rng, xp):
+    """Draw ``W`` on the host, set the public attributes, return ``W`` in ``xp``."""
+    est.activation_, est._activation = _resolve_activation(est.activation, est.degree)
+    est.weight_scale_ = _weight_scale(est.weight_scale, n_features)
+    W = draw_complex_weights(
+        rng, n_features, est.n_components, est.weight_scale_, est.weight_distribution
+    )
+    if check_dtype(est.dtype) == np.float32:
+        W = W.astype(np.complex64)
+    return asarray(W, xp)
+
+
+def _checked_features(X, W, est, xp):
+    """``real_features`` of one batch, with a clear error instead of inf/NaN."""
+    F = real_features(X, W, est._activation, est.domain, xp)
+    if not bool(xp.isfinite(F).all()):
+        raise ValueError(
+            f"The hidden units phi(w.x) overflowed ({est.activation_}) for some "
+            f"inputs: |w.x| is too large with weight_scale={est.weight_scale_:.3g}. "
+            "Standardize X (e.g. StandardScaler) or pass a smaller weight_scale "
+            f"(the paper uses 1/sqrt(n_features) for unit-variance inputs)."
+        )
+    return F
+
+
+# --------------------------------------------------------------------------- #
+# Sufficient statistics of the top layer
+# --------------------------------------------------------------------------- #
+@dataclass
+class _Statistics:
+    """Centered sufficient statistics of a least-squares problem in ``F``.
+
+    ``n`` rows, means ``f_mean`` (2m,) and ``y_mean``, centered scatter
+    ``scatter = sum (f - f_mean)(f - f_mean)^T``, ``cross = sum (f - f_mean)(y -
+    y_mean)`` and ``y_ss = sum (y - y_mean)^2``. Two sets merge exactly (Chan,
+    Golub & LeVeque 1979), so they can be summed over batches, ``partial_fit``
+    calls and Dask chunks in any order or tree shape.
+    """
+
+    n: float
+    f_mean: object
+    y_mean: float
+    scatter: object
+    cross: object
+    y_ss: float
+
+    @classmethod
+    def from_batch(cls, F, y, xp):
+        """Statistics of one batch (accumulated in float64)."""
+        f_mean = F.mean(axis=0)
+        y_mean = y.mean()
+        Fc = F - f_mean
+        yc = y - y_mean
+        scatter = xp.dot(Fc.T, Fc).astype(xp.float64, copy=False)  # dot: BLAS syrk
+        return cls(
+            float(F.shape[0]),
+            f_mean.astype(xp.float64),
+            float(y_mean),
+            scatter,
+            xp.dot(Fc.T, yc).astype(xp.float64),
+            float(xp.dot(yc, yc)),
+        )
+
+    def merge(self, other):
+        """Statistics of the union of two disjoint sets of rows."""
+        if other is None:
+            return self
+        n = self.n + other.n
+        delta_f = other.f_mean - self.f_mean
+        delta_y = other.y_mean - self.y_mean
+        w = self.n * other.n / n
+        scatter = self.scatter + other.scatter
+        scatter += w * (delta_f[:, None] * delta_f[None, :])
+        return _Statistics(
+            n,
+            self.f_mean + delta_f * (other.n / n),
+            self.y_mean + delta_y * (other.n / n),
+            scatter,
+            self.cross + other.cross + w * delta_y * delta_f,
+            self.y_ss + other.y_ss + w * delta_y**2,
+        )
+
+    def to(self, xp):
+        """The same statistics with arrays in namespace ``xp``."""
+        return _Statistics(
+            self.n,
+            asarray(self.f_mean, xp),
+            self.y_mean,
+            asarray(self.scatter, xp),
+            asarray(self.cross, xp),
+            self.y_ss,
+        )
+
+    def normal_equations(self, fit_intercept):
+        """``(G, c, yy)`` of ``min ||y - F beta||^2``: centered when
+        ``fit_intercept`` (the intercept is then ``y_mean - f_mean . beta``)."""
+        if fit_intercept:
+            return self.scatter, self.cross, self.y_ss
+        mu = self.f_mean
+        G = self.scatter + self.n * (mu[:, None] * mu[None, :])
+        c = self.cross + self.n * self.y_mean * mu
+        return G, c, self.y_ss + self.n * self.y_mean**2
+
+
+def _accumulate_statistics(X, y, W, est, xp, batch_size):
+    """Sum the statistics of ``[Re phi(XW), Im phi(XW)]`` over row batches."""
+    stats = None
+    for rows in row_batches(X.shape[0], batch_size):
+        F = _checked_features(X[rows], W, est, xp)
+        batch = _Statistics.from_batch(F, y[rows], xp)
+        stats = batch if stats is None else stats.merge(batch)
+    if not bool(xp.isfinite(stats.scatter).all()):
+        raise ValueError(
+            "The Gram matrix of the hidden units overflowed; standardize X or "
+            f"pass a smaller weight_scale (now {est.weight_scale_:.3g})."
+        )
+    return stats
+
+
+# --------------------------------------------------------------------------- #
+# Top-layer solvers
+# --------------------------------------------------------------------------- #
+def _ridge_cholesky(G, c, alpha, xp):
+    """Solve ``(G + alpha I) beta = c`` by Cholesky; ``None`` if not positive
+    definite in floating point."""
+    A = G + alpha * xp.eye(G.shape[0], dtype=G.dtype)
+    linalg = linalg_module(xp)
+    try:
+        L = xp.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return None
+    if not bool(xp.isfinite(L).all()):  # CuPy returns NaN instead of raising
+        return None
+    z = linalg.solve_triangular(L, c, lower=True)
+    return linalg.solve_triangular(L.T, z, lower=False)
+
+
+def _ridge_eigen(G, c, alpha, xp):
+    """Ridge / minimum-norm least squares from ``G = V diag(s^2) V^T``.
+
+    ``G`` is the Gram of ``F``, so this is the SVD of ``F`` (right singular
+    vectors, squared singular values) without storing ``F``. Directions with
+    ``s_j^2 <= 2m * eps * s_max^2`` (the eigen-solver's noise level) are dropped,
+    which gives the minimum-norm solution when ``G`` is singular.
+    """
+    evals, V = xp.linalg.eigh(G)
+    cutoff = G.shape[0] * np.finfo(np.float64).eps * max(float(evals[-1]), 0.0)
+    keep = evals > cutoff
+    proj = V.T @ c
+    denom = xp.where(keep, evals + alpha, 1.0)
+    return V @ xp.where(keep, proj / denom, 0.0)
+
+
+def _gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
+    """Generalized cross-validation over ``alphas`` from one eigendecomposition.
+
+    With ``G = V diag(l) V^T`` and ``q = V^T c``, ridge with penalty ``a`` has
+    ``RSS(a) = yy - sum q_j^2 (l_j + 2a) / (l_j + a)^2`` and effective degrees of
+    freedom ``df(a) = sum l_j / (l_j + a) (+1 for the intercept)``; GCV (Golub,
+    Heath & Wahba 1979) is ``RSS/n / (1 - df/n)^2``, the leave-one-out error with
+    each leverage replaced by the mean leverage. Needs only sufficient statistics,
+    so it works with ``partial_fit`` and Dask.
+    """
+    evals, V = xp.linalg.eigh(G)
+    evals = xp.clip(evals, 0.0, None)
+    q = V.T @ c
+    q2 = q * q
+    scores = np.empty(len(alphas))
+    for k, a in enumerate(alphas):
+        rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
+        df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
+        scores[k] = max(rss, 0.0) / n / (1.0 - df / n) ** 2 if df < n else np.inf
+    best = int(np.argmin(scores))
+    beta = V @ (q / (evals + alphas[best]))
+    return alphas[best], scores, beta
+
+
+def _largest_eigenvalue(G, xp, n_iter=100):
+    """Top eigenvalue of a PSD matrix by power iteration (deterministic start)."""
+    v = xp.ones(G.shape[0], dtype=G.dtype) / math.sqrt(G.shape[0])
+    lam = 0.0
+    for _ in range(n_iter):
+        w = G @ v
+        lam = float(xp.linalg.norm(w))
+        if lam == 0.0:
+            return 0.0
+        v = w / lam
+    return float(v @ (G @ v))
+
+
+def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
+    """Thm 4.1: gradient descent on the top layer only, bottom layer fixed.
+
+    Loss ``L(beta) = (||y - F beta - b||^2 + alpha ||beta||^2) / (2N)``, computed
+    exactly from the sufficient statistics (the proof's "access to the exact
+    gradient"), with the intercept ``b`` at its optimum for each ``beta``. The
+    gradient in ``beta = (Re alpha, -Im alpha)`` is the Wirtinger descent direction
+    of the paper. The proof needs ``lambda ||P||^2 <= 1``; ``learning_rate="auto"``
+    takes ``lambda = 1 / lambda_max(Hessian)``.
+    """
+    G, c, yy = stats.normal_equations(est.fit_intercept)
+    n, alpha = stats.n, float(est.alpha)
+    if est.learning_rate == "auto":
+        lr = 1.0 / max(_largest_eigenvalue(G, xp) / n + alpha / n, 1e-300)
+    else:
+        lr = float(est.learning_rate)
+
+    def loss_grad(params, _):
+        beta = params["coef"]
+        Gb = G @ beta
+        loss = (yy - 2 * float(c @ beta) + float(beta @ Gb)) / (2 * n)
+        loss += alpha * float(beta @ beta) / (2 * n)
+        return loss, {"coef": (Gb - c + alpha * beta) / n}
+
+    result = minimize(
+        loss_grad,
+        {"coef": beta0},
+        make_optimizer("gd", lr),
+        max_iter=est.max_iter,
+        tol=est.tol,
+        n_iter_no_change=est.n_iter_no_change,
+        loss_curve=loss_curve,
+        verbose=est.verbose,
+        estimator_name=type(est).__name__,
+    )
+    return result.params["coef"], result.loss_curve, result.n_iter, lr
+
+
+def _output_weights(beta, n_components):
+    """Complex top layer ``alpha = beta_re - i beta_im`` of the real coefficients
+    on ``[Re Phi, Im Phi]`` (so that ``F beta = Re(Phi alpha)``)."""
+    return beta[:n_components] - 1j * beta[n_components:]
+
+
+def _alpha_grid(alpha):
+    """``None`` for a scalar ``alpha``; else the validated 1-D float array."""
+    if isinstance(alpha, numbers.Real):
+        return None
+    alphas = np.asarray(to_numpy(alpha), dtype=np.float64).ravel()
+    if alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(alphas < 0):
+        raise ValueError(
+            "alpha must be a float >= 0 or a non-empty array of finite floats "
+            f">= 0; got {alpha!r}."
+        )
+    return alphas
+
+
+def _is_dask_collection(X):
+    return type(X).__module__.split(".")[0] == "dask"
+
+
+# --------------------------------------------------------------------------- #
+# Thm 3.1: explicit representation
+# --------------------------------------------------------------------------- #
+def _polynomial_terms(polynomial):
+    """``(monomials, coefficients)`` from a ``make_sparse_polynomial`` truth Bunch,
+    a dict with those keys, or a ``(monomials, coefficients)`` pair."""
+    if hasattr(polynomial, "keys") and "monomials" in polynomial:
+        monomials, coefficients = polynomial["monomials"], polynomial["coefficients"]
+    elif isinstance(polynomial, tuple | list) and len(polynomial) == 2:
+        monomials, coefficients = polynomial
+    else:
+        raise TypeError(
+            "polynomial must be a Bunch/dict with 'monomials' and 'coefficients' "
+            "(e.g. the truth of make_sparse_polynomial) or a (monomials, "
+            f"coefficients) pair; got {type(polynomial).__name__}."
+        )
+    monomials = [np.asarray(mono, dtype=np.intp).ravel() for mono in monomials]
+    coefficients = np.asarray(coefficients).ravel()
+    if len(monomials) != coefficients.shape[0]:
+        raise ValueError(
+            f"polynomial has {len(monomials)} monomials but "
+            f"{coefficients.shape[0]} coefficients."
+        )
+    return monomials, coefficients
+
+
+def _representation_coefficient(exponents, activation, degree, scale, distribution):
+    """``c_J(r) = 1 / (a_J E|w^J|^2)`` of Thm 3.1's proof (full version, Sec. 3).
+
+    ``phi^w(x) = sum_J a_J w^J x^J`` with ``a_J = 1/J!`` for ``exp`` and for
+    ``phi_d`` up to degree ``d`` (eq. 2.1). ``E|w^J|^2 = r^{2|J|}`` for ``w ~
+    C(r)^n`` (Fact 2.1) and ``J! r^{2|J|}`` for complex Gaussian ``w``, so that
+    ``E_w[c_J conj(w)^J phi^w(x)] = x^J`` (Observation 3.2).
+    """
+    order = int(exponents.sum())
+    if activation == "truncated" and order > degree:
+        raise ValueError(
+            f"The truncated activation phi_{degree} cannot represent a monomial of "
+            f"degree {order}; raise degree or use activation='exp'."
+        )
+    j_factorial = float(np.prod([math.factorial(int(j)) for j in exponents]))
+    a_J = 1.0 / j_factorial
+    moment = scale ** (2 * order)
+    if distribution == "gaussian":
+        moment *= j_factorial
+    return 1.0 / (a_J * moment)
+
+
+def representation_weights(
+    polynomial,
+    hidden_weights,
+    *,
+    activation="exp",
+    degree=None,
+    weight_scale=None,
+    weight_distribution="circle",
+):
+    """Thm 3.1's explicit top layer ``alpha_i = T_{p,r}(w_i) / m`` for a polynomial.
+
+    For ``p(x) = sum_J b_J x^J`` and random hidden weights ``w_1..w_m``, the proof
+    of the Representation Theorem (Andoni et al. 2014, full version Sec. 3) sets
+    ``T_{p,r}(w) = sum_J c_J(r) b_J conj(w)^J`` with ``c_J(r) = 1/(a_J r^{2|J|})``,
+    so that ``E_w[T_{p,r}(w) phi^w(x)] = p(x)`` for every ``x`` (eq. 3.1); the
+    average ``g(x) = sum_i alpha_i phi(w_i . x)`` then approximates ``p`` with
+    error ``O(1/sqrt(m))`` (eq. 3.2).
+
+    Parameters
+    ----------
+    polynomial : Bunch, dict or (monomials, coefficients)
+        ``monomials``: sequence of integer index arrays (a variable repeated
+        ``k`` times has power ``k``), e.g. the ``truth`` of
+        :func:`~sklearn_polynn.datasets.make_sparse_polynomial`;
+        ``coefficients``: the ``b_J``, real or complex.
+    hidden_weights : complex array of shape (n_features, m)
+        The random bottom layer, e.g. ``hidden_weights_`` of a fitted
+        :class:`RandomFeaturePolynomialRegressor`.
+    activation : {"exp", "truncated"}, default="exp"
+    degree : int, default=None
+        ``d`` of the truncated activation ``phi_d``.
+    weight_scale : float, default=None
+        ``r``; ``None`` infers ``sqrt(mean |w|^2)`` from ``hidden_weights``.
+    weight_distribution : {"circle", "gaussian"}, default="circle"
+        Law the weights were drawn from (``C(r)^n`` or complex Gaussian).
+
+    Returns
+    -------
+    alpha : ndarray of complex128, shape (m,)
+        Top-layer weights with ``sum_i alpha_i phi(w_i . x) ~= p(x)``.
+
+    See Also
+    --------
+    RandomFeaturePolynomialRegressor : Fits the top layer from data instead.
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014, Theorem 3.1 and its proof.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn.random_features import representation_weights
+    >>> rng = np.random.RandomState(0)
+    >>> W = 0.5 * np.exp(2j * np.pi * rng.uniform(size=(2, 20000)))
+    >>> alpha = representation_weights(([[0, 1]], [1.0]), W)  # p(x) = x0 * x1
+    >>> x = np.array([0.3, -0.5])
+    >>> round(float((np.exp(x @ W) @ alpha).real), 2)  # p(x) = -0.15
+    -0.15
+    """
+    if activation not in ("exp", "truncated"):
+        raise ValueError(
+            f"activation must be 'exp' or 'truncated'; got {activation!r}."
+        )
+    if activation == "truncated" and degree is None:
+        raise ValueError("degree must be set when activation='truncated'.")
+    if weight_distribution not in ("circle", "gaussian"):
+        raise ValueError(
+            "weight_distribution must be 'circle' or 'gaussian'; "
+            f"got {weight_distribution!r}."
+        )
+    W = np.asarray(to_numpy(hidden_weights)).astype(np.complex128)
+    if W.ndim != 2:
+        raise ValueError(f"hidden_weights must be 2-D; got shape {W.shape}.")
+    n_features, m = W.shape
+    scale = math.sqrt(float(np.mean(np.abs(W) ** 2)))
+    scale = scale if weight_scale is None else float(weight_scale)
+    monomials, coefficients = _polynomial_terms(polynomial)
+    T = np.zeros(m, dtype=np.complex128)
+    for mono, b in zip(monomials, coefficients):
+        if mono.size and (mono.min() < 0 or mono.max() >= n_features):
+            raise ValueError(
+                f"monomial {mono.tolist()} indexes a variable outside "
+                f"[0, {n_features}) for hidden_weights with {n_features} rows."
+            )
+        exponents = np.bincount(mono, minlength=n_features)
+        c_J = _representation_coefficient(
+            exponents, activation, degree, scale, weight_distribution
+        )
+        T += c_J * b * np.prod(np.conj(W[mono]), axis=0)
+    return T / m
+
+
+# --------------------------------------------------------------------------- #
+# Estimators
+# --------------------------------------------------------------------------- #
+_BOTTOM_LAYER_PARAMS = """\
+    n_components : int, default=1000
+        Number of hidden units ``m``.
+    activation : {"auto", "exp", "truncated"}, default="auto"
+        ``phi``: ``"exp"`` (``e^z``, Thm 3.1) or ``"truncated"``
+        (``phi_d(z) = sum_{k<=d} z^k/k!``, the paper's truncated network).
+        ``"auto"`` is ``"truncated"`` when ``degree`` is given, else ``"exp"``.
+    degree : int, default=None
+        ``d`` of ``phi_d``; required by ``"truncated"``, ignored by ``"exp"``.
+    weight_scale : float, default=None
+        Modulus ``r`` of each hidden weight entry; ``None`` is the paper's
+        ``1/sqrt(n_features)``.
+    weight_distribution : {"circle", "gaussian"}, default="circle"
+        ``"circle"``: entries uniform on ``{|w| = r}``, the paper's ``C(r)^n``
+        (Sec. 2 notation; Thm 3.1 and 4.1 draw from ``C(1/sqrt(n))^n``).
+        ``"gaussian"``: circularly-symmetric complex Gaussian with ``E|w|^2 =
+        r^2``, a common alternative with the same second moments.
+    domain : {"real", "circle"}, default="real"
+        ``"real"``: ``x = X``; ``"circle"``: ``X`` holds angles and ``x =
+        exp(i X)`` (inputs uniform on the complex unit circle, the paper's
+        ``C(1)^n``).
+    dtype : {"float64", "float32"}, default="float64"
+        Precision of the features (``complex64`` weights with ``"float32"``).
+    batch_size : int, default=None
+        Rows per batch of the feature computation; ``None`` picks about
+        ``2**22 / (2 m)`` rows (32 MiB of features).
+    device : {None, "cpu", "cuda"}, default=None
+        ``None`` follows the input (CuPy in, CuPy out); ``"cuda"`` computes on
+        the GPU with NumPy in and out.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the hidden weights (drawn on the host with NumPy, so the same
+        seed gives the same model on CPU and GPU)."""
+
+
+class ComplexRandomFeatures(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
+    __doc__ = (
+        """Random complex hidden layer ``[Re phi(w_i . x), Im phi(w_i . x)]``.
+
+    The fixed bottom layer of Andoni et al. (2014), Thm 3.1: ``m`` weights
+    ``w_i`` drawn i.i.d. from ``C(r)^n`` and the hidden units ``phi^{w_i}(x) =
+    phi(w_i . x)``. ``transform`` returns the real matrix ``[Re Phi, Im Phi]``
+    (``2 m`` columns) so any scikit-learn linear model can be the top layer:
+    ``Re(sum_i alpha_i phi^{w_i}(x))`` is linear in it.
+
+    Parameters
+    ----------
+"""
+        + _BOTTOM_LAYER_PARAMS
+        + """
+
+    Attributes
+    ----------
+    hidden_weights_ : ndarray of complex128 (complex64), shape (n_features_in_, \
+n_components)
+        The random bottom layer ``W``; column ``i`` is ``w_i``.
+    activation_ : str
+        The activation used (``"exp"`` or ``"truncated"``).
+    weight_scale_ : float
+        The modulus ``r`` used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    RandomFeaturePolynomialRegressor : These features + ridge, streamed.
+    sklearn.kernel_approximation.PolynomialCountSketch : Random features for
+        polynomial kernels.
+
+    Notes
+    -----
+    Output columns ``[:n_components]`` are ``Re phi``, ``[n_components:]`` are
+    ``Im phi``. With ``activation="truncated"`` the features span at most the
+    ``C(n + d, d)`` real polynomials of degree ``<= d``; with ``"exp"`` they
+    span all degrees, and Thm 3.1 needs ``m = O(n^{2d})`` units.
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014, Theorem 3.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import Ridge
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn_polynn import ComplexRandomFeatures
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((500, 3))
+    >>> y = X[:, 0] * X[:, 1] - X[:, 2]
+    >>> model = make_pipeline(
+    ...     ComplexRandomFeatures(n_components=50, degree=2, random_state=0),
+    ...     Ridge(alpha=1e-8),
+    ... ).fit(X, y)
+    >>> round(model.score(X, y), 4)
+    1.0
+    """
+    )
+
+    _parameter_constraints = dict(_SHARED_CONSTRAINTS)
+
+    def __init__(
+        self,
+        *,
+        n_components=1000,
+        activation="auto",
+        degree=None,
+        weight_scale=None,
+        weight_distribution="circle",
+        domain="real",
+        dtype="float64",
+        batch_size=None,
+        device=None,
+        random_state=None,
+    ):
+        self.n_components = n_components
+        self.activation = activation
+        self.degree = degree
+        self.weight_scale = weight_scale
+        self.weight_distribution = weight_distribution
+        self.domain = domain
+        self.dtype = dtype
+        self.batch_size = batch_size
+        self.device = device
+        self.random_state = random_state
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Draw the hidden weights for ``X.shape[1]`` inputs.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        rng = check_random_state(self.random_state)
+        X, _, xp, to_host = validate_input(
+            self, X, reset=True, dtype=self.dtype, device=self.device
+        )
+        W = _draw_bottom_layer(self, X.shape[1], rng, xp)
+        self.hidden_weights_ = to_output(W, to_host)
+        return self
+
+    def transform(self, X):
+        """Hidden-unit outputs ``[Re phi(X W), Im phi(X W)]``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        F : ndarray of shape (n_samples, 2 * n_components)
+        """
+        check_is_fitted(self)
+        X, _, xp, to_host = validate_input(
+            self, X, reset=False, dtype=self.dtype, device=self.device
+        )
+        W = asarray(self.hidden_weights_, xp)
+        F = xp.empty((X.shape[0], 2 * self.n_components), dtype=X.dtype)
+        for rows in row_batches(X.shape[0], _batch_rows(self.batch_size, W.shape[1])):
+            F[rows] = _checked_features(X[rows], W, self, xp)
+        return to_output(F, to_host)
+
+    @property
+    def _n_features_out(self):
+        return 2 * self.n_components
+
+
+class RandomFeaturePolynomialRegressor(RegressorMixin, BaseEstimator):
+    __doc__ = (
+        """Two-layer complex network with a random bottom layer and a trained top.
+
+    ``g(x) = sum_i alpha_i phi(w_i . x) + b`` with ``w_i`` drawn once from
+    ``C(r)^n`` (Andoni et al. 2014, Thm 3.1) and only ``alpha`` (complex) and
+    ``b`` learned; the prediction is ``Re g(x)``. The top layer is fitted by ridge
+    regression on the real features ``[Re Phi, Im Phi]`` from sufficient
+    statistics accumulated over row batches (memory ``O(batch_size m + m^2)``,
+    never ``O(n_samples m)``), or by gradient descent on the top layer as in
+    Thm 4.1. ``partial_fit`` accumulates the same statistics, so any split of
+    the rows gives the same model as ``fit``; ``fit`` on a ``dask.array``
+    computes them per chunk in parallel (:mod:`sklearn_polynn.parallel`).
+
+    Parameters
+    ----------
+"""
+        + _BOTTOM_LAYER_PARAMS
+        + """
+    alpha : float or array-like of float, default=1e-6
+        Ridge penalty ``alpha ||alpha_top||^2`` added to the residual sum of
+        squares (scikit-learn's ``Ridge`` convention). An array selects the best
+        value by generalized cross-validation from one eigendecomposition of the
+        Gram (``alpha_``, ``gcv_scores_``), so tuning costs one fit.
+    solver : {"auto", "cholesky", "lstsq", "gd"}, default="auto"
+        ``"cholesky"``: normal equations by Cholesky; falls back to
+        ``"lstsq"`` with a warning when the Gram is not numerically positive
+        definite. ``"lstsq"``: the SVD of the features through the
+        eigendecomposition of their Gram, minimum-norm on its null space.
+        ``"gd"``: gradient descent on the top layer from ``alpha = 0``
+        (Thm 4.1), with ``loss_curve_``. ``"auto"``: ``"cholesky"``.
+    fit_intercept : bool, default=True
+    learning_rate : "auto" or float, default="auto"
+        Step ``lambda`` of ``solver="gd"``. Thm 4.1's proof needs ``lambda
+        ||P||^2 <= 1`` (``lambda < 1/m`` for unit-norm units); ``"auto"`` is
+        ``1 / L`` with ``L`` the largest eigenvalue of the loss's Hessian.
+    max_iter : int, default=1000
+        Iterations of ``solver="gd"``.
+    tol : float, default=1e-6
+        ``solver="gd"`` stops when the loss has not improved by ``tol`` for
+        ``n_iter_no_change`` iterations.
+    n_iter_no_change : int, default=10
+    verbose : int, default=0
+        Print the loss per iteration (``solver="gd"``).
+
+    Attributes
+    ----------
+    hidden_weights_ : ndarray of complex128 (complex64), shape (n_features_in_, \
+n_components)
+        The random bottom layer ``W``.
+    output_weights_ : ndarray of complex128 (complex64), shape (n_components,)
+        The top layer ``alpha``.
+    intercept_ : float
+        ``b``.
+    alpha_ : float
+        The penalty used (chosen by GCV when ``alpha`` is an array).
+    gcv_scores_ : ndarray of shape (n_alphas,)
+        GCV estimate of the mean squared error for each ``alpha``; only when
+        ``alpha`` is an array.
+    solver_ : str
+        The solver that produced the weights (``"cholesky"``, ``"lstsq"``,
+        ``"eigen"`` for an ``alpha`` array, or ``"gd"``).
+    activation_ : str
+        ``"exp"`` or ``"truncated"``.
+    weight_scale_ : float
+        The modulus ``r`` used.
+    n_samples_seen_ : int
+        Rows in the accumulated statistics.
+    n_iter_ : int
+        Gradient-descent iterations (``solver="gd"``, summed over
+        ``partial_fit`` calls); 1 for the closed-form solvers.
+    loss_curve_ : list of float
+        Loss ``(RSS + alpha ||beta||^2) / (2 n)`` per iteration; ``"gd"`` only.
+    learning_rate_ : float
+        The step used by ``"gd"``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    ComplexRandomFeatures : The bottom layer alone, as a transformer.
+    sklearn_polynn.parallel : Distributed fit from per-chunk statistics.
+    representation_weights : Thm 3.1's explicit top layer for a known polynomial.
+
+    Notes
+    -----
+    **Which activation.** Thm 3.1 uses ``phi = exp`` and weights from
+    ``C(1/sqrt(n))^n``, and needs ``m = O(n^{2d})`` units: every degree is
+    present in ``exp``, so the units spend capacity on degrees above ``d``.
+    The truncated network ``phi_d`` spans exactly the polynomials of degree
+    ``<= d`` and fits them exactly once ``2 m >= C(n + d, d)``. Measured on
+    ``make_sparse_polynomial`` (n = 20, d = 3, Gaussian inputs, 20 000 training
+    rows): ``phi_3`` with ``m = 1000`` gives test R^2 = 1.0000; ``exp`` with
+    ``r = 1/sqrt(n)`` gives 0.62 (m = 1000) and 0.81 (m = 2000); ``exp`` with a
+    smaller ``r = 0.1/sqrt(n)`` gives 0.985 and 0.998, because higher degrees are
+    damped by ``r^k``. Hence the default ``activation="auto"``: ``phi_d`` when the
+    degree is known (pass ``degree``), and the paper's universal ``exp``
+    otherwise, where a smaller ``weight_scale`` or more units are the remedies.
+
+    **Circle domain.** With ``domain="circle"`` the target ``Re p(e^{i
+    theta})`` lies in the span of ``Re``/``Im`` of the ``C(n + d, d)`` complex
+    monomials, so ``phi_d`` needs ``m >= C(n + d, d)``.
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014, Theorems 3.1 and 4.1.
+    .. [2] G. H. Golub, M. Heath, G. Wahba, "Generalized cross-validation as a
+       method for choosing a good ridge parameter", Technometrics, 1979.
+
+    Examples
+    --------
+    >>> from sklearn_polynn import RandomFeaturePolynomialRegressor
+    >>> from sklearn_polynn.datasets import make_sparse_polynomial
+    >>> X, y = make_sparse_polynomial(2000, 10, degree=3, random_state=0)
+    >>> reg = RandomFeaturePolynomialRegressor(
+    ...     n_components=300, degree=3, random_state=0
+    ... ).fit(X[:1500], y[:1500])
+    >>> round(reg.score(X[1500:], y[1500:]), 4)
+    1.0
+    """
+    )
+
+    _parameter_constraints = {
+        **_SHARED_CONSTRAINTS,
+        "alpha": [Interval(numbers.Real, 0, None, closed="left"), "array-like"],
+        "solver": [StrOptions({"auto", "cholesky", "lstsq", "gd"})],
+        "fit_intercept": ["boolean"],
+        "learning_rate": [
+            StrOptions({"auto"}),
+            Interval(numbers.Real, 0, None, closed="neither"),
+        ],
+        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_components=1000,
+        activation="auto",
+        degree=None,
+        weight_scale=None,
+        weight_distribution="circle",
+        domain="real",
+        alpha=1e-6,
+        solver="auto",
+        fit_intercept=True,
+        batch_size=None,
+        learning_rate="auto",
+        max_iter=1000,
+        tol=1e-6,
+        n_iter_no_change=10,
+        dtype="float64",
+        device=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_components = n_components
+        self.activation = activation
+        self.degree = degree
+        self.weight_scale = weight_scale
+        self.weight_distribution = weight_distribution
+        self.domain = domain
+        self.alpha = alpha
+        self.solver = solver
+        self.fit_intercept = fit_intercept
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.dtype = dtype
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Draw the bottom layer and fit the top layer on all of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or dask.array of shape (n_samples, n_features)
+            A ``dask.array`` is processed chunk by chunk in parallel.
+        y : array-like or dask.array of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, incremental=False)
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y):
+        """Add the rows of ``X`` to the statistics and refit the top layer.
+
+        The first call draws the bottom layer as ``fit`` does; calls on any
+        split of the rows, in any order, give the model of one ``fit`` (to
+        floating-point tolerance; ``solver="gd"`` continues from the current
+        weights instead).
+
+        Parameters
+        ----------
+        X : array-like or dask.array of shape (n_samples, n_features)
+        y : array-like or dask.array of shape (n_samples,)
+
+        Returns
+        -------
+        self : object
+        """
+        return self._fit(X, y, incremental=True)
+
+    def _fit(self, X, y, incremental):
+        first = not (incremental and hasattr(self, "_stats"))
+        alphas = _alpha_grid(self.alpha)
+        if alphas is not None and self.solver == "gd":
+            raise ValueError(
+                "alpha as an array (GCV path) needs solver 'auto', 'cholesky' or "
+                "'lstsq'; got solver='gd'."
+            )
+        if _is_dask_collection(X) or _is_dask_collection(y):
+            from .parallel import dask_statistics
+
+            stats, xp, to_host, W = dask_statistics(self, X, y, reset=first)
+        else:
+            X, y, xp, to_host = validate_input(
+                self, X, y, reset=first, dtype=self.dtype, device=self.device
+            )
+            if first:
+                W = _draw_bottom_layer(
+                    self, X.shape[1], check_random_state(self.random_state), xp
+                )
+            else:
+                W = asarray(self.hidden_weights_, xp)
+            batch = _batch_rows(self.batch_size, self.n_components)
+            stats = _accumulate_statistics(X, y, W, self, xp, batch)
+        if not first:
+            stats = self._stats.to(xp).merge(stats)
+        self.hidden_weights_ = to_output(W, to_host)
+        self._solve(stats, alphas, xp, to_host, warm=not first)
+        self._stats = stats.to(np) if to_host else stats
+        self.n_samples_seen_ = int(round(stats.n))
+        return self
+
+    def _solve(self, stats, alphas, xp, to_host, warm):
+        """Fit the top layer from the statistics; sets the fitted attributes."""
+        G, c, yy = stats.normal_equations(self.fit_intercept)
+        self.n_iter_ = 1
+        if alphas is not None:
+            alpha_, scores, beta = _gcv_path(
+                G, c, yy, stats.n, alphas, self.fit_intercept, xp
+            )
+            self.alpha_, self.gcv_scores_, self.solver_ = float(alpha_), scores, "eigen"
+        elif self.solver == "gd":
+            beta = self._solve_gd(stats, xp, warm)
+        else:
+            beta, self.solver_ = None, "lstsq"
+            self.alpha_ = float(self.alpha)
+            if self.solver in ("auto", "cholesky"):
+                beta, self.solver_ = _ridge_cholesky(G, c, self.alpha_, xp), "cholesky"
+                if beta is None:
+                    warnings.warn(
+                        "The Gram matrix of the hidden units is not numerically "
+                        f"positive definite (alpha={self.alpha_:g}); falling back "
+                        "to solver='lstsq'. Increase alpha to avoid this.",
+                        UserWarning,
+                    )
+                    self.solver_ = "lstsq"
+            if beta is None:
+                beta = _ridge_eigen(G, c, self.alpha_, xp)
+        intercept = stats.y_mean - float(stats.f_mean @ beta)
+        self.intercept_ = float(intercept) if self.fit_intercept else 0.0
+        complex_dtype = np.complex64 if self.dtype == "float32" else np.complex128
+        alpha_top = _output_weights(beta, self.n_components).astype(complex_dtype)
+        self.output_weights_ = to_output(alpha_top, to_host)
+
+    def _solve_gd(self, stats, xp, warm):
+        """Thm 4.1 gradient descent, warm-started in ``partial_fit``."""
+        self.alpha_ = float(self.alpha)
+        self.solver_ = "gd"
+        if warm and hasattr(self, "output_weights_"):
+            beta0 = asarray(self._real_coef(), xp).astype(xp.float64)
+            curve, n_before = list(self.loss_curve_), self.n_iter_
+        else:
+            beta0 = xp.zeros(2 * self.n_components, dtype=xp.float64)
+            curve, n_before = None, 0
+        beta, curve, n_iter, lr = _top_layer_gradient_descent(
+            stats, beta0, self, xp, loss_curve=curve
+        )
+        self.loss_curve_, self.learning_rate_ = curve, lr
+        self.n_iter_ = n_before + n_iter
+        return beta
+
+    def _real_coef(self):
+        """``beta = (Re alpha, -Im alpha)`` on ``[Re Phi, Im Phi]``."""
+        a = self.output_weights_
+        return get_namespace(a).concatenate([a.real, -a.imag])
+
+    def predict(self, X):
+        """``Re g(x) = Re sum_i alpha_i phi(w_i . x) + b``, in row batches.
+
+        Parameters
+        ----------
+        X : array-like or dask.array of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        if _is_dask_collection(X):
+            return X.map_blocks(
+                self.predict, drop_axis=1, dtype=check_dtype(self.dtype)
+            )
+        X, _, xp, to_host = validate_input(
+            self, X, reset=False, dtype=self.dtype, device=self.device
+        )
+        W = asarray(self.hidden_weights_, xp)
+        beta = asarray(self._real_coef(), xp, dtype=X.dtype)
+        y = xp.empty(X.shape[0], dtype=X.dtype)
+        for rows in row_batches(X.shape[0], _batch_rows(self.batch_size, W.shape[1])):
+            y[rows] = _checked_features(X[rows], W, self, xp) @ beta + self.intercept_
+        if not bool(xp.isfinite(y).all()):
+            raise ValueError(
+                "Predictions overflowed; standardize X or refit with a smaller "
+                "weight_scale or a larger alpha."
+            )
+        return to_output(y, to_host)
