@@ -10,11 +10,13 @@ from . import activations, datasets, hermite, metrics
 from ._backend import model_to_host
 from .complex_network import ComplexTwoLayerRegressor
 from .preprocessing import WhiteningTransformer
+from .tensor_init import TensorInitOneHiddenLayer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "ComplexTwoLayerRegressor",
+    "TensorInitOneHiddenLayer",
     "WhiteningTransformer",
     "__version__",
     "activations",

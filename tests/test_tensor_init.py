@@ -1,0 +1,285 @@
+"""Tests for TensorInitOneHiddenLayer (Zhong et al. 2017, Algorithms 1 and 2)."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.pipeline import make_pipeline
+
+from sklearn_polynn import TensorInitOneHiddenLayer, WhiteningTransformer
+from sklearn_polynn.datasets import make_teacher_network
+from sklearn_polynn.metrics import parameter_recovery_error
+from sklearn_polynn.tensor_init import gradient_descent
+
+
+def _teacher(n, d, k, activation="squared_relu", seed=0, **kwargs):
+    return make_teacher_network(
+        n, d, k, activation, random_state=seed, return_truth=True, **kwargs
+    )
+
+
+def _fit(X, y, **params):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*N\\(0, I\\)")  # Gaussian input
+        return TensorInitOneHiddenLayer(**params).fit(X, y)
+
+
+def _assert_paper_success(model, truth, init_bound=0.3):
+    """Sec. 7: max_j ||w*_j - w_pi(j)|| / ||w*_j|| <= 0.01 and v exact."""
+    W, v = truth.hidden_weights, truth.output_weights
+    init_error, init_match = parameter_recovery_error(W, model.init_hidden_weights_)
+    error, matching = parameter_recovery_error(W, model.hidden_weights_)
+    assert init_error < init_bound, init_error
+    assert error <= 0.01, error
+    assert_array_equal(model.init_output_weights_[init_match], v)
+    assert_array_equal(model.output_weights_[matching], v)
+
+
+# ------------------------------------------------------------- recovery
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_recovery_d10_k3(seed):
+    X, y, truth = _teacher(10_000, 10, 3, seed=seed)
+    model = _fit(X, y, n_hidden=3, max_iter=3000, random_state=seed)
+    _assert_paper_success(model, truth)
+
+
+def test_recovery_paper_setting_d20_k5():
+    X, y, truth = _teacher(20_000, 20, 5, seed=0)
+    model = _fit(X, y, n_hidden=5, max_iter=3000, random_state=0)
+    _assert_paper_success(model, truth)
+    assert model.score(X, y) > 0.99999
+
+
+def test_gradient_descent_converges_linearly():
+    # Theorem 4.4: ||W_t - W*||^2 shrinks by a constant factor per step, so the
+    # log-loss falls on a straight line once in the local convexity region.
+    X, y, _ = _teacher(10_000, 10, 3, seed=1)
+    model = _fit(X, y, n_hidden=3, max_iter=3000, random_state=1)
+    log_loss = np.log(np.asarray(model.loss_curve_))
+    # From loss 1e-3 on, every 50-iteration window has a clearly negative slope
+    # of comparable size: a geometric decrease at a (roughly) constant rate.
+    start = int(np.argmax(log_loss < np.log(1e-3)))
+    windows = [np.arange(s, s + 50) for s in range(start, len(log_loss) - 50, 50)]
+    assert len(windows) >= 4
+    slopes = np.array([np.polyfit(w, log_loss[w], 1)[0] for w in windows])
+    assert np.all(slopes < -0.005), slopes
+    assert slopes.min() > 5 * slopes.max(), slopes
+    assert model.loss_curve_[-1] < 1e-7 * model.loss_curve_[0]
+
+
+@pytest.mark.parametrize(
+    "activation, learning_rate, fit_v",
+    [("relu", 0.2, False), ("tanh", 1.0, True), ("erf", 0.5, True)],
+)
+def test_recovery_for_other_activations(activation, learning_rate, fit_v):
+    # ReLU: M3 = 0 (P3 = M4(I, I, I, alpha)); tanh, erf: M2 = 0 (P2 from M3).
+    X, y, truth = _teacher(8000, 10, 3, activation, seed=0)
+    model = _fit(
+        X,
+        y,
+        n_hidden=3,
+        activation=activation,
+        learning_rate=learning_rate,
+        fit_output_weights=fit_v,
+        max_iter=3000,
+        random_state=0,
+    )
+    W, v = truth.hidden_weights, truth.output_weights
+    if activation != "relu":  # odd: (v, w) and (-v, -w) are the same unit
+        W, v = W * np.sign(v), np.abs(v)
+        assert np.all(model.output_weights_ > 0)
+    init_error, _ = parameter_recovery_error(W, model.init_hidden_weights_)
+    error, matching = parameter_recovery_error(
+        W, model.hidden_weights_, v, model.output_weights_
+    )
+    assert init_error < 1.0
+    assert error <= 0.01
+
+
+def test_tensor_init_beats_random_init():
+    # Fig. 1(c): approach I (tensor init, GD on W) vs II (random W and v).
+    for seed in range(3):
+        X, y, _ = _teacher(10_000, 10, 5, seed=seed)
+        params = {"n_hidden": 5, "max_iter": 300, "random_state": seed}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            tensor = _fit(X, y, **params)
+            random = _fit(X, y, init="random", fit_output_weights=True, **params)
+        assert tensor.loss_curve_[-1] < 0.1 * random.loss_curve_[-1]
+        assert tensor.loss_curve_[0] < random.loss_curve_[0]
+
+
+def test_whitening_pipeline_recovers_weights_in_input_space():
+    # x ~ N(0, Sigma): whitening makes the inputs N(0, I) and the teacher
+    # W' = M^{-1} W*; input_space_weights maps the fit back (Shamir, Thm 4).
+    rng = np.random.RandomState(0)
+    A = rng.standard_normal((10, 10))
+    cov = A @ A.T / 10 + 0.2 * np.eye(10)
+    X, y, truth = _teacher(10_000, 10, 3, seed=0, input_covariance=cov)
+    with pytest.warns(UserWarning, match="WhiteningTransformer"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            TensorInitOneHiddenLayer(n_hidden=3, max_iter=5, random_state=0).fit(X, y)
+    pipe = make_pipeline(
+        WhiteningTransformer(),
+        TensorInitOneHiddenLayer(n_hidden=3, max_iter=3000, random_state=0),
+    )
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*N\\(0, I\\)")
+        pipe.fit(X, y)
+    whitener, model = pipe[0], pipe[1]
+    W_in = whitener.input_space_weights(model.hidden_weights_)
+    error, matching = parameter_recovery_error(truth.hidden_weights, W_in)
+    assert error <= 0.01
+    assert_array_equal(model.output_weights_[matching], truth.output_weights)
+    assert pipe.score(X, y) > 0.99999
+
+
+# ---------------------------------------------------------- API behaviour
+def test_fitted_attributes_and_determinism():
+    X, y, _ = _teacher(3000, 8, 2, seed=3)
+    params = {"n_hidden": 2, "max_iter": 50, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        a = TensorInitOneHiddenLayer(**params).fit(X, y)
+        b = TensorInitOneHiddenLayer(**params).fit(X, y)
+    assert a.hidden_weights_.shape == a.init_hidden_weights_.shape == (8, 2)
+    assert a.output_weights_.shape == a.init_output_weights_.shape == (2,)
+    assert len(a.loss_curve_) == a.n_iter_ == 50
+    assert_array_equal(a.hidden_weights_, b.hidden_weights_)
+    # v stays fixed without fit_output_weights (Algorithm 2).
+    assert_array_equal(a.output_weights_, a.init_output_weights_)
+    assert a.predict(X[:7]).shape == (7,)
+    clone = pickle.loads(pickle.dumps(a))
+    assert_array_equal(clone.predict(X[:5]), a.predict(X[:5]))
+
+
+def test_fit_output_weights_updates_v():
+    X, y, _ = _teacher(3000, 8, 2, seed=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(
+            n_hidden=2,
+            init="random",
+            fit_output_weights=True,
+            max_iter=20,
+            random_state=0,
+        ).fit(X, y)
+    assert not np.allclose(model.output_weights_, model.init_output_weights_)
+
+
+def test_minibatch_float32_and_verbose(capsys):
+    X, y, truth = _teacher(6000, 8, 2, seed=5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(
+            n_hidden=2,
+            batch_size=500,
+            dtype="float32",
+            max_iter=3,
+            verbose=1,
+            random_state=0,
+        ).fit(X, y)
+    assert model.hidden_weights_.dtype == np.float32
+    assert "Iteration 3, loss = " in capsys.readouterr().out
+    assert model.predict(X).dtype == np.float32
+
+
+def test_convergence_warning_on_max_iter():
+    X, y, _ = _teacher(3000, 8, 2, seed=0)
+    with pytest.warns(ConvergenceWarning, match="max_iter"):
+        TensorInitOneHiddenLayer(n_hidden=2, max_iter=2, random_state=0).fit(X, y)
+
+
+def test_gradient_descent_with_true_output_weights():
+    # Approach III of Fig. 1(c): v = v*, W random; the private GD entry point.
+    X, y, truth = _teacher(5000, 8, 2, seed=0)
+    rng = np.random.RandomState(0)
+    from sklearn_polynn.activations import get_activation
+
+    result = gradient_descent(
+        X,
+        y,
+        rng.standard_normal((8, 2)) / np.sqrt(8),
+        truth.output_weights,
+        get_activation("squared_relu"),
+        learning_rate=0.02,
+        max_iter=5,
+        tol=0.0,
+        n_iter_no_change=10,
+        fit_output_weights=False,
+    )
+    assert result.loss_curve[-1] < result.loss_curve[0]
+
+
+# ---------------------------------------------------------------- bad input
+def test_more_hidden_units_than_features():
+    X, y, _ = _teacher(500, 3, 3, seed=0)
+    with pytest.raises(ValueError, match="n_hidden must be <= n_features"):
+        TensorInitOneHiddenLayer(n_hidden=4).fit(X, y)
+
+
+def test_too_few_samples_for_the_three_way_split():
+    X, y, _ = _teacher(32, 10, 2, seed=0)
+    with pytest.raises(ValueError, match="at least 33 samples.*got 32 sample"):
+        TensorInitOneHiddenLayer(n_hidden=2).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        TensorInitOneHiddenLayer(n_hidden=2, init="random", max_iter=2).fit(X, y)
+
+
+@pytest.mark.parametrize("activation", ["linear", "sign"])
+def test_activation_failing_assumption_5_3(activation):
+    from sklearn_polynn.activations import get_activation
+
+    X, y, _ = _teacher(500, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="Assumption 5.3|degree 0"):
+        TensorInitOneHiddenLayer(n_hidden=2, activation=get_activation(activation)).fit(
+            X, y
+        )
+
+
+def test_unknown_activation_name():
+    X, y, _ = _teacher(500, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="activation"):
+        TensorInitOneHiddenLayer(n_hidden=2, activation="cubic").fit(X, y)
+
+
+@pytest.mark.parametrize("shift", ["mean", "scale"])
+def test_non_gaussian_input_warns_once(shift):
+    X, y, _ = _teacher(3000, 6, 2, seed=0)
+    X = X + 2.0 if shift == "mean" else X * 3.0
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        TensorInitOneHiddenLayer(n_hidden=2, max_iter=2, random_state=0).fit(X, y)
+    messages = [w for w in record if issubclass(w.category, UserWarning)]
+    messages = [w for w in messages if "N(0, I)" in str(w.message)]
+    assert len(messages) == 1
+    assert "WhiteningTransformer" in str(messages[0].message)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_non_finite_input(bad):
+    X, y, _ = _teacher(500, 4, 2, seed=0)
+    X[3, 1] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        TensorInitOneHiddenLayer(n_hidden=2).fit(X, y)
+    X[3, 1] = 0.0
+    y[5] = bad
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        TensorInitOneHiddenLayer(n_hidden=2).fit(X, y)
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu():
+    X, y, _ = _teacher(3000, 8, 2, seed=0)
+    params = {"n_hidden": 2, "max_iter": 30, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        cpu = TensorInitOneHiddenLayer(**params).fit(X, y)
+        gpu = TensorInitOneHiddenLayer(device="cuda", **params).fit(X, y)
+    assert isinstance(gpu.hidden_weights_, np.ndarray)
+    assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, rtol=1e-6, atol=1e-8)
