@@ -13,6 +13,14 @@ __all__ = ["REPRODUCTIONS", "get_reproduction"]
 
 REPRODUCTIONS = {
     # name: (module, one-line description)
+    "andoni-fig1": (
+        "sklearn_polynn.reproductions.andoni_fig1",
+        "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
+    ),
+    "andoni-perturbation": (
+        "sklearn_polynn.reproductions.andoni_perturbation",
+        "Andoni et al. 2014 Thm 5.1 vs Lemma 5.7: complex perturbations escape",
+    ),
 }
 
 
