@@ -10,12 +10,19 @@ from . import activations, datasets, hermite, metrics
 from ._backend import model_to_host
 from .complex_network import ComplexTwoLayerRegressor
 from .preprocessing import WhiteningTransformer
+from .random_features import (
+    ComplexRandomFeatures,
+    RandomFeaturePolynomialRegressor,
+    representation_weights,
+)
 from .tensor_init import TensorInitOneHiddenLayer
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "ComplexRandomFeatures",
     "ComplexTwoLayerRegressor",
+    "RandomFeaturePolynomialRegressor",
     "TensorInitOneHiddenLayer",
     "WhiteningTransformer",
     "__version__",
@@ -24,4 +31,5 @@ __all__ = [
     "hermite",
     "metrics",
     "model_to_host",
+    "representation_weights",
 ]

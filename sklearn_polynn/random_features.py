@@ -106,6 +106,34 @@ def _draw_bottom_layer(est, n_features, rng, xp):
     return asarray(W, xp)
 
 
+@dataclass(frozen=True)
+class _FeatureSpec:
+    """What computing the features needs, as plain picklable values (Dask tasks);
+    duck-types the fitted estimator for :func:`_checked_features`."""
+
+    activation_: str
+    degree: int | None
+    domain: str
+    weight_scale_: float
+    dtype: str
+    batch: int
+
+    @classmethod
+    def from_estimator(cls, est):
+        return cls(
+            est.activation_,
+            est.degree,
+            est.domain,
+            est.weight_scale_,
+            est.dtype,
+            _batch_rows(est.batch_size, est.n_components),
+        )
+
+    @property
+    def _activation(self):
+        return _resolve_activation(self.activation_, self.degree)[1]
+
+
 def _checked_features(X, W, est, xp):
     """``real_features`` of one batch, with a clear error instead of inf/NaN."""
     F = real_features(X, W, est._activation, est.domain, xp)
@@ -883,6 +911,11 @@ n_components)
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X, y, incremental):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         first = not (incremental and hasattr(self, "_stats"))
         alphas = _alpha_grid(self.alpha)
         if alphas is not None and self.solver == "gd":

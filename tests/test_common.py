@@ -14,6 +14,10 @@ import sklearn_polynn
 
 CHECK_PARAMS = {
     "ComplexTwoLayerRegressor": {"n_hidden": 10, "max_iter": 200, "random_state": 0},
+    # n_hidden=1 <= n_features for every dataset the checks use (k > d raises).
+    "TensorInitOneHiddenLayer": {"n_hidden": 1, "max_iter": 20, "random_state": 0},
+    "ComplexRandomFeatures": {"n_components": 20, "random_state": 0},
+    "RandomFeaturePolynomialRegressor": {"n_components": 50, "random_state": 0},
     # "EstimatorName": {"param": value},
 }
 

@@ -1,0 +1,197 @@
+"""Distributed fitting with Dask: per-chunk sufficient statistics, one solve.
+
+The top layer of :class:`~sklearn_polynn.RandomFeaturePolynomialRegressor`
+(Andoni et al. 2014, Thm 3.1/4.1) is a ridge regression on the random features
+``F = [Re phi(XW), Im phi(XW)]``. Its sufficient statistics (row count, means,
+centered Gram ``F^T F``, ``F^T y``, ``y^T y``) are exactly mergeable, so a
+``dask.array`` is processed chunk by chunk in parallel, the per-chunk statistics
+are combined by a binary tree reduction, and one solve on the driver gives the
+same model as a NumPy ``fit`` (to floating-point tolerance). Only ``O(m^2)``
+numbers per chunk travel, never the ``O(n_samples m)`` features.
+
+``RandomFeaturePolynomialRegressor.fit`` and ``partial_fit`` dispatch here when
+``X`` or ``y`` is a Dask collection; :func:`dask_statistics` is the entry point.
+Model selection over a cluster needs nothing from this module: run
+``GridSearchCV`` under ``joblib.parallel_config(backend="dask")`` with a
+``distributed.Client`` open.
+
+Dask is optional: ``pip install "sklearn-polynn[dask]"``.
+"""
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+from ._backend import asarray, resolve_device, to_numpy
+from ._validation import check_dtype
+
+__all__ = ["dask_statistics", "tree_merge"]
+
+_DASK_HINT = (
+    "Fitting on dask arrays needs Dask. Install it with "
+    '`pip install "sklearn-polynn[dask]"` (or `pip install "dask[distributed]"`).'
+)
+
+
+def _import_dask():
+    """Return ``(dask, dask.array)`` or raise an ImportError with install advice."""
+    try:
+        import dask
+        import dask.array as da
+    except ImportError as exc:  # optional dependency
+        raise ImportError(_DASK_HINT) from exc
+    return dask, da
+
+
+def _chunk_statistics(X, y, W, spec):
+    """Sufficient statistics of one chunk of rows (runs on a worker, NumPy).
+
+    ``spec`` is a ``_FeatureSpec`` of plain values, so the task pickles to any
+    worker.
+    """
+    from .random_features import _accumulate_statistics
+
+    real_dtype = check_dtype(spec.dtype)
+    X = np.asarray(X)
+    if X.dtype.kind == "c":
+        raise ValueError(
+            "Complex data not supported; X must be real. For inputs on the complex "
+            "unit circle pass the angles theta with domain='circle'."
+        )
+    X = X.astype(real_dtype, copy=False)
+    y = np.asarray(y, dtype=real_dtype).reshape(-1)
+    if X.shape[0] == 0:
+        return None
+    if not np.isfinite(X).all():
+        raise ValueError("Input X contains NaN or infinity.")
+    if not np.isfinite(y).all():
+        raise ValueError("Input y contains NaN or infinity.")
+    return _accumulate_statistics(X, y, W, spec, np, spec.batch)
+
+
+def _merge(a, b):
+    """Merge two statistics (either may be ``None`` for an empty chunk)."""
+    if a is None:
+        return b
+    return a.merge(b)
+
+
+def tree_merge(parts, merge):
+    """Combine ``parts`` pairwise in a balanced binary tree of ``merge`` calls.
+
+    Parameters
+    ----------
+    parts : list
+        Leaves (values or ``dask.delayed`` objects); must be non-empty.
+    merge : callable
+        Associative binary operation (wrapped in ``dask.delayed`` by the caller
+        for a lazy graph).
+
+    Returns
+    -------
+    root : object
+        ``merge`` of all parts; depth ``ceil(log2(len(parts)))``.
+    """
+    parts = list(parts)
+    if not parts:
+        raise ValueError("tree_merge needs at least one part.")
+    while len(parts) > 1:
+        merged = [merge(parts[i], parts[i + 1]) for i in range(0, len(parts) - 1, 2)]
+        if len(parts) % 2:
+            merged.append(parts[-1])
+        parts = merged
+    return parts[0]
+
+
+def _as_dask_inputs(X, y, da):
+    """Check shapes lazily and align ``y``'s chunks with ``X``'s rows."""
+    X = X if type(X).__module__.split(".")[0] == "dask" else da.asarray(X)
+    if X.ndim != 2:
+        raise ValueError(
+            f"Expected 2D array, got {X.ndim}D array instead; reshape your data."
+        )
+    if X.dtype.kind == "c":
+        raise ValueError(
+            "Complex data not supported; X must be real. For inputs on the complex "
+            "unit circle pass the angles theta with domain='circle'."
+        )
+    if X.dtype.kind not in "fiub":
+        raise ValueError(f"X must be numeric; got dtype {X.dtype}.")
+    if any(np.isnan(c) for c in X.chunks[0]):
+        raise ValueError(
+            "X has unknown chunk sizes; call X.compute_chunk_sizes() first."
+        )
+    y = y if type(y).__module__.split(".")[0] == "dask" else da.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y.reshape(-1)
+    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+        raise ValueError(
+            "Found input variables with inconsistent numbers of samples: "
+            f"[{X.shape[0]}, {y.shape[0] if y.ndim else 0}] (y must be 1-D)."
+        )
+    if X.shape[0] < 1:
+        raise ValueError(
+            "Found array with 0 sample(s) while a minimum of 1 is required."
+        )
+    X = X.rechunk({1: -1})
+    return X, y.rechunk((X.chunks[0],))
+
+
+def _check_n_features(est, n_features, reset):
+    if reset:
+        est.n_features_in_ = int(n_features)
+        if hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+    elif n_features != est.n_features_in_:
+        raise ValueError(
+            f"X has {n_features} features, but {type(est).__name__} is expecting "
+            f"{est.n_features_in_} features as input."
+        )
+
+
+def dask_statistics(est, X, y, *, reset):
+    """Top-layer sufficient statistics of a Dask dataset, by tree reduction.
+
+    Parameters
+    ----------
+    est : RandomFeaturePolynomialRegressor
+        Receives ``n_features_in_`` and, when ``reset``, a fresh bottom layer.
+    X : dask.array of shape (n_samples, n_features)
+    y : dask.array or array-like of shape (n_samples,)
+    reset : bool
+        True in ``fit`` and the first ``partial_fit``.
+
+    Returns
+    -------
+    stats : _Statistics
+        Summed over all chunks (NumPy arrays).
+    xp : module
+        Namespace of the solve (``cupy`` with ``device="cuda"``).
+    to_host : bool
+    W : complex array
+        The bottom layer, in ``xp``.
+    """
+    from .random_features import _draw_bottom_layer, _FeatureSpec
+
+    dask, da = _import_dask()
+    X, y = _as_dask_inputs(X, y, da)
+    _check_n_features(est, X.shape[1], reset)
+    xp, to_host = resolve_device(est.device)
+    if reset:
+        rng = check_random_state(est.random_state)
+        W = to_numpy(_draw_bottom_layer(est, X.shape[1], rng, np))
+    else:
+        W = to_numpy(est.hidden_weights_)
+    spec = _FeatureSpec.from_estimator(est)
+    W_key = dask.delayed(W, pure=True)
+    chunk = dask.delayed(_chunk_statistics, pure=True)
+    leaves = [
+        chunk(xb, yb, W_key, spec)
+        for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel())
+    ]
+    root = tree_merge(leaves, dask.delayed(_merge, pure=True))
+    (stats,) = dask.compute(root)
+    if stats is None:
+        raise ValueError(
+            "Found array with 0 sample(s) while a minimum of 1 is required."
+        )
+    return stats, xp, to_host, asarray(W, xp)
