@@ -28,9 +28,13 @@ __all__ = ["TensorInitOneHiddenLayer"]
 _NAMED_ACTIVATIONS = {"relu", "leaky_relu", "squared_relu", "sigmoid", "tanh", "erf"}
 
 
-def _min_samples_for_split(n_features):
-    """Algorithm 1 splits the samples into three parts of ``>= d + 1`` each."""
-    return 3 * (n_features + 1)
+def _min_samples_for_split(n_hidden):
+    """Algorithm 1 splits the samples into three parts of ``>= k + 1`` each.
+
+    Fewer make the ``k``-dimensional moments of a part rank deficient; recovery
+    itself needs ``O~(d)`` samples (Theorem 5.6), thousands for ``d = 10``.
+    """
+    return 3 * (n_hidden + 1)
 
 
 def _gaussian_deviation(X, projected_covariance):
@@ -143,7 +147,7 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
     Notes
     -----
     Algorithm 1 splits the samples into three parts and needs at least
-    ``3 (n_features + 1)`` of them; recovery needs ``O~(d)`` times a
+    ``3 (n_hidden + 1)`` of them; recovery needs ``O~(d)`` times a
     polynomial in ``k`` and the condition number (Theorem 5.6), in practice a
     few thousand for ``d = 10`` (see the Fig. 1 reproduction). The moments
     assume ``x ~ N(0, I)``; inputs that look otherwise trigger a warning. Two
@@ -246,6 +250,11 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         """
         rng = check_random_state(self.random_state)
         activation = self._get_activation()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         X, y, xp, to_host = validate_input(
             self, X, y, reset=True, dtype=self.dtype, device=self.device
         )
@@ -302,12 +311,12 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         """Algorithm 1 with the input checks it needs."""
         orders = moment_orders(activation)
         n_samples, n_features = X.shape
-        needed = _min_samples_for_split(n_features)
+        needed = _min_samples_for_split(self.n_hidden)
         if n_samples < needed:
             raise ValueError(
                 "init='tensor' splits the samples into three parts (Zhong et al., "
                 f"Algorithm 1) and needs at least {needed} samples for "
-                f"n_features={n_features} ({needed // 3} per part); got "
+                f"n_hidden={self.n_hidden} ({needed // 3} per part); got "
                 f"{n_samples} sample(s). Use more samples or init='random'."
             )
         W0, v0, info = tensor_initialization(

@@ -223,8 +223,8 @@ def test_more_hidden_units_than_features():
 
 
 def test_too_few_samples_for_the_three_way_split():
-    X, y, _ = _teacher(32, 10, 2, seed=0)
-    with pytest.raises(ValueError, match="at least 33 samples.*got 32 sample"):
+    X, y, _ = _teacher(8, 10, 2, seed=0)
+    with pytest.raises(ValueError, match="at least 9 samples.*got 8 sample"):
         TensorInitOneHiddenLayer(n_hidden=2).fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
