@@ -1,0 +1,453 @@
+"""The formulas of the ICLR 2019 submission "Recovering the Lowest Layer of Deep
+Networks with High Threshold Activations", one function each.
+
+The estimator :class:`~sklearn_polynn.HighThresholdLayerRecovery` composes them:
+
+* Sec. 2 / Ge, Lee & Ma (2017): the landscape-design loss ``G(z)`` with the
+  weighted Hermite polynomials ``H_2, H_4`` (:func:`landscape_loss`), its
+  simultaneous version of App. B.4 (:func:`simultaneous_loss`) and the
+  sphere-constrained ``H_4`` objective of Thm 9 (:func:`even_loss`);
+* Sec. 2.1, Algorithms 1-2: :func:`estimate_tan_alpha` and
+  :func:`refine_estimate`;
+* Thm 7, App. D.1, Algorithm 3: :func:`correlation_graph_supports`;
+* the upper polynomial ``P``: :func:`multilinear_powers`,
+  :func:`multilinear_features`.
+
+Every expectation over the data is an average over row batches of ``X``: one
+evaluation of a loss and its gradient costs two GEMMs over ``X`` (``X @ Z`` and
+``X.T @ R``) and ``O(batch * n_columns)`` memory.
+"""
+
+import math
+
+import numpy as np
+from scipy.optimize import minimize as scipy_minimize
+from scipy.special import ndtr
+from scipy.stats import norm
+
+from ._backend import to_numpy
+from .hermite import normalized_hermite
+
+BATCH_ROWS = 65536
+"""Rows of ``X`` per batch in the empirical expectations."""
+
+_SQRT2, _SQRT12, _SQRT24 = math.sqrt(2.0), math.sqrt(12.0), math.sqrt(24.0)
+
+
+def _row_batches(n_samples, batch_rows=BATCH_ROWS):
+    for start in range(0, n_samples, batch_rows):
+        yield slice(start, min(start + batch_rows, n_samples))
+
+
+def _scaled_hermites(P, q, degrees):
+    """``H_k(z, x) = ||z||**k h_k(z^T x / ||z||)`` from ``P = X Z``, ``q = ||z||**2``.
+
+    The ICLR paper's weighted Hermite polynomials (App. A.1), evaluated with
+    :func:`~sklearn_polynn.hermite.normalized_hermite` on ``P / ||z||``; the
+    projections are computed once by the caller and shared by all degrees.
+    """
+    norms = q**0.5
+    safe = norms + (norms == 0)
+    return {k: norms**k * normalized_hermite(k, P / safe) for k in degrees}
+
+
+def landscape_loss(X, f, Z, u2, u4, penalty, xp, batch_rows=BATCH_ROWS):
+    """Landscape-design loss ``G(z)`` of Sec. 2 and its gradient, column by column.
+
+    ``G(z) = -sgn(u4) E[f H_4(z, x)] + lam (E[f H_2(z, x)] - u2)**2`` (Sec. 2,
+    "One-hidden-layer to Deep Neural Network"; Ge, Lee & Ma 2017), divided by
+    ``|u4|`` and with ``lam = penalty |u4| / u2**2`` (Claim 2 takes ``lam =
+    Theta(|u4| / u2**2)`` in this normalisation), i.e.
+
+        G(z) / |u4| = -m4(z) + penalty (m2(z) - 1)**2,
+        m4 = E[f H_4] / u4,  m2 = E[f H_2] / u2,
+
+    which for ``f_lin = sum_i c_i u(w_i^T x - t)`` is ``-sum_i c_i (w_i^T z)**4
+    + penalty (sum_i c_i (w_i^T z)**2 - 1)**2``, whose local minima are the
+    columns of ``(T W*^T)^{-1}``, ``T = diag(sqrt(c_i))``. The gradient uses
+    ``d H_k / dz = sqrt(k) H_{k-1} x - sqrt(k (k-1)) H_{k-2} z``.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n)
+    f : array of shape (n_samples,)
+        Labels (the constant ``c0`` already subtracted).
+    Z : array of shape (n, n_columns)
+        One direction per column (independent restarts).
+    u2, u4 : float
+        Hermite coefficients of the thresholded activation.
+    penalty : float
+    xp : module
+
+    Returns
+    -------
+    loss : float
+        Sum over the columns.
+    grad : array of shape (n, n_columns)
+    """
+    n_samples = X.shape[0]
+    q = xp.sum(Z * Z, axis=0)
+    sums = xp.zeros((4, Z.shape[1]), dtype=X.dtype)  # E[f H_k], k = 0..3 (H_1 unused)
+    back = xp.zeros((X.shape[1], 2 * Z.shape[1]), dtype=X.dtype)
+    for rows in _row_batches(n_samples, batch_rows):
+        P = X[rows] @ Z
+        fb = f[rows][:, None]
+        H = _scaled_hermites(P, q, (2, 3, 4))
+        sums[0] += xp.sum(fb * H[2], axis=0)
+        sums[1] += xp.sum(fb * H[4], axis=0)
+        sums[2] += xp.sum(fb, axis=0)
+        back += X[rows].T @ xp.concatenate([fb * H[3], fb * P], axis=1)
+    e_h2, e_h4, e_f = sums[0] / n_samples, sums[1] / n_samples, sums[2] / n_samples
+    back /= n_samples
+    m2, m4 = e_h2 / u2, e_h4 / u4
+    k = Z.shape[1]
+    grad_m4 = (2.0 * back[:, :k] - _SQRT12 * e_h2 * Z) / u4
+    grad_m2 = (_SQRT2 * back[:, k:] - _SQRT2 * e_f * Z) / u2
+    loss = -m4 + penalty * (m2 - 1.0) ** 2
+    grad = -grad_m4 + 2.0 * penalty * (m2 - 1.0) * grad_m2
+    return float(xp.sum(loss)), grad, loss
+
+
+def even_loss(X, f, Z, u4, xp, batch_rows=BATCH_ROWS):
+    """Thm 9 objective ``-E[f H_4(z, x)] / (u4 ||z||**4)`` and its gradient.
+
+    For even activations at threshold 0 and orthonormal ``W*``,
+    ``E[f H_4(z)] = sum_i a_i z_i**4 + sum_{i != j} g_ij z_i**2 z_j**2`` (App.
+    D.3, with the weighted ``H_4`` the ``(2||z||**2 - 1)`` terms vanish), whose
+    maxima on the unit sphere are the ``w_i`` when ``g_ij < a_i + a_j``. The
+    ratio is scale invariant, so plain gradient steps stay near the sphere.
+
+    Returns
+    -------
+    loss : float
+    grad : array of shape (n, n_columns)
+    per_column : array of shape (n_columns,)
+    """
+    n_samples = X.shape[0]
+    q = xp.sum(Z * Z, axis=0)
+    e_h4 = xp.zeros(Z.shape[1], dtype=X.dtype)
+    e_h2 = xp.zeros(Z.shape[1], dtype=X.dtype)
+    back = xp.zeros(Z.shape, dtype=X.dtype)
+    for rows in _row_batches(n_samples, batch_rows):
+        P = X[rows] @ Z
+        fb = f[rows][:, None]
+        H = _scaled_hermites(P, q, (2, 3, 4))
+        e_h4 += xp.sum(fb * H[4], axis=0)
+        e_h2 += xp.sum(fb * H[2], axis=0)
+        back += X[rows].T @ (fb * H[3])
+    e_h4, e_h2, back = e_h4 / n_samples, e_h2 / n_samples, back / n_samples
+    m4 = e_h4 / u4
+    grad_m4 = (2.0 * back - _SQRT12 * e_h2 * Z) / u4
+    loss = -m4 / q**2
+    grad = -grad_m4 / q**2 + 4.0 * m4 * Z / q**3
+    return float(xp.sum(loss)), grad, loss
+
+
+def simultaneous_loss(X, f, B, u2, u4, penalty, gamma, xp, batch_rows=BATCH_ROWS):
+    """Simultaneous-recovery loss of App. B.4 (Ge, Lee & Ma 2017) and its gradient.
+
+    ``G(B) = sum_{j != k} m4(b_j, b_k) - gamma sum_j m4(b_j, b_j)
+    + penalty sum_j (m2(b_j) - 1)**2`` with ``m4(v, w) = E[f He_4(x)[v, v, w,
+    w]] / (sqrt(24) u4)`` (equal to ``sum_i c_i (w_i^T v)**2 (w_i^T w)**2`` for
+    ``f_lin``) and ``m2`` as in :func:`landscape_loss`. The fourth Hermite
+    tensor contracted with ``v, v, w, w`` is ``2 H_2(v) H_2(w) - 4 (v^T w)
+    (v^T x)(w^T x) + 2 (v^T w)**2`` (the paper's ``psi``, eq. (1), whose signs
+    are garbled in the available text); summed over all ordered pairs it is
+    ``S**2 - 2 tr(Q) S - 4 p^T Q p + tr(Q)**2 + 2 ||Q||_F**2`` with ``p = B^T
+    x``, ``S = ||p||**2`` and ``Q = B^T B``, so one evaluation is ``O(N n d)``.
+    Its local minima satisfy ``B^{-T} = P D W* T^{-1}`` (Theorem 11).
+
+    Returns
+    -------
+    loss : float
+    grad : array of shape (n, d)
+    """
+    n_samples, d = X.shape[0], B.shape[1]
+    Q = B.T @ B
+    qd, trq = xp.diagonal(Q), xp.trace(Q)
+    acc = xp.zeros(4, dtype=X.dtype)  # E[f S^2], E[f S], E[f p^T Q p], E[f]
+    diag = xp.zeros((2, d), dtype=X.dtype)  # E[f p_j^4], E[f p_j^2]
+    fpp = xp.zeros((d, d), dtype=X.dtype)
+    back = xp.zeros((X.shape[1], 2 * d), dtype=X.dtype)
+    for rows in _row_batches(n_samples, batch_rows):
+        P = X[rows] @ B
+        fb = f[rows][:, None]
+        S = xp.sum(P * P, axis=1, keepdims=True)
+        PQ = P @ Q
+        acc[0] += xp.sum(fb * S * S)
+        acc[1] += xp.sum(fb * S)
+        acc[2] += xp.sum(fb * P * PQ)
+        acc[3] += xp.sum(fb)
+        diag[0] += xp.sum(fb * P**4, axis=0)
+        diag[1] += xp.sum(fb * P**2, axis=0)
+        fpp += P.T @ (fb * P)
+        # d/dP of [all-pairs sum - (1 + gamma) diagonal sum]; and f p for m2
+        dall = 4.0 * S * P - 4.0 * trq * P - 8.0 * PQ
+        ddiag = 4.0 * P**3 - 12.0 * qd * P
+        weights = xp.concatenate([fb * (dall - (1.0 + gamma) * ddiag), fb * P], 1)
+        back += X[rows].T @ weights
+    acc, diag, fpp = acc / n_samples, diag / n_samples, fpp / n_samples
+    back /= n_samples
+    e_s2, e_s, e_pqp, e_f = acc[0], acc[1], acc[2], acc[3]
+    all_pairs = e_s2 - 2 * trq * e_s - 4 * e_pqp + e_f * (trq**2 + 2 * xp.sum(Q * Q))
+    diag_terms = diag[0] - 6 * qd * diag[1] + 3 * qd**2 * e_f
+    scale = _SQRT24 * u4
+    quartic = (all_pairs - (1.0 + gamma) * xp.sum(diag_terms)) / scale
+    m2 = (diag[1] - qd * e_f) / (_SQRT2 * u2)
+    loss = quartic + penalty * xp.sum((m2 - 1.0) ** 2)
+    # through Q = B^T B: dL/dB = 2 B dL/dQ (dL/dQ symmetric)
+    eye = xp.eye(d, dtype=X.dtype)
+    dq_all = -2 * e_s * eye - 4 * fpp + e_f * (2 * trq * eye + 4 * Q)
+    dq_diag = xp.diag(-6 * diag[1] + 6 * qd * e_f)
+    coef = 2.0 * penalty * (m2 - 1.0) / (_SQRT2 * u2)
+    dq = (dq_all - (1.0 + gamma) * dq_diag) / scale - xp.diag(coef * e_f)
+    grad = back[:, :d] / scale + 2.0 * coef * back[:, d:] + 2.0 * B @ dq
+    return float(loss), grad
+
+
+# ---------------------------------------------------------------- refinement
+_P_LOW, _P_HIGH = 0.4, 0.6
+_PROBIT_GAP = float(norm.ppf(_P_HIGH) - norm.ppf(_P_LOW))
+BAND_SAMPLES = 100
+"""Samples each band ``l(z, t', eps)`` of EstimateTanAlpha should hold."""
+MAX_BAND_WIDTH = 0.1
+"""Widest band ``eps`` EstimateTanAlpha accepts."""
+
+
+def min_samples_for_bands(threshold):
+    """Samples needed so a band of width ``MAX_BAND_WIDTH`` at ``t`` holds
+    ``BAND_SAMPLES`` of them on average (``x^T z ~ N(0, 1)``)."""
+    mass = norm.cdf(threshold) - norm.cdf(threshold - MAX_BAND_WIDTH)
+    return int(math.ceil(BAND_SAMPLES / mass))
+
+
+def _band_probit_fit(s, positive, threshold, start=None):
+    """Maximum-likelihood fit of the band probability curve of Lemmas 4-5.
+
+    For ``x`` in the band ``l(z, t', eps)``, ``eps -> 0``, Lemma 4 gives
+    ``Pr[w^T x >= t] = Phi^c((t - t' cos a) / sin a) = Phi((t' - m) / tau)``
+    with ``m = t / cos a`` and ``tau = tan a``, and Lemma 5 adds the other
+    units' firing probability ``eta = d e^{-Omega(t^2)}``:
+    ``Pr[sgn f | band] = eta + (1 - eta) Phi((t' - m) / tau)``. The three
+    parameters are fitted jointly over all bands (probit regression on the
+    samples near ``t``, L-BFGS on ``(m, log tau, logit eta)`` with the exact
+    gradient), which needs far fewer samples than band-by-band frequencies.
+
+    Returns
+    -------
+    params : ndarray of shape (3,)
+        ``(m, log tau, logit eta)``.
+    """
+
+    def nll(params):
+        m, log_tau, logit_eta = params
+        tau, eta = math.exp(log_tau), 1.0 / (1.0 + math.exp(-logit_eta))
+        r = (s - m) / tau
+        cdf, pdf = ndtr(r), np.exp(-0.5 * r * r) / math.sqrt(2.0 * math.pi)
+        prob = np.clip(eta + (1.0 - eta) * cdf, 1e-300, 1.0 - 1e-16)
+        value = -np.sum(positive * np.log(prob) + (1 - positive) * np.log1p(-prob))
+        dprob = (1 - positive) / (1.0 - prob) - positive / prob
+        grad = np.array(
+            [
+                np.sum(dprob * (1.0 - eta) * pdf) * (-1.0 / tau),
+                np.sum(dprob * (1.0 - eta) * pdf * -r),
+                np.sum(dprob * (1.0 - cdf)) * eta * (1.0 - eta),
+            ]
+        )
+        return value, grad
+
+    if start is None:
+        start = np.array([threshold * 1.01, math.log(0.1), -4.0])
+    bounds = [(threshold - 1.0, threshold + 2.0), (math.log(1e-6), 2.0), (-20, 0)]
+    result = scipy_minimize(nll, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    return result.x
+
+
+def estimate_tan_alpha(s, positive, threshold):
+    """EstimateTanAlpha (Algorithm 2): ``tan(alpha)`` between ``z`` and ``w*``.
+
+    Reads ``t_1, t_2`` where ``Pr[sgn f | x in l(z, t', eps)]`` is 0.4 and 0.6
+    and returns ``(t_2 - t_1) / (Phi^{-1}(0.6) - Phi^{-1}(0.4))``. The band
+    probabilities as a function of ``t'`` are the probit curve of Lemma 4,
+    fitted to the samples with ``z^T x`` within ``[t - 1, t + 2]``
+    (:func:`_band_probit_fit`); ``t_1, t_2`` are read off that curve.
+
+    Parameters
+    ----------
+    s : ndarray of shape (n_samples,)
+        Projections ``z^T x`` (host array).
+    positive : ndarray of shape (n_samples,)
+        ``1.0`` where ``f(x) > c0``.
+    threshold : float
+
+    Returns
+    -------
+    tan_alpha : float
+        ``inf`` when no sample near ``t`` is positive.
+    """
+    window = (s > threshold - 1.0) & (s < threshold + 2.0)
+    s_w, pos_w = s[window], positive[window]
+    if pos_w.sum() == 0 or pos_w.sum() == pos_w.size:
+        return float("inf")
+    m, log_tau, _ = _band_probit_fit(s_w, pos_w, threshold)
+    tau = math.exp(log_tau)
+    t1 = m + tau * float(norm.ppf(_P_LOW))
+    t2 = m + tau * float(norm.ppf(_P_HIGH))
+    return (t2 - t1) / _PROBIT_GAP
+
+
+def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
+    """RefineEstimate (Algorithm 1, Thm 5): random local search on the sphere.
+
+    Each step perturbs ``z`` by ``N(0, (alpha / n)**2)`` normal to ``z`` (Lemma
+    7: ``Theta(alpha / d)`` in the ambient dimension), renormalises, and keeps
+    the candidate when EstimateTanAlpha reports a smaller angle.
+
+    Returns
+    -------
+    z : array of shape (n,)
+        Refined unit direction (namespace ``xp``).
+    trace : ndarray of shape (n_iter + 1,)
+        Angle estimate ``arctan(tan alpha)`` of the kept ``z`` after each step.
+    """
+    n = X.shape[1]
+    z = z / xp.linalg.norm(z)
+
+    def angle(direction):
+        # band search needs sorting and isotonic regression: on the host
+        s = to_numpy(X @ direction)
+        return math.atan(estimate_tan_alpha(s, positive, threshold))
+
+    alpha = angle(z)
+    trace = [alpha]
+    for _ in range(n_iter):
+        step = rng.standard_normal(n)
+        step = xp.asarray(step, dtype=X.dtype)
+        step = step - (step @ z) * z
+        candidate = z + (min(alpha, 0.5) / n) * step
+        candidate = candidate / xp.linalg.norm(candidate)
+        new_alpha = angle(candidate)
+        if new_alpha < alpha:
+            z, alpha = candidate, new_alpha
+        trace.append(alpha)
+    return z, np.asarray(trace)
+
+
+# ---------------------------------------------------------- correlation graph
+GAP_FACTOR = 2.0
+"""Thm 7's constant-factor gap between clique and cross correlations."""
+
+
+def correlation_matrix(X, f, xp, batch_rows=BATCH_ROWS):
+    """``alpha_ij = E[f x_i x_j]`` of Algorithm 3 (App. D.1), by row batches."""
+    out = xp.zeros((X.shape[1], X.shape[1]), dtype=X.dtype)
+    for rows in _row_batches(X.shape[0], batch_rows):
+        out += X[rows].T @ (f[rows][:, None] * X[rows])
+    return out / X.shape[0]
+
+
+def correlation_graph_supports(alpha, n_hidden):
+    """ConstructCorrelationGraph (Algorithm 3) and its cliques (Thm 7).
+
+    Edges join ``i != j`` with ``alpha_ij >= rho``, ``rho`` placed in the largest
+    gap of the sorted off-diagonal correlations; Thm 7 needs a constant-factor
+    gap (``GAP_FACTOR``) between within-clique values (coefficients of ``X_r``
+    in ``P(mu (X + 1))``) and the rest, and every connected component to be a
+    clique (disjoint binary supports).
+
+    Returns
+    -------
+    supports : list of ndarray
+        Coordinates of each clique (size >= 2), largest correlation first.
+
+    Raises
+    ------
+    ValueError
+        When the correlations show no binary, disjoint-support structure.
+    """
+    alpha = np.asarray(to_numpy(alpha))
+    alpha = (alpha + alpha.T) / 2.0
+    n = alpha.shape[0]
+    iu = np.triu_indices(n, k=1)
+    values = np.sort(alpha[iu])[::-1]
+    if values.size < 1 or values[0] <= 0:
+        raise _not_binary_error("no positive correlation E[f x_i x_j]")
+    # most pairs are unrelated: their spread is the noise level of the estimates
+    noise = 1.4826 * np.median(np.abs(values)) + 1e-300
+    floor = np.maximum(values[1:], noise) if values.size > 1 else np.array([noise])
+    ratios = values[: floor.size] / floor
+    reason = f"no constant-factor gap ({GAP_FACTOR:g}x) between correlations"
+    for cut in np.argsort(-ratios):
+        if ratios[cut] < GAP_FACTOR:
+            break
+        rho = (values[cut] + floor[cut]) / 2.0  # inside the gap
+        supports, reason = _clique_supports(alpha, rho, n_hidden)
+        if supports is not None:
+            return supports
+    raise _not_binary_error(reason)
+
+
+def _clique_supports(alpha, rho, n_hidden):
+    """Components of the graph ``alpha_ij >= rho`` if all are cliques (and
+    ``n_hidden`` of them when given), else ``(None, reason)``."""
+    adjacency = alpha >= rho
+    np.fill_diagonal(adjacency, False)
+    supports = _components(adjacency)
+    for support in supports:
+        block = adjacency[np.ix_(support, support)]
+        if np.count_nonzero(block) != support.size * (support.size - 1):
+            return None, "a connected component is not a clique"
+    if n_hidden is not None and len(supports) != n_hidden:
+        return None, f"{len(supports)} cliques of size >= 2 for n_hidden={n_hidden}"
+    return supports, ""
+
+
+def _components(adjacency):
+    """Connected components of size >= 2 of a boolean adjacency matrix."""
+    n = adjacency.shape[0]
+    seen = np.zeros(n, dtype=bool)
+    out = []
+    for start in range(n):
+        if seen[start] or not adjacency[start].any():
+            continue
+        stack, members = [start], []
+        seen[start] = True
+        while stack:
+            i = stack.pop()
+            members.append(i)
+            for j in np.flatnonzero(adjacency[i] & ~seen):
+                seen[j] = True
+                stack.append(j)
+        out.append(np.sort(np.asarray(members)))
+    return out
+
+
+def _not_binary_error(reason):
+    return ValueError(
+        "method='correlation_graph' needs W* with binary (0/1) columns on disjoint "
+        f"supports (Thm 7), but the correlation graph shows otherwise: {reason}. "
+        "Use method='landscape' for general W*."
+    )
+
+
+# ------------------------------------------------------------ upper polynomial
+def multilinear_powers(n_hidden, degree):
+    """Exponents (n_terms, n_hidden) of the multilinear monomials of degree 1..D."""
+    from itertools import combinations
+
+    rows = []
+    for size in range(1, min(degree, n_hidden) + 1):
+        for subset in combinations(range(n_hidden), size):
+            row = np.zeros(n_hidden, dtype=np.intp)
+            row[list(subset)] = 1
+            rows.append(row)
+    return np.asarray(rows, dtype=np.intp).reshape(-1, n_hidden)
+
+
+def multilinear_features(H, powers, xp):
+    """``prod_{j in S} H_j`` for each monomial ``S`` (row of ``powers``)."""
+    columns = []
+    for row in powers:
+        support = np.flatnonzero(row)
+        columns.append(xp.prod(H[:, support], axis=1))
+    return xp.stack(columns, axis=1)

@@ -1,0 +1,674 @@
+"""HighThresholdLayerRecovery: recover the lowest layer of a deep network whose
+first layer uses a high threshold (ICLR 2019 submission "Recovering the Lowest
+Layer of Deep Networks with High Threshold Activations").
+
+For ``f(x) = P(u(w_1^T x - t), ..., u(w_d^T x - t))`` with ``x ~ N(0, I_n)``, a
+high threshold ``t`` and an unknown polynomial ``P`` (the upper layers), the
+estimator recovers ``W*`` with one of the paper's methods (landscape design,
+Sec. 2 / App. B.4; RefineEstimate, Sec. 2.1; correlation graph, Thm 7; the
+``H_4`` objective for even activations, Thm 9), then fits ``P`` by ridge
+regression on multilinear monomials of the recovered hidden units. The formulas
+live in :mod:`sklearn_polynn._high_threshold`.
+"""
+
+import math
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+
+from . import _high_threshold as _ht
+from ._backend import asarray, to_numpy, to_output
+from ._compat import Interval, StrOptions, _fit_context
+from ._optim import make_optimizer, minimize
+from ._validation import validate_input
+from .activations import Activation, get_activation
+from .hermite import hermite_coefficients
+
+__all__ = ["HighThresholdLayerRecovery"]
+
+_METHODS = {"landscape", "simultaneous", "correlation_graph", "even"}
+_SAME_MINIMUM = 0.5  # |cosine| (in the E[f H_2] metric) above which two minima agree
+_SIMULTANEOUS_GAMMA = 0.01  # Theorem 10/11: gamma <= c, "c = 0.01 suffices"
+
+
+def _hidden_unit(activation):
+    """The unit ``u`` applied to ``w^T x - t``; "sign" is the 0/1 step ``1[a > 0]``
+    of the paper's union of halfspaces (App. B.6), as in
+    :func:`~sklearn_polynn.datasets.make_high_threshold_network`."""
+    if isinstance(activation, str) and activation == "sign":
+        return Activation("step", _step, _zero)
+    return get_activation(activation)
+
+
+def _step(a):
+    return (a > 0).astype(a.dtype)
+
+
+def _zero(a):
+    return 0 * a
+
+
+def _unit_hermite_coefficients(activation, unit, threshold, max_degree=4):
+    """``u_hat_k = E[u(g - t) h_k(g)]``, ``k = 0..max_degree``, ``g ~ N(0, 1)``.
+
+    The step ``1[g > t]`` is the derivative of ``max(0, g - t)``, and Gaussian
+    integration by parts (``E[u' He_k] = E[u He_{k+1}]``) gives its normalized
+    coefficients as ``sqrt(k + 1)`` times those of the thresholded ReLU.
+    """
+    if isinstance(activation, str) and activation in ("relu", "sign"):
+        relu_t = get_activation("high_threshold_relu", threshold=threshold)
+        coef = hermite_coefficients(relu_t, max_degree + 1)
+        if activation == "relu":
+            return coef[: max_degree + 1]
+        return np.sqrt(np.arange(1, max_degree + 2)) * coef[1:]
+    shifted = Activation(
+        "custom",
+        lambda g: unit(g - threshold),
+        lambda g: unit.derivative(g - threshold),
+    )
+    return hermite_coefficients(shifted, max_degree)
+
+
+class HighThresholdLayerRecovery(RegressorMixin, BaseEstimator):
+    """Recover the lowest layer of a deep network with high-threshold activations.
+
+    The target is ``f(x) = P(u(w_1*^T x - t), ..., u(w_d*^T x - t))`` for
+    Gaussian inputs ``x ~ N(0, I_n)``, a high threshold ``t`` and an unknown
+    polynomial ``P`` with linear terms (the upper layers). ``fit`` recovers the
+    directions ``w_i*`` (the columns of ``hidden_weights_``) and then fits ``P``
+    by ridge regression on the multilinear monomials of the recovered hidden
+    units ``u(w_i^T x - t)``, so ``predict`` and ``score`` work.
+
+    Parameters
+    ----------
+    n_hidden : int, default=None
+        Number of lowest-layer units ``d``. None: the number of cliques for
+        ``method="correlation_graph"``, otherwise the position of the largest
+        gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
+    activation : str, Activation or (function, derivative), default="relu"
+        The unit ``u`` applied to ``w^T x - t``. "sign" is the 0/1 step
+        ``1[a > 0]`` (unions of halfspaces, App. B.6); "exp" is ``e^a`` (Thm 7);
+        anything :func:`~sklearn_polynn.activations.get_activation` accepts.
+    threshold : float, default=None
+        The threshold ``t``. Required (the paper gives no way to estimate it)
+        for "landscape" and "simultaneous", where it must be >= 0; optional for
+        "correlation_graph" (it only rescales ``P``'s coefficients) and for
+        "even" (which needs ``t = 0``).
+    method : {"landscape", "simultaneous", "correlation_graph", "even"}, \
+            default="landscape"
+        "landscape": the one-by-one landscape-design loss ``G(z)`` (Sec. 2,
+        Claim 2) minimised from random restarts; "simultaneous": the single
+        objective of App. B.4 (Theorem 11); "correlation_graph": cliques of the
+        graph of ``E[f x_i x_j]`` for binary ``W*`` with disjoint supports and
+        ``u = exp`` (Thm 7, Algorithm 3); "even": even activations at threshold
+        0 with orthonormal ``W*`` (Thm 9).
+    refine : bool, default=True
+        Run RefineEstimate / EstimateTanAlpha (Sec. 2.1, Algorithms 1-2, Thm 5)
+        on each recovered direction, for monotone ``P`` and activations that
+        vanish below the threshold ("relu", "sign"); ignored by
+        "correlation_graph" (exact already) and "even".
+    refine_iter : int, default=200
+        RefineEstimate steps per direction.
+    upper_degree : int, default=2
+        Largest degree of the multilinear monomials of the hidden units used to
+        fit ``P``.
+    alpha : float, default=1e-6
+        Ridge penalty of the fit of ``P``, on the monomials standardised to
+        unit variance.
+    learning_rate : float or "auto", default="auto"
+        Gradient-descent step size; "auto" scales it by the curvature of the
+        loss.
+    max_iter : int, default=2000
+        Gradient iterations per round of restarts.
+    n_restarts : int, default=None
+        Largest number of random starts of the landscape loss (None: ``8 d``).
+    tol : float, default=1e-8
+        Improvement of the loss below which an iteration counts as no change.
+    n_iter_no_change : int, default=10
+        Iterations without improvement that stop gradient descent.
+    device : {None, "cpu", "cuda"}, default=None
+        Where to compute (see :func:`~sklearn_polynn._backend.resolve_device`).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the restarts and the refinement perturbations.
+    verbose : int, default=0
+        Print the loss of every gradient iteration.
+
+    Attributes
+    ----------
+    hidden_weights_ : ndarray of shape (n_features, n_hidden)
+        Recovered directions ``w_i``, unit columns.
+    hidden_scale_ : ndarray of shape (n_hidden,)
+        Norms of the lowest-layer weights (1, or ``sqrt(ones)`` for the binary
+        columns of "correlation_graph"); the hidden units are
+        ``u(hidden_scale_ * hidden_weights_^T x - threshold_)``.
+    threshold_ : float
+    n_hidden_ : int
+    upper_powers_ : ndarray of shape (n_terms, n_hidden)
+        0/1 exponents of the monomials of ``P``.
+    upper_coef_ : ndarray of shape (n_terms,)
+    upper_intercept_ : float
+        ``predict(X) = upper_intercept_ + sum_r upper_coef_[r] prod_i
+        transform(X)[:, i] ** upper_powers_[r, i]``.
+    n_restarts_ : int
+        Random starts used (0 for the non-iterative methods).
+    n_iter_ : int
+        Gradient iterations of the last round.
+    loss_curve_ : list of float
+        Loss per iteration of the last round (summed over its restarts).
+    recovery_trace_ : ndarray of shape (n_hidden, refine_iter + 1) or None
+        EstimateTanAlpha's angle (radians) of each direction after each
+        refinement step; None without refinement.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string feature names.
+
+    See Also
+    --------
+    sklearn_polynn.datasets.make_high_threshold_network : data of this model.
+    sklearn.neural_network.MLPRegressor : the generic alternative.
+
+    Notes
+    -----
+    For ``n_features > n_hidden`` the landscape methods first project onto the
+    top-``d`` eigenspace of ``E[f (x x^T - I)] = u_hat_2 W* C W*^T + ...`` (the
+    "variant of PCA" of Sec. 1), since ``G`` is flat orthogonally to
+    ``span(W*)``; minima ``z`` there are columns of ``(T W*^T)^{-1}`` (Claim
+    2), inverted and normalised into directions, whose signs are fixed by
+    ``sgn(u_hat_1 E[f w^T x])`` (a positive linear term, Sec. 2). The constant
+    ``c0`` of ``P`` is the median of ``y`` (footnote 6).
+
+    References
+    ----------
+    .. [1] Anonymous, "Recovering the Lowest Layer of Deep Networks with High
+       Threshold Activations", ICLR 2019 submission: Sec. 2 (Claim 2), Sec. 2.1
+       (Algorithms 1-2, Theorem 5), App. B.4 (Theorem 11), Thm 7 (App. D.1,
+       Algorithm 3), Thm 9 (App. D.3).
+    .. [2] R. Ge, J. D. Lee, T. Ma, "Learning One-hidden-layer Neural Networks
+       with Landscape Design", arXiv:1711.00501, 2017.
+
+    Examples
+    --------
+    >>> from sklearn_polynn import HighThresholdLayerRecovery
+    >>> from sklearn_polynn.datasets import make_high_threshold_network
+    >>> from sklearn_polynn.metrics import parameter_recovery_error
+    >>> X, y, truth = make_high_threshold_network(
+    ...     20000, 6, 2, threshold=1.5, return_truth=True, random_state=0)
+    >>> est = HighThresholdLayerRecovery(threshold=1.5, refine=False,
+    ...                                  random_state=0).fit(X, y)
+    >>> err, _ = parameter_recovery_error(truth.hidden_weights, est.hidden_weights_)
+    >>> bool(err < 0.2)
+    True
+    """
+
+    _parameter_constraints = {
+        "n_hidden": [Interval(Integral, 1, None, closed="left"), None],
+        "activation": [str, Activation, tuple],
+        "threshold": [Interval(Real, None, None, closed="neither"), None],
+        "method": [StrOptions(_METHODS)],
+        "refine": ["boolean"],
+        "refine_iter": [Interval(Integral, 0, None, closed="left")],
+        "upper_degree": [Interval(Integral, 1, None, closed="left")],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "learning_rate": [
+            Interval(Real, 0, None, closed="neither"),
+            StrOptions({"auto"}),
+        ],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "n_restarts": [Interval(Integral, 1, None, closed="left"), None],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "device": [StrOptions({"cpu", "cuda"}), None],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        *,
+        n_hidden=None,
+        activation="relu",
+        threshold=None,
+        method="landscape",
+        refine=True,
+        refine_iter=200,
+        upper_degree=2,
+        alpha=1e-6,
+        learning_rate="auto",
+        max_iter=2000,
+        n_restarts=None,
+        tol=1e-8,
+        n_iter_no_change=10,
+        device=None,
+        random_state=None,
+        verbose=0,
+    ):
+        self.n_hidden = n_hidden
+        self.activation = activation
+        self.threshold = threshold
+        self.method = method
+        self.refine = refine
+        self.refine_iter = refine_iter
+        self.upper_degree = upper_degree
+        self.alpha = alpha
+        self.learning_rate = learning_rate
+        self.max_iter = max_iter
+        self.n_restarts = n_restarts
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # A few thresholded units: not a general-purpose regressor.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+    # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Recover the lowest layer from ``(X, y)``, then fit the upper polynomial.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Inputs, assumed ``N(0, I)`` (whiten first otherwise).
+        y : array-like of shape (n_samples,)
+
+        Returns
+        -------
+        self : HighThresholdLayerRecovery
+        """
+        rng = check_random_state(self.random_state)
+        X, y, xp, to_host = validate_input(
+            self, X, y, reset=True, device=self.device, ensure_min_samples=2
+        )
+        unit = _hidden_unit(self.activation)
+        threshold = self._resolve_threshold()
+        if self.n_hidden is not None and self.n_hidden > X.shape[1]:
+            raise ValueError(
+                f"n_hidden={self.n_hidden} exceeds n_features={X.shape[1]}: the "
+                f"method {self.method!r} needs W* of full column rank (n_hidden <= "
+                "n_features)."
+            )
+        f = y - float(xp.median(y))
+        refine = self._check_refine(unit, threshold, f)
+        self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
+        if self.method == "correlation_graph":
+            W, scale = self._fit_correlation_graph(X, f, xp)
+        else:
+            coef = _unit_hermite_coefficients(self.activation, unit, threshold)
+            W = self._fit_landscape_family(X, f, coef, rng, xp)
+            scale = xp.ones(W.shape[1], dtype=X.dtype)
+        trace = None
+        if refine:
+            W, trace = self._refine(X, f, W, threshold, rng, xp)
+        self.threshold_ = float(threshold)
+        self.n_hidden_ = int(W.shape[1])
+        self.hidden_weights_ = to_output(W, to_host)
+        self.hidden_scale_ = to_output(scale, to_host)
+        self.recovery_trace_ = trace
+        self._fit_upper(X, y, xp, to_host)
+        return self
+
+    def _resolve_threshold(self):
+        """The threshold ``t`` the method needs (the paper never estimates it)."""
+        t = self.threshold
+        if self.method in ("landscape", "simultaneous"):
+            if t is None:
+                raise ValueError(
+                    f"threshold is required for method={self.method!r}: the paper "
+                    "(Sec. 2) assumes t is known, as the loss uses the Hermite "
+                    "coefficients of u(. - t). Pass threshold=t >= 0."
+                )
+            if t < 0:
+                raise ValueError(
+                    f"threshold must be >= 0 for method={self.method!r} (a high "
+                    f"threshold, t = Omega(sqrt(log d))); got {t!r}."
+                )
+            return float(t)
+        if self.method == "even":
+            if t not in (None, 0, 0.0):
+                raise ValueError(
+                    "method='even' (Thm 9) works at threshold 0; got "
+                    f"threshold={t!r}. Use threshold=None or 0."
+                )
+            return 0.0
+        return 0.0 if t is None else float(t)
+
+    def _check_refine(self, unit, threshold, f):
+        """Whether to refine; ValueError where Sec. 2.1's conditions fail."""
+        if not self.refine or self.method in ("correlation_graph", "even"):
+            return False
+        if self.refine_iter == 0:
+            return False
+        probe = np.linspace(-4.0, -1e-3, 64)
+        if np.any(np.asarray(to_numpy(unit(probe))) != 0.0):
+            raise ValueError(
+                "refine=True (RefineEstimate, Sec. 2.1) needs an activation that is "
+                "0 below the threshold, such as 'relu' or 'sign'; got "
+                f"activation={self.activation!r}. Set refine=False."
+            )
+        if threshold <= 0:
+            raise ValueError(
+                "refine=True needs a positive threshold (Sec. 2.1); got "
+                f"threshold={threshold!r}. Set refine=False."
+            )
+        needed = _ht.min_samples_for_bands(threshold)
+        if f.shape[0] < needed:
+            raise ValueError(
+                f"refine=True: EstimateTanAlpha needs about {_ht.BAND_SAMPLES} "
+                f"samples in each band of width {_ht.MAX_BAND_WIDTH} at the "
+                f"threshold t={threshold:g}, i.e. at least {needed} samples; got "
+                f"{f.shape[0]}. Provide more samples or set refine=False."
+            )
+        active = float(f.__gt__(0).mean())
+        if active >= 0.5:
+            raise ValueError(
+                f"refine=True needs most samples to have every hidden unit off (f "
+                f"= c0), but {active:.0%} of y exceed its median; the threshold is "
+                "too low or P is not monotone. Set refine=False."
+            )
+        return True
+
+    # ------------------------------------------------- landscape-type methods
+    def _fit_landscape_family(self, X, f, coef, rng, xp):
+        """Subspace of ``E[f H_2]``, then the method's loss, then ``W``."""
+        u1, u2, u4 = (float(c) for c in (coef[1], coef[2], coef[4]))
+        if abs(u2) < 1e-300 or abs(u4) < 1e-300:
+            raise ValueError(
+                f"method={self.method!r} needs u_hat_2 != 0 and u_hat_4 != 0 for "
+                f"the activation at this threshold; got {u2:.3g}, {u4:.3g}."
+            )
+        Xa, fa = _active_rows(X, f, xp)
+        U, metric = self._principal_subspace(Xa, fa, u2, xp)
+        Xr = Xa @ U
+        f = fa
+        if self.method == "landscape":
+            Wr = self._inverse_columns(
+                self._landscape_minima(Xr, f, metric, u2, u4, rng, xp), xp
+            )
+        elif self.method == "simultaneous":
+            Wr = self._inverse_columns(
+                self._simultaneous_minimum(Xr, f, metric, u2, u4, rng, xp), xp
+            )
+        else:
+            Wr = self._even_maxima(Xr, f, metric, u4, rng, xp)
+        W = U @ Wr
+        W = W / xp.linalg.norm(W, axis=0)
+        if u1 != 0.0 and self.method != "even":
+            signs = xp.sign((fa @ (Xa @ W)) * u1)
+            W = W * xp.where(signs == 0, 1.0, signs)
+        elif self.method == "even":
+            # u even: w and -w give the same f; largest entry positive by convention
+            idx = xp.argmax(xp.abs(W), axis=0)
+            W = W * xp.sign(W[idx, xp.arange(W.shape[1])])
+        return W
+
+    def _principal_subspace(self, X, f, u2, xp):
+        """Top-``d`` eigenspace of ``E[f (x x^T - I)] / (sqrt(2) u_hat_2)``.
+
+        In expectation this is ``W* C W*^T`` plus the small product terms (Sec.
+        1's "variant of PCA"); it is also the metric in which the minima of
+        ``G`` are orthonormal. Returns the basis (n, d) and the diagonal metric
+        (d, d) of absolute eigenvalues.
+        """
+        M = _ht.correlation_matrix(X, f, xp)
+        n = M.shape[0]
+        M = (M - xp.mean(f) * xp.eye(n, dtype=M.dtype)) / (math.sqrt(2.0) * u2)
+        evals, evecs = xp.linalg.eigh((M + M.T) / 2)
+        magnitude = xp.abs(evals)
+        order = xp.argsort(-magnitude)
+        d = self.n_hidden
+        if d is None:
+            sorted_mag = to_numpy(magnitude[order])
+            if n == 1:
+                d = 1
+            else:
+                ratios = sorted_mag[:-1] / np.maximum(sorted_mag[1:], 1e-300)
+                d = int(np.argmax(ratios)) + 1
+        keep = order[:d]
+        return evecs[:, keep], xp.diag(
+            xp.maximum(magnitude[keep], 1e-12 * magnitude.max())
+        )
+
+    def _penalty(self, metric, xp):
+        """``lam |u4| / u2**2`` of Claim 2: above ``1 / min c_i`` so G is bounded."""
+        return max(2.0, 4.0 / float(xp.min(xp.diagonal(metric))))
+
+    def _learning_rate(self, penalty):
+        if self.learning_rate != "auto":
+            return float(self.learning_rate)
+        # metric-preconditioned curvature at a minimum is about 8 * penalty + 12
+        return 0.5 / (8.0 * penalty + 12.0)
+
+    def _random_starts(self, metric, found, count, rng, xp):
+        """Random directions normalised to ``m2(z) = 1``, and orthogonal (in the
+        metric) to the minima already found, where the missing minima lie."""
+        d = metric.shape[0]
+        Z = asarray(rng.standard_normal((d, count)), xp, dtype=metric.dtype)
+        if found is not None and found.shape[1] < d:
+            G = found.T @ metric @ found
+            Z = Z - found @ xp.linalg.solve(G, found.T @ metric @ Z)
+        norms = xp.sqrt(xp.sum(Z * (metric @ Z), axis=0))
+        return Z / norms
+
+    def _run_gd(self, loss_grad, params, lr):
+        result = minimize(
+            loss_grad,
+            params,
+            make_optimizer("gd", lr),
+            max_iter=self.max_iter,
+            tol=self.tol,
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+            estimator_name=type(self).__name__,
+        )
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = list(result.loss_curve)
+        return result.params
+
+    def _landscape_minima(self, Xr, f, metric, u2, u4, rng, xp):
+        """Distinct local minima of ``G`` from rounds of random restarts (Sec. 2)."""
+        d = metric.shape[0]
+        penalty = self._penalty(metric, xp)
+        budget = 8 * d if self.n_restarts is None else self.n_restarts
+        inv_metric = xp.linalg.inv(metric)
+
+        def loss_grad(params, _):
+            loss, grad, _ = _ht.landscape_loss(Xr, f, params["Z"], u2, u4, penalty, xp)
+            return loss, {"Z": inv_metric @ grad}
+
+        found, used, candidates, losses = None, 0, [], []
+        while used < budget and (found is None or found.shape[1] < d):
+            missing = d if found is None else d - found.shape[1]
+            count = min(budget - used, 2 * missing)
+            Z0 = self._random_starts(metric, found, count, rng, xp)
+            Z = self._run_gd(loss_grad, {"Z": Z0}, self._learning_rate(penalty))["Z"]
+            used += count
+            per_column = _ht.landscape_loss(Xr, f, Z, u2, u4, penalty, xp)[2]
+            candidates.append(Z)
+            losses.append(per_column)
+            found = _select_minima(
+                xp.concatenate(candidates, axis=1),
+                xp.concatenate(losses),
+                metric,
+                d,
+                xp,
+            )
+        self.n_restarts_ = used
+        if found.shape[1] < d:
+            import warnings
+
+            from sklearn.exceptions import ConvergenceWarning
+
+            warnings.warn(
+                f"{type(self).__name__}: only {found.shape[1]} of {d} distinct "
+                f"minima found in {used} restarts; the rest are filled with "
+                "directions orthogonal to them. Increase n_restarts.",
+                ConvergenceWarning,
+            )
+            fill = self._random_starts(metric, found, d - found.shape[1], rng, xp)
+            found = xp.concatenate([found, fill], axis=1)
+        return found
+
+    def _simultaneous_minimum(self, Xr, f, metric, u2, u4, rng, xp):
+        """Minimise App. B.4's single objective over all columns at once."""
+        d = metric.shape[0]
+        penalty = self._penalty(metric, xp)
+        inv_metric = xp.linalg.inv(metric)
+
+        def loss_grad(params, _):
+            loss, grad = _ht.simultaneous_loss(
+                Xr, f, params["B"], u2, u4, penalty, _SIMULTANEOUS_GAMMA, xp
+            )
+            return loss, {"B": inv_metric @ grad}
+
+        B0 = self._random_starts(metric, None, d, rng, xp)
+        self.n_restarts_ = 1
+        return self._run_gd(loss_grad, {"B": B0}, self._learning_rate(penalty))["B"]
+
+    def _even_maxima(self, Xr, f, metric, u4, rng, xp):
+        """Thm 9: maxima of ``E[f H_4(z)] sgn(u4)`` on the sphere, one by one.
+
+        ``W*`` is orthonormal there, so each new start is orthogonal to the
+        maxima found; the maxima are the directions themselves.
+        """
+        d = metric.shape[0]
+        eye = xp.eye(d, dtype=Xr.dtype)
+
+        def loss_grad(params, _):
+            loss, grad, _ = _ht.even_loss(Xr, f, params["Z"], u4, xp)
+            return loss, {"Z": grad}
+
+        columns = []
+        for _ in range(d):
+            found = xp.stack(columns, axis=1) if columns else None
+            z0 = self._random_starts(eye, found, 1, rng, xp)
+            lr = 0.5 / 12.0 if self.learning_rate == "auto" else self.learning_rate
+            z = self._run_gd(loss_grad, {"Z": z0}, lr)["Z"][:, 0]
+            if found is not None:  # keep it orthogonal to the earlier maxima
+                z = z - found @ (found.T @ z)
+            columns.append(z / xp.linalg.norm(z))
+        self.n_restarts_ = d
+        return xp.stack(columns, axis=1)
+
+    @staticmethod
+    def _inverse_columns(Z, xp):
+        """Directions of ``W*`` from minima ``Z = (T W*^T)^{-1} P D``: ``Z^{-T}``."""
+        return xp.linalg.inv(Z).T
+
+    # ------------------------------------------------------------- refinement
+    def _refine(self, X, f, W, threshold, rng, xp):
+        """RefineEstimate (Algorithm 1) on each column; returns W and the traces."""
+        positive = (to_numpy(f) > 0).astype(np.float64)
+        columns, traces = [], []
+        for j in range(W.shape[1]):
+            z, trace = _ht.refine_estimate(
+                X, positive, W[:, j], threshold, self.refine_iter, rng, xp
+            )
+            columns.append(z)
+            traces.append(trace)
+        return xp.stack(columns, axis=1), np.stack(traces)
+
+    # ------------------------------------------------------ correlation graph
+    def _fit_correlation_graph(self, X, f, xp):
+        """Thm 7: supports of binary ``W*`` from the cliques of Algorithm 3."""
+        alpha = _ht.correlation_matrix(X, f - xp.mean(f), xp)
+        supports = _ht.correlation_graph_supports(alpha, self.n_hidden)
+        W = np.zeros((X.shape[1], len(supports)))
+        for j, support in enumerate(supports):
+            W[support, j] = 1.0 / math.sqrt(support.size)
+        scale = np.array([math.sqrt(s.size) for s in supports])
+        return asarray(W, xp, dtype=X.dtype), asarray(scale, xp, dtype=X.dtype)
+
+    # ------------------------------------------------------- upper polynomial
+    def _hidden(self, X, xp):
+        W = asarray(self.hidden_weights_, xp, dtype=X.dtype)
+        scale = asarray(self.hidden_scale_, xp, dtype=X.dtype)
+        return _hidden_unit(self.activation)((X @ W) * scale - self.threshold_)
+
+    def _fit_upper(self, X, y, xp, to_host):
+        """Ridge on the multilinear monomials of the recovered hidden units."""
+        powers = _ht.multilinear_powers(self.n_hidden_, self.upper_degree)
+        Phi = _ht.multilinear_features(self._hidden(X, xp), powers, xp)
+        mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
+        std = xp.std(Phi, axis=0)
+        std = xp.where(std > 0, std, 1.0)
+        # ridge as least squares on [Phi_std; sqrt(alpha) I]: no squared condition
+        m = Phi.shape[1]
+        A = xp.concatenate([(Phi - mean_phi) / std, self.alpha**0.5 * xp.eye(m)])
+        b = xp.concatenate([y - mean_y, xp.zeros(m, dtype=y.dtype)])
+        coef = xp.linalg.lstsq(A, b, rcond=None)[0] / std
+        self.upper_powers_ = powers
+        self.upper_coef_ = to_output(coef, to_host)
+        self.upper_intercept_ = float(mean_y - mean_phi @ coef)
+
+    def transform(self, X):
+        """Outputs of the recovered hidden layer, ``u(w_i^T x - t)``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        H : ndarray of shape (n_samples, n_hidden_)
+        """
+        check_is_fitted(self)
+        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
+        return to_output(self._hidden(X, xp), to_host)
+
+    def predict(self, X):
+        """Predict with the recovered layer and the fitted upper polynomial.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self)
+        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
+        Phi = _ht.multilinear_features(self._hidden(X, xp), self.upper_powers_, xp)
+        coef = asarray(self.upper_coef_, xp, dtype=X.dtype)
+        return to_output(Phi @ coef + self.upper_intercept_, to_host)
+
+
+def _active_rows(X, f, xp):
+    """Rows where ``f != 0``, with ``f`` rescaled so batch means stay means over
+    all ``N`` rows: every expectation is ``E[f g(x)]``, and with a high threshold
+    most samples have ``f = c0``, i.e. ``f - c0 = 0`` (exact, not a sample)."""
+    active = f != 0
+    n_active = int(xp.count_nonzero(active))
+    if n_active == 0 or n_active > f.shape[0] // 2:
+        return X, f
+    return X[active], f[active] * (n_active / f.shape[0])
+
+
+def _select_minima(Z, losses, metric, d, xp):
+    """Distinct minima, lowest loss first: ``|cos|`` in the metric below 0.5.
+
+    True minima are orthonormal in the ``E[f H_2]`` metric (they are columns of
+    ``(T W*^T)^{-1}``), so runs that found the same minimum (up to sign) have
+    ``|cos|`` near 1 and different minima near 0.
+    """
+    Z, losses = to_numpy(Z), to_numpy(losses)
+    M = to_numpy(metric)
+    norms = np.sqrt(np.einsum("ij,ij->j", Z, M @ Z))
+    Zn = Z / norms
+    chosen = []
+    for j in np.argsort(losses):
+        if not np.isfinite(losses[j]):
+            continue
+        if all(abs(Zn[:, j] @ M @ Zn[:, i]) < _SAME_MINIMUM for i in chosen):
+            chosen.append(j)
+        if len(chosen) == d:
+            break
+    return asarray(Zn[:, chosen], xp, dtype=metric.dtype)
