@@ -12,6 +12,7 @@ import sys
 from datetime import date
 
 import matplotlib
+import sphinx.ext.autosummary
 
 matplotlib.use("Agg")
 
@@ -139,6 +140,44 @@ def _skip_member(app, what, name, obj, skip, options):
     if _SKIPPED_MEMBERS.match(name):
         return True
     return None
+
+
+# Sphinx's autosummary cuts the one-line summary at the first ". ", even inside an
+# inline literal (``w_i . x``): it re-parses the whole stanza instead of the cut
+# summary, so its own check never fires, and the broken literal is a -W error.
+# Extend such a summary to the first sentence end outside inline literals.
+_upstream_extract_summary = sphinx.ext.autosummary.extract_summary
+
+
+def _first_sentence(text):
+    inside_literal = False
+    i = 0
+    while i < len(text):
+        if text.startswith("``", i):
+            inside_literal = not inside_literal
+            i += 2
+            continue
+        end = i + 1 == len(text) or text[i + 1].isspace()
+        if text[i] == "." and end and not inside_literal:
+            return text[: i + 1]
+        i += 1
+    return text
+
+
+def _extract_summary(doc, settings):
+    summary = _upstream_extract_summary(doc, settings)
+    if summary.count("``") % 2 == 0:
+        return summary
+    stanza = []
+    for line in doc:
+        if line.strip():
+            stanza.append(line.strip())
+        elif stanza:
+            break
+    return _first_sentence(" ".join(stanza))
+
+
+sphinx.ext.autosummary.extract_summary = _extract_summary
 
 
 def setup(app):

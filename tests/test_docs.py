@@ -138,14 +138,39 @@ def test_every_reproduction_is_in_the_user_guide():
     )
 
 
+def _has_rst_title(docstring):
+    """Whether ``docstring`` starts with a reStructuredText section title.
+
+    Accepts ``Title`` over an underline, with or without a matching overline, made
+    of one repeated punctuation character at least as long as the title.
+    """
+    lines = [line.rstrip() for line in docstring.strip().splitlines()]
+
+    def adornment(line):
+        return len(line) >= 3 and len(set(line)) == 1 and not line[0].isalnum()
+
+    if len(lines) >= 3 and adornment(lines[0]):
+        over, title, under = lines[0], lines[1].strip(), lines[2]
+        return over == under and bool(title) and len(under) >= len(title)
+    if len(lines) >= 2 and lines[0] and adornment(lines[1]):
+        return len(lines[1]) >= len(lines[0])
+    return False
+
+
+def test_title_check_accepts_both_title_styles():
+    assert _has_rst_title("Title\n=====\n\nText.")
+    assert _has_rst_title("\n=======\n Title\n=======\n")
+    assert not _has_rst_title("Title\n===\n")  # underline too short
+    assert not _has_rst_title("Just a sentence.\nAnd another.")
+
+
 @pytest.mark.parametrize(
     "script", sorted(EXAMPLES.glob("plot_*.py")), ids=lambda p: p.name
 )
 def test_gallery_script_has_rst_title(script):
     docstring = ast.get_docstring(ast.parse(script.read_text()), clean=False)
     assert docstring, f"{script.name} needs a module docstring (sphinx-gallery)"
-    lines = [line.rstrip() for line in docstring.strip().splitlines()]
-    assert len(lines) >= 2 and lines[0], f"{script.name}: first line must be a title"
-    assert set(lines[1]) == {"="} and len(lines[1]) >= len(lines[0]), (
-        f"{script.name}: the title must be underlined with '=' at least as long"
+    assert _has_rst_title(docstring), (
+        f"{script.name}: the docstring must start with an RST title, underlined "
+        "(and optionally overlined) at least as long as the title"
     )
