@@ -9,6 +9,7 @@ Dhillon (2017), the ICLR 2019 submission on high-threshold networks, and Shamir
 from . import activations, datasets, hermite, metrics
 from ._backend import model_to_host
 from .complex_network import ComplexTwoLayerRegressor
+from .high_threshold import HighThresholdLayerRecovery
 from .preprocessing import WhiteningTransformer
 from .random_features import (
     ComplexRandomFeatures,
@@ -22,6 +23,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "ComplexRandomFeatures",
     "ComplexTwoLayerRegressor",
+    "HighThresholdLayerRecovery",
     "RandomFeaturePolynomialRegressor",
     "TensorInitOneHiddenLayer",
     "WhiteningTransformer",

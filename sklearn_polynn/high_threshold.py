@@ -15,7 +15,7 @@ import math
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -72,7 +72,7 @@ def _unit_hermite_coefficients(activation, unit, threshold, max_degree=4):
     return hermite_coefficients(shifted, max_degree)
 
 
-class HighThresholdLayerRecovery(RegressorMixin, BaseEstimator):
+class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator):
     """Recover the lowest layer of a deep network with high-threshold activations.
 
     The target is ``f(x) = P(u(w_1*^T x - t), ..., u(w_d*^T x - t))`` for
@@ -283,6 +283,11 @@ class HighThresholdLayerRecovery(RegressorMixin, BaseEstimator):
         -------
         self : HighThresholdLayerRecovery
         """
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y "
+                "is None."
+            )
         rng = check_random_state(self.random_state)
         X, y, xp, to_host = validate_input(
             self, X, y, reset=True, device=self.device, ensure_min_samples=2

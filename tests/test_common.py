@@ -18,6 +18,14 @@ CHECK_PARAMS = {
     "TensorInitOneHiddenLayer": {"n_hidden": 1, "max_iter": 20, "random_state": 0},
     "ComplexRandomFeatures": {"n_components": 20, "random_state": 0},
     "RandomFeaturePolynomialRegressor": {"n_components": 50, "random_state": 0},
+    # one unit, given threshold; refinement needs ~10^4+ samples near t.
+    "HighThresholdLayerRecovery": {
+        "n_hidden": 1,
+        "threshold": 0.5,
+        "refine": False,
+        "max_iter": 50,
+        "random_state": 0,
+    },
     # "EstimatorName": {"param": value},
 }
 
