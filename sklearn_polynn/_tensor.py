@@ -49,6 +49,10 @@ _POWER_TOL = 1e-4
 # Alternating least squares on the k x k x k tensor.
 _ALS_MAX_ITER = 200
 _ALS_TOL = 1e-12
+# Singular values of RecMagSign's Gram system below this fraction of the largest
+# are truncated: a failed decomposition with nearly dependent directions must
+# not turn into huge magnitudes.
+_GRAM_RCOND = 1e-3
 # Rows per block when forming the k x k x k moment (keeps memory O(block k^2)).
 _BLOCK_ELEMENTS = 1 << 22
 
@@ -378,7 +382,11 @@ def symmetric_cp(T, rng, n_projections):
             refined = _cp_als(T, A)
         if np.all(np.isfinite(refined)):
             refined = _unit_columns(refined, rng)
-            if _cp_weights(T, refined)[1] < residual:
+            smallest = np.linalg.svd(A, compute_uv=False).min()
+            # ALS on a noisy tensor can drift to a degenerate fit: nearly
+            # collinear components with large cancelling weights.
+            degenerate = np.linalg.svd(refined, compute_uv=False).min() < 0.5 * smallest
+            if _cp_weights(T, refined)[1] < residual and not degenerate:
                 A = refined
     return A, _cp_weights(T, A)[0]
 
@@ -401,7 +409,7 @@ def _moment_weights(T, y, order, gram):
     definite for linearly independent ``a_l``).
     """
     b = _directional_moments(T, y, order)
-    return np.linalg.lstsq(gram**order, b, rcond=None)[0]
+    return np.linalg.lstsq(gram**order, b, rcond=_GRAM_RCOND)[0]
 
 
 def rec_mag_sign(T, y, gram, orders, degree):
@@ -411,7 +419,8 @@ def rec_mag_sign(T, y, gram, orders, degree):
     ``v_l ||w_l||^p m_even(1)`` (the sign ``s_l`` cancels), those of the odd
     moment give ``s_l v_l ||w_l||^p m_odd(1)``. Hence ``v_l = sign(c_even /
     m_even)``, ``s_l = sign(c_odd / m_odd) v_l`` and ``||w_l|| =
-    |c / m|^(1/p)`` from the lowest non-zero order (least variance). For an odd
+    |c_even / m_even|^(1/p)`` (the even system's matrix ``(A^T A)^{o 2}`` stays
+    well conditioned even when the directions are nearly dependent). For an odd
     activation (no even moment) ``v_l > 0`` is taken without loss of generality;
     for an even one (no odd moment) ``s_l = +1``.
 
@@ -444,8 +453,7 @@ def rec_mag_sign(T, y, gram, orders, degree):
     v[v == 0] = 1.0
     signs = np.sign(coef[orders.odd]) * v if orders.odd else np.ones(k)
     signs[signs == 0] = 1.0
-    lowest = min(coef)
-    norms = np.abs(coef[lowest]) ** (1.0 / degree)
+    norms = np.abs(coef[orders.even or orders.odd]) ** (1.0 / degree)
     return signs, norms, v
 
 
