@@ -21,6 +21,18 @@ REPRODUCTIONS = {
         "sklearn_polynn.reproductions.andoni_perturbation",
         "Andoni et al. 2014 Thm 5.1 vs Lemma 5.7: complex perturbations escape",
     ),
+    "zhong-fig1a": (
+        "sklearn_polynn.reproductions.zhong_fig1a",
+        "Zhong et al. 2017 Fig. 1(a): recovery rate over d x N (tensor init + GD)",
+    ),
+    "zhong-fig1c": (
+        "sklearn_polynn.reproductions.zhong_fig1c",
+        "Zhong et al. 2017 Fig. 1(b)/(c): tensor init error; GD from tensor vs random",
+    ),
+    "shamir-fig2": (
+        "sklearn_polynn.reproductions.shamir_fig2",
+        "Shamir 2018 Fig. 2 + Thm 7: flat objective, gradient variance vs d, |w*|",
+    ),
 }
 
 
