@@ -96,7 +96,8 @@ def _batch_rows(batch_size, n_components):
 
 def _draw_bottom_layer(est, n_features, rng, xp):
     """Draw ``W`` on the host, set the public attributes, return ``W`` in ``xp``."""
-    est.activation_, est._activation = _resolve_activation(est.activation, est.degree)
+    est.activation_ = _resolve_activation(est.activation, est.degree)[0]
+    est._degree = est.degree
     est.weight_scale_ = _weight_scale(est.weight_scale, n_features)
     W = draw_complex_weights(
         rng, n_features, est.n_components, est.weight_scale_, est.weight_distribution
@@ -122,7 +123,7 @@ class _FeatureSpec:
     def from_estimator(cls, est):
         return cls(
             est.activation_,
-            est.degree,
+            est._degree,
             est.domain,
             est.weight_scale_,
             est.dtype,
@@ -693,6 +694,11 @@ n_components)
     def _n_features_out(self):
         return 2 * self.n_components
 
+    @property
+    def _activation(self):
+        """The fitted ``phi`` (rebuilt on access, so the model pickles)."""
+        return _resolve_activation(self.activation_, self._degree)[1]
+
 
 class RandomFeaturePolynomialRegressor(RegressorMixin, BaseEstimator):
     __doc__ = (
@@ -950,34 +956,40 @@ n_components)
     def _solve(self, stats, alphas, xp, to_host, warm):
         """Fit the top layer from the statistics; sets the fitted attributes."""
         G, c, yy = stats.normal_equations(self.fit_intercept)
-        self.n_iter_ = 1
         if alphas is not None:
             alpha_, scores, beta = _gcv_path(
                 G, c, yy, stats.n, alphas, self.fit_intercept, xp
             )
             self.alpha_, self.gcv_scores_, self.solver_ = float(alpha_), scores, "eigen"
+            self.n_iter_ = 1
         elif self.solver == "gd":
             beta = self._solve_gd(stats, xp, warm)
         else:
-            beta, self.solver_ = None, "lstsq"
-            self.alpha_ = float(self.alpha)
-            if self.solver in ("auto", "cholesky"):
-                beta, self.solver_ = _ridge_cholesky(G, c, self.alpha_, xp), "cholesky"
-                if beta is None:
-                    warnings.warn(
-                        "The Gram matrix of the hidden units is not numerically "
-                        f"positive definite (alpha={self.alpha_:g}); falling back "
-                        "to solver='lstsq'. Increase alpha to avoid this.",
-                        UserWarning,
-                    )
-                    self.solver_ = "lstsq"
-            if beta is None:
-                beta = _ridge_eigen(G, c, self.alpha_, xp)
+            beta = self._solve_closed_form(G, c, xp)
+            self.n_iter_ = 1
         intercept = stats.y_mean - float(stats.f_mean @ beta)
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
         complex_dtype = np.complex64 if self.dtype == "float32" else np.complex128
         alpha_top = _output_weights(beta, self.n_components).astype(complex_dtype)
         self.output_weights_ = to_output(alpha_top, to_host)
+
+    def _solve_closed_form(self, G, c, xp):
+        """Cholesky (``"auto"``/``"cholesky"``, falling back with a warning) or
+        the eigendecomposition (``"lstsq"``)."""
+        self.alpha_ = float(self.alpha)
+        if self.solver in ("auto", "cholesky"):
+            beta = _ridge_cholesky(G, c, self.alpha_, xp)
+            if beta is not None:
+                self.solver_ = "cholesky"
+                return beta
+            warnings.warn(
+                "The Gram matrix of the hidden units is not numerically positive "
+                f"definite (alpha={self.alpha_:g}); falling back to solver='lstsq'. "
+                "Increase alpha to avoid this.",
+                UserWarning,
+            )
+        self.solver_ = "lstsq"
+        return _ridge_eigen(G, c, self.alpha_, xp)
 
     def _solve_gd(self, stats, xp, warm):
         """Thm 4.1 gradient descent, warm-started in ``partial_fit``."""
@@ -995,6 +1007,11 @@ n_components)
         self.loss_curve_, self.learning_rate_ = curve, lr
         self.n_iter_ = n_before + n_iter
         return beta
+
+    @property
+    def _activation(self):
+        """The fitted ``phi`` (rebuilt on access, so the model pickles)."""
+        return _resolve_activation(self.activation_, self._degree)[1]
 
     def _real_coef(self):
         """``beta = (Re alpha, -Im alpha)`` on ``[Re Phi, Im Phi]``."""

@@ -1,0 +1,434 @@
+"""Tests for ``sklearn_polynn.random_features`` (Andoni et al. 2014, Thm 3.1/4.1)."""
+
+import math
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
+from sklearn.pipeline import make_pipeline
+
+from sklearn_polynn import (
+    ComplexRandomFeatures,
+    RandomFeaturePolynomialRegressor,
+    representation_weights,
+)
+from sklearn_polynn._complex import draw_complex_weights
+from sklearn_polynn.datasets import make_sparse_polynomial
+
+
+def _split(n_train, n_test, n_features, degree, distribution="gaussian", seed=0):
+    X, y = make_sparse_polynomial(
+        n_train + n_test,
+        n_features,
+        degree=degree,
+        distribution=distribution,
+        random_state=seed,
+    )
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
+
+
+def _test_r2(est, X, y, Xt, yt):
+    return est.fit(X, y).score(Xt, yt)
+
+
+# --------------------------------------------------------------------------- #
+# Must reproduce 1: learns degree-d polynomials (Thm 3.1 + ridge top layer)
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("distribution", ["gaussian", "circle"])
+@pytest.mark.parametrize("n_features, degree", [(10, 2), (10, 3), (20, 2), (20, 3)])
+def test_learns_sparse_polynomials(distribution, n_features, degree):
+    # phi_d spans the C(n+d, d) polynomials of degree <= d: Re/Im of each unit
+    # give 2 real ones for real inputs; circle targets Re p(e^{i theta}) need
+    # Re and Im of each complex monomial, hence m >= C(n+d, d) there.
+    dim = math.comb(n_features + degree, degree)
+    m = int(1.05 * dim) + 5 if distribution == "circle" else dim // 2 + 20
+    n_train = max(2 * (2 * m), 600)
+    X, y, Xt, yt = _split(n_train, 500, n_features, degree, distribution)
+    domain = "circle" if distribution == "circle" else "real"
+    est = RandomFeaturePolynomialRegressor(
+        n_components=m, degree=degree, domain=domain, random_state=0
+    )
+    assert est.get_params()["activation"] == "auto"
+    r2 = _test_r2(est, X, y, Xt, yt)
+    assert est.activation_ == "truncated"
+    assert r2 >= 0.99, r2
+
+
+def test_exp_activation_learns_with_small_weight_scale():
+    X, y, Xt, yt = _split(3000, 500, 10, 2)
+    est = RandomFeaturePolynomialRegressor(
+        n_components=300,
+        activation="exp",
+        weight_scale=0.3 / math.sqrt(10),
+        random_state=0,
+    )
+    assert _test_r2(est, X, y, Xt, yt) >= 0.99
+
+
+def test_exp_error_falls_as_units_grow():
+    # Thm 3.1: with exp and weights C(1/sqrt(n))^n the error falls with m.
+    X, y, Xt, yt = _split(4000, 1000, 8, 3, seed=1)
+    errors = []
+    for m in (25, 100, 400):
+        est = RandomFeaturePolynomialRegressor(
+            n_components=m, activation="exp", random_state=0
+        )
+        errors.append(1.0 - _test_r2(est, X, y, Xt, yt))
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < 0.5 * errors[0]
+
+
+def test_default_activation_is_exp_without_degree():
+    X, y, _, _ = _split(200, 0, 3, 2)
+    est = RandomFeaturePolynomialRegressor(n_components=10, random_state=0).fit(X, y)
+    assert est.activation_ == "exp"
+    assert est.weight_scale_ == pytest.approx(1 / math.sqrt(3))
+
+
+# --------------------------------------------------------------------------- #
+# Bottom layer: the paper's C(r)^n, and the transformer
+# --------------------------------------------------------------------------- #
+@pytest.mark.parametrize("distribution", ["circle", "gaussian"])
+def test_hidden_weight_distribution(distribution):
+    X = np.zeros((3, 16))
+    est = ComplexRandomFeatures(
+        n_components=4000, weight_distribution=distribution, random_state=0
+    ).fit(X)
+    W = est.hidden_weights_
+    assert W.shape == (16, 4000) and W.dtype == np.complex128
+    r = 1 / math.sqrt(16)
+    if distribution == "circle":  # C(r): modulus exactly r, uniform phase
+        assert_allclose(np.abs(W), r, rtol=1e-12)
+        assert abs(np.mean(np.exp(1j * np.angle(W)))) < 0.02
+    else:  # complex Gaussian with E|w|^2 = r^2: moduli vary
+        assert np.std(np.abs(W)) > 0.1 * r
+    assert np.mean(np.abs(W) ** 2) == pytest.approx(r**2, rel=0.02)
+
+
+def test_transform_is_re_im_of_hidden_units():
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((50, 4))
+    est = ComplexRandomFeatures(n_components=7, activation="exp", batch_size=13)
+    F = est.set_params(random_state=0).fit_transform(X)
+    Phi = np.exp(X @ est.hidden_weights_)
+    assert_allclose(F, np.hstack([Phi.real, Phi.imag]), rtol=1e-12)
+    names = est.get_feature_names_out()
+    assert names.shape == (14,) and names[0] == "complexrandomfeatures0"
+
+
+def test_transform_circle_domain_reads_angles():
+    rng = np.random.RandomState(0)
+    theta = rng.uniform(0, 2 * np.pi, (20, 3))
+    est = ComplexRandomFeatures(
+        n_components=5, degree=2, domain="circle", random_state=0
+    ).fit(theta)
+    z = np.exp(1j * theta) @ est.hidden_weights_
+    phi = 1 + z + z**2 / 2
+    assert_allclose(est.transform(theta), np.hstack([phi.real, phi.imag]), rtol=1e-12)
+
+
+def test_pipeline_with_ridge_matches_regressor():
+    X, y, Xt, _ = _split(400, 50, 5, 2)
+    kw = {"n_components": 40, "degree": 2, "random_state": 3}
+    pipe = make_pipeline(ComplexRandomFeatures(**kw), Ridge(alpha=1e-3)).fit(X, y)
+    reg = RandomFeaturePolynomialRegressor(alpha=1e-3, **kw).fit(X, y)
+    assert_allclose(reg.predict(Xt), pipe.predict(Xt), rtol=1e-7, atol=1e-9)
+    coef = pipe[-1].coef_
+    assert_allclose(reg.output_weights_, coef[:40] - 1j * coef[40:], atol=1e-7)
+
+
+# --------------------------------------------------------------------------- #
+# Must reproduce 3: exact streaming (batches, partial_fit, any order)
+# --------------------------------------------------------------------------- #
+def test_partial_fit_on_shuffled_chunks_equals_fit():
+    X, y, Xt, _ = _split(1000, 200, 6, 3, seed=2)
+    kw = {"n_components": 60, "activation": "exp", "random_state": 1}
+    full = RandomFeaturePolynomialRegressor(batch_size=128, **kw).fit(X, y)
+    rng = np.random.RandomState(0)
+    order = rng.permutation(len(X))
+    bounds = np.sort(rng.choice(np.arange(1, len(X)), size=6, replace=False))
+    chunks = np.split(order, bounds)
+    inc = RandomFeaturePolynomialRegressor(**kw)
+    for idx in rng.permutation(len(chunks)):
+        inc.partial_fit(X[chunks[idx]], y[chunks[idx]])
+    assert inc.n_samples_seen_ == len(X)
+    assert_allclose(inc.hidden_weights_, full.hidden_weights_)
+    p_full, p_inc = full.predict(Xt), inc.predict(Xt)
+    assert np.max(np.abs(p_full - p_inc)) < 1e-8 * np.max(np.abs(p_full))
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, None])
+def test_batch_size_does_not_change_the_model(batch_size):
+    X, y, Xt, _ = _split(300, 50, 4, 2)
+    kw = {"n_components": 20, "activation": "exp", "random_state": 0}
+    ref = RandomFeaturePolynomialRegressor(batch_size=10**6, **kw).fit(X, y)
+    est = RandomFeaturePolynomialRegressor(batch_size=batch_size, **kw).fit(X, y)
+    assert_allclose(est.predict(Xt), ref.predict(Xt), rtol=1e-8, atol=1e-10)
+
+
+def test_statistics_are_centered_stably():
+    # Features with a huge common offset (exp of w.x + 20): naive uncentered
+    # accumulation would lose the variance to cancellation.
+    X, y, Xt, yt = _split(2000, 300, 3, 2)
+    kw = {"n_components": 30, "degree": 2, "random_state": 0}
+    est = RandomFeaturePolynomialRegressor(batch_size=100, **kw)
+    with warnings.catch_warnings():
+        # 2m = 60 > C(5, 2) = 10: the Gram is singular, lstsq fallback expected
+        warnings.simplefilter("ignore", UserWarning)
+        est.fit(X + 1e3, y)
+    assert est.score(Xt + 1e3, yt) > 0.999
+
+
+def test_partial_fit_continues_after_fit():
+    X, y, Xt, _ = _split(600, 50, 4, 2)
+    kw = {"n_components": 25, "degree": 2, "random_state": 0}
+    one = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    two = RandomFeaturePolynomialRegressor(**kw).fit(X[:250], y[:250])
+    two.partial_fit(X[250:], y[250:])
+    assert_allclose(two.predict(Xt), one.predict(Xt), rtol=1e-8, atol=1e-10)
+    # fit() starts over
+    two.fit(X[:250], y[:250])
+    assert two.n_samples_seen_ == 250
+
+
+# --------------------------------------------------------------------------- #
+# Solvers
+# --------------------------------------------------------------------------- #
+def test_lstsq_matches_cholesky():
+    X, y, Xt, _ = _split(500, 50, 4, 2)
+    kw = {"n_components": 30, "activation": "exp", "alpha": 1e-3, "random_state": 0}
+    a = RandomFeaturePolynomialRegressor(solver="cholesky", **kw).fit(X, y)
+    b = RandomFeaturePolynomialRegressor(solver="lstsq", **kw).fit(X, y)
+    assert a.solver_ == "cholesky" and b.solver_ == "lstsq"
+    assert_allclose(a.predict(Xt), b.predict(Xt), rtol=1e-6, atol=1e-8)
+
+
+def test_auto_falls_back_to_lstsq_on_singular_gram():
+    # phi_2 on 3 inputs spans only C(5, 2) = 10 real functions: with 2m = 80
+    # features and alpha = 0 the Gram is singular.
+    X, y, Xt, yt = _split(400, 100, 3, 2)
+    est = RandomFeaturePolynomialRegressor(
+        n_components=40, degree=2, alpha=0.0, random_state=0
+    )
+    with pytest.warns(UserWarning, match="not numerically positive definite"):
+        est.fit(X, y)
+    assert est.solver_ == "lstsq"
+    assert np.all(np.isfinite(est.predict(Xt)))
+    assert est.score(Xt, yt) > 0.999999
+
+
+def test_alpha_array_selects_by_gcv_with_one_eigendecomposition():
+    X, y, Xt, _ = _split(150, 30, 3, 2)
+    y = y + 0.3 * np.random.RandomState(1).standard_normal(len(y))
+    alphas = np.logspace(-6, 3, 10)
+    kw = {"n_components": 15, "activation": "exp", "random_state": 0}
+    est = RandomFeaturePolynomialRegressor(alpha=alphas, **kw).fit(X, y)
+    assert est.solver_ == "eigen" and est.gcv_scores_.shape == (10,)
+    # brute-force GCV with the explicit hat matrix (intercept included)
+    F = ComplexRandomFeatures(**kw).fit(X).transform(X)
+    Fc, yc, n = F - F.mean(0), y - y.mean(), len(y)
+    expected = []
+    for a in alphas:
+        H = Fc @ np.linalg.solve(Fc.T @ Fc + a * np.eye(F.shape[1]), Fc.T)
+        H += 1.0 / n
+        resid = y - (H @ yc + y.mean())
+        expected.append(np.mean(resid**2) / (1 - np.trace(H) / n) ** 2)
+    assert_allclose(est.gcv_scores_, expected, rtol=1e-6)
+    assert est.alpha_ == alphas[int(np.argmin(expected))]
+    single = RandomFeaturePolynomialRegressor(alpha=est.alpha_, **kw).fit(X, y)
+    assert_allclose(est.predict(Xt), single.predict(Xt), rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- #
+# Must reproduce 2: Thm 4.1, gradient descent on the top layer
+# --------------------------------------------------------------------------- #
+def test_gd_converges_to_the_ridge_solution():
+    X, y, Xt, _ = _split(400, 50, 3, 2)
+    kw = {"n_components": 20, "degree": 2, "alpha": 1.0, "random_state": 0}
+    ridge = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    gd = RandomFeaturePolynomialRegressor(
+        solver="gd", max_iter=5000, tol=1e-14, **kw
+    ).fit(X, y)
+    assert gd.solver_ == "gd" and gd.n_iter_ < 5000
+    assert gd.loss_curve_[0] > 10 * gd.loss_curve_[-1]
+    assert_allclose(gd.predict(Xt), ridge.predict(Xt), rtol=1e-5, atol=1e-6)
+
+
+def test_gd_loss_is_non_increasing_for_step_below_one_over_m():
+    X, y, _, _ = _split(400, 0, 3, 2)
+    m = 20
+    est = RandomFeaturePolynomialRegressor(
+        n_components=m,
+        degree=2,
+        solver="gd",
+        learning_rate=1.0 / m,
+        max_iter=200,
+        tol=0.0,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning):
+        est.fit(X, y)
+    curve = np.asarray(est.loss_curve_)
+    assert est.learning_rate_ == 1.0 / m and len(curve) == 200
+    assert np.all(np.diff(curve) <= 1e-12 * curve[0])
+    assert curve[-1] < 0.1 * curve[0]
+
+
+def test_gd_partial_fit_warm_starts_and_extends_curve(capsys):
+    X, y, _, _ = _split(300, 0, 3, 2)
+    est = RandomFeaturePolynomialRegressor(
+        n_components=10,
+        degree=2,
+        solver="gd",
+        max_iter=5,
+        tol=0.0,
+        verbose=1,
+        random_state=0,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.partial_fit(X, y)
+        est.partial_fit(X, y)
+    assert est.n_iter_ == 10 and len(est.loss_curve_) == 10
+    assert "Iteration 10, loss = " in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- #
+# Thm 3.1: explicit top-layer weights T_{p,r}(w) / m
+# --------------------------------------------------------------------------- #
+def _representation_error(poly, x, W, **kw):
+    alpha = representation_weights(poly, W, **kw)
+    z = x @ W
+    phi = np.exp(z) if kw.get("activation", "exp") == "exp" else 1 + z + z**2 / 2
+    g = phi @ alpha
+    monos, coefs = poly
+    p = sum(c * np.prod(x[:, mono], axis=1) for mono, c in zip(monos, coefs))
+    return np.sqrt(np.mean(np.abs(g - p) ** 2) / np.mean(np.abs(p) ** 2))
+
+
+@pytest.mark.parametrize("distribution", ["circle", "gaussian"])
+@pytest.mark.parametrize("inputs", ["circle", "gaussian"])
+def test_representation_error_shrinks_with_m(distribution, inputs):
+    n = 4
+    rng = np.random.RandomState(0)
+    # x0 x1 - 0.5 x2^2 + 0.3 x3 + 0.2: repeated index (x2^2) exercises J!
+    poly = ([[0, 1], [2, 2], [3], []], [1.0, -0.5, 0.3, 0.2])
+    if inputs == "circle":
+        x = np.exp(1j * rng.uniform(0, 2 * np.pi, (300, n)))
+    else:
+        x = rng.standard_normal((300, n))
+    errors = []
+    for m in (300, 3000, 30000):
+        W = draw_complex_weights(rng, n, m, 1 / math.sqrt(n), distribution)
+        errors.append(
+            _representation_error(poly, x, W, weight_distribution=distribution)
+        )
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] < errors[0] / 4  # ~ 1/sqrt(m): a factor 10 expected
+    assert errors[2] < 0.1
+
+
+def test_representation_weights_truncated_and_bunch_input():
+    X, y, truth = make_sparse_polynomial(
+        200, 5, degree=2, distribution="circle", return_truth=True, random_state=0
+    )
+    rng = np.random.RandomState(1)
+    W = draw_complex_weights(rng, 5, 40000, 1 / math.sqrt(5), "circle")
+    alpha = representation_weights(truth, W, activation="truncated", degree=2)
+    z = np.exp(1j * X) @ W
+    pred = ((1 + z + z**2 / 2) @ alpha).real
+    assert np.sqrt(np.mean((pred - y) ** 2)) < 0.1 * np.std(y)
+    with pytest.raises(ValueError, match="cannot represent a monomial of degree 2"):
+        representation_weights(truth, W, activation="truncated", degree=1)
+    with pytest.raises(ValueError, match="outside"):
+        representation_weights(([[7]], [1.0]), W)
+    with pytest.raises(TypeError, match="monomials"):
+        representation_weights("x0*x1", W)
+
+
+# --------------------------------------------------------------------------- #
+# dtype, pickling, bad input
+# --------------------------------------------------------------------------- #
+def test_float32_matches_float64():
+    X, y, Xt, yt = _split(800, 100, 5, 2)
+    kw = {"n_components": 40, "degree": 2, "alpha": 1e-4, "random_state": 0}
+    a = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    with warnings.catch_warnings():
+        # float32 rounding makes the singular Gram (2m > C(7, 2)) indefinite
+        warnings.simplefilter("ignore", UserWarning)
+        b = RandomFeaturePolynomialRegressor(dtype="float32", **kw).fit(X, y)
+    assert b.hidden_weights_.dtype == np.complex64
+    assert b.output_weights_.dtype == np.complex64
+    assert b.predict(Xt).dtype == np.float32
+    assert_allclose(b.predict(Xt), a.predict(Xt), atol=1e-3 * np.std(yt))
+
+
+def test_pickle_roundtrip_keeps_predictions():
+    X, y, Xt, _ = _split(200, 20, 3, 2)
+    est = RandomFeaturePolynomialRegressor(n_components=10, degree=2, random_state=0)
+    est.fit(X, y)
+    clone = pickle.loads(pickle.dumps(est))
+    assert_allclose(clone.predict(Xt), est.predict(Xt))
+
+
+def test_complex_input_is_rejected_with_circle_hint():
+    X = np.ones((10, 2), dtype=complex)
+    with pytest.raises(ValueError, match="domain='circle'"):
+        RandomFeaturePolynomialRegressor(n_components=3).fit(X, np.ones(10))
+    with pytest.raises(ValueError, match="domain='circle'"):
+        ComplexRandomFeatures(n_components=3).fit(X)
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_components": 0}, "n_components"),
+        ({"activation": "truncated"}, "degree must be set"),
+        ({"alpha": -1.0}, "alpha"),
+        ({"alpha": [1.0, -1.0]}, "alpha must be"),
+        ({"alpha": [1e-3, 1.0], "solver": "gd"}, "solver='gd'"),
+        ({"weight_distribution": "normal"}, "weight_distribution"),
+        ({"domain": "complex"}, "domain"),
+    ],
+)
+def test_bad_parameters(params, match):
+    X, y, _, _ = _split(30, 0, 3, 2)
+    with pytest.raises(ValueError, match=match):
+        RandomFeaturePolynomialRegressor(**params).fit(X, y)
+
+
+def test_non_finite_inputs_are_rejected():
+    X, y, _, _ = _split(30, 0, 3, 2)
+    Xn = X.copy()
+    Xn[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        RandomFeaturePolynomialRegressor(n_components=3).fit(Xn, y)
+    yn = y.copy()
+    yn[3] = np.inf
+    with pytest.raises(ValueError, match="[Ii]nf"):
+        RandomFeaturePolynomialRegressor(n_components=3).fit(X, yn)
+
+
+def test_partial_fit_with_other_n_features_raises():
+    X, y, _, _ = _split(30, 0, 3, 2)
+    est = RandomFeaturePolynomialRegressor(n_components=3).partial_fit(X, y)
+    with pytest.raises(ValueError, match="3 features"):
+        est.partial_fit(X[:, :2], y)
+
+
+def test_exp_overflow_is_reported_never_nan():
+    X, y, _, _ = _split(50, 0, 3, 2)
+    est = RandomFeaturePolynomialRegressor(n_components=5, activation="exp")
+    with pytest.raises(ValueError, match="weight_scale"):
+        est.fit(X * 1e4, y)
+    est.fit(X, y)
+    with pytest.raises(ValueError, match="weight_scale"):
+        est.predict(X * 1e4)
+    with pytest.raises(ValueError, match="weight_scale"):
+        ComplexRandomFeatures(n_components=5, activation="exp").fit(X).transform(
+            X * 1e4
+        )
