@@ -131,8 +131,11 @@ class _StageProblem:
         Xc = self.Xc if index is None else self.Xc[index]
         y = self.target if index is None else self.target[index]
         W, alpha = self._hidden(params), params["output_weights"]
-        g, cache = _network_output(Xc, W, alpha, self.activation, self.xp)
-        return g.real + params["intercept"] - y, cache
+        # Overflow of exp on a diverging step is caught by minimize (non-finite
+        # loss: roll back and warn), so numpy's RuntimeWarning would only be noise.
+        with np.errstate(over="ignore", invalid="ignore"):
+            g, cache = _network_output(Xc, W, alpha, self.activation, self.xp)
+            return g.real + params["intercept"] - y, cache
 
     def loss_grad(self, params, index):
         """``(loss, grads)`` on one batch, the interface of ``_optim.minimize``."""
