@@ -174,3 +174,34 @@ def test_gallery_script_has_rst_title(script):
         f"{script.name}: the docstring must start with an RST title, underlined "
         "(and optionally overlined) at least as long as the title"
     )
+
+
+def _short_cell_titles(source):
+    """Section titles in ``# %%`` text cells whose underline is too short."""
+    comments = [
+        line[2:].rstrip() if line.startswith("# ") else None
+        for line in source.splitlines()
+    ]
+    short = []
+    for title, under in zip(comments, comments[1:]):
+        if not title or not under or len(under) < 3 or len(set(under)) != 1:
+            continue
+        if under[0] in "=-~^" and len(under) < len(title.strip()):
+            short.append(title.strip())
+    return short
+
+
+def test_short_cell_titles_are_found():
+    source = "# %%\n# A long title\n# ----\n# ok\n# --\n# Fine\n# ----\n"
+    assert _short_cell_titles(source) == ["A long title"]
+
+
+@pytest.mark.parametrize(
+    "script", sorted(EXAMPLES.glob("plot_*.py")), ids=lambda p: p.name
+)
+def test_gallery_cell_titles_are_fully_underlined(script):
+    short = _short_cell_titles(script.read_text())
+    assert not short, (
+        f"{script.name}: these cell titles have an underline shorter than the title "
+        f"(a warning, hence an error, in the docs build): {short}"
+    )
