@@ -48,7 +48,7 @@ print(
 
 # %%
 # Thm 7: the gradient variance falls exponentially with d and the norm
-# -------------------------------------------------------------------
+# --------------------------------------------------------------------
 # Panels (b) and (c) are exact: the gradient of Eq. (2) at a point ``v`` with
 # ``||v|| = ||w*||``, averaged over a uniformly random direction of ``w*``. At
 # ``d = 200`` and ``||w*|| = 2`` the variance is about ``1e-66``: no
