@@ -47,12 +47,16 @@ _PROBE_SCALES = (0.5, 1.0, 2.0)
 # (sine of the largest principal angle between consecutive iterates).
 _POWER_TOL = 1e-4
 # Alternating least squares on the k x k x k tensor.
-_ALS_MAX_ITER = 200
-_ALS_TOL = 1e-12
+_ALS_MAX_ITER = 100
+_ALS_TOL = 1e-10
 # Singular values of RecMagSign's Gram system below this fraction of the largest
 # are truncated: a failed decomposition with nearly dependent directions must
 # not turn into huge magnitudes.
 _GRAM_RCOND = 1e-3
+# P2 is formed explicitly (one d x d GEMM, then cheap power iterations) when
+# d <= this factor times the block width r = 2k: the matrix-free products cost
+# 2 N d r per iteration, the dense matrix N d^2 once.
+_DENSE_P2_FACTOR = 20
 # Rows per block when forming the k x k x k moment (keeps memory O(block k^2)).
 _BLOCK_ELEMENTS = 1 << 22
 
@@ -130,60 +134,66 @@ def moment_orders(activation):
 
 
 # ----------------------------------------------------------------------------- P2
-def _p2_operator(X, y, alpha, order):
-    """``U -> P2 U`` for the empirical ``P2`` of Definition 5.4 (never formed).
+def _p2_terms(X, y, alpha, order):
+    """The empirical ``P2`` of Definition 5.4 as ``X^T diag(c) X + sum u v^T + s I``.
 
-    With ``a = X alpha`` (``alpha`` a unit vector) and means over the rows:
+    With ``a = X alpha`` (``alpha`` a unit vector), ``m = E[y x]``,
+    ``m_a = E[y a x]`` and means over the rows, the Wick expansion gives
 
-    * order 2, ``M_2 U = E[y x (x^T U)] - E[y] U``;
-    * order 3, ``M_3(I, U, alpha) = E[y a x (x^T U)] - E[y x] (U^T alpha)^T
-      - alpha E[y x^T U] - E[y a] U``;
-    * order 4, ``M_4(I, U, alpha, alpha) = E[y (a^2 - 1) x (x^T U)]
-      - E[y a^2] U - 2 alpha E[y a x^T U] - 2 E[y a x] (U^T alpha)^T
-      + E[y] U + 2 E[y] alpha (U^T alpha)^T``.
+    * order 2, ``M_2 = E[y x x^T] - E[y] I``;
+    * order 3, ``M_3(I, I, alpha) = E[y a x x^T] - m alpha^T - alpha m^T
+      - E[y a] I``;
+    * order 4, ``M_4(I, I, alpha, alpha) = E[y (a^2 - 1) x x^T]
+      - 2 alpha m_a^T - 2 m_a alpha^T + 2 E[y] alpha alpha^T
+      + (E[y] - E[y a^2]) I``.
 
-    Each product costs two ``(N x d) (d x r)`` GEMMs.
+    Returns
+    -------
+    c : array of shape (n,)
+        Row weights (already divided by ``n``).
+    rank_one : list of (u, v)
+        Terms ``u v^T``.
+    shift : float
+        ``s``.
     """
     xp = get_namespace(X)
     n = X.shape[0]
     if order == 2:
-        weights, mean_y = y / n, float(xp.mean(y))
-
-        def matvec(U):
-            return X.T @ (weights[:, None] * (X @ U)) - mean_y * U
-
-        return matvec
+        return y / n, [], -float(xp.mean(y))
     a = X @ alpha
     ya = y * a
     if order == 3:
         first = X.T @ y / n
-        weights, mean_ya = ya / n, float(xp.mean(ya))
-
-        def matvec(U):
-            XU = X @ U
-            return (
-                X.T @ (weights[:, None] * XU)
-                - xp.outer(first, alpha @ U)
-                - xp.outer(alpha, y @ XU / n)
-                - mean_ya * U
-            )
-
-        return matvec
-    weights = y * (a * a - 1.0) / n
-    mean_y, mean_yaa = float(xp.mean(y)), float(xp.mean(ya * a))
+        return ya / n, [(-first, alpha), (-alpha, first)], -float(xp.mean(ya))
     first_a = X.T @ ya / n
+    mean_y = float(xp.mean(y))
+    rank_one = [(-2.0 * alpha, first_a), (-2.0 * first_a, alpha)]
+    rank_one.append((2.0 * mean_y * alpha, alpha))
+    return y * (a * a - 1.0) / n, rank_one, mean_y - float(xp.mean(ya * a))
+
+
+def _p2_operator(X, y, alpha, order, *, dense=False):
+    """``U -> P2 U`` for the empirical ``P2`` of Definition 5.4 (see `_p2_terms`).
+
+    Matrix-free (``dense=False``) each product costs two ``(N x d)(d x r)``
+    GEMMs and ``P2`` is never formed. With ``dense=True`` the ``d x d`` matrix
+    is formed once (one ``(d x N)(N x d)`` GEMM) and each product costs
+    ``d^2 r``: cheaper when ``d`` is small next to ``r`` times the number of
+    power iterations.
+    """
+    xp = get_namespace(X)
+    c, rank_one, shift = _p2_terms(X, y, alpha, order)
+    if dense:
+        P2 = X.T @ (c[:, None] * X) + shift * xp.eye(X.shape[1], dtype=X.dtype)
+        for u, v in rank_one:
+            P2 = P2 + xp.outer(u, v)
+        return lambda U: P2 @ U
 
     def matvec(U):
-        XU = X @ U
-        alpha_u = alpha @ U
-        return (
-            X.T @ (weights[:, None] * XU)
-            - mean_yaa * U
-            - 2.0 * xp.outer(alpha, ya @ XU / n)
-            - 2.0 * xp.outer(first_a, alpha_u)
-            + mean_y * U
-            + 2.0 * mean_y * xp.outer(alpha, alpha_u)
-        )
+        out = X.T @ (c[:, None] * (X @ U)) + shift * U
+        for u, v in rank_one:
+            out = out + xp.outer(u, v @ U)
+        return out
 
     return matvec
 
@@ -290,10 +300,20 @@ def _khatri_rao(B, C):
 
 
 def _cp_weights(T, A):
-    """Least-squares ``lambda`` of ``T ~ sum_i lambda_i a_i^{(x)3}`` and residual."""
-    design = _khatri_rao(_khatri_rao(A, A), A)
-    lam = np.linalg.lstsq(design, T.ravel(), rcond=None)[0]
-    return lam, float(np.linalg.norm(T.ravel() - design @ lam))
+    """Least-squares ``lambda`` of ``T ~ sum_i lambda_i a_i^{(x)3}`` and residual.
+
+    Batched over leading axes of ``A`` (``(..., k, k)``). Uses the normal
+    equations of the Khatri-Rao design: ``(A^T A)^{o 3} lambda = T(a_i, a_i,
+    a_i)``, and ``||T - sum||^2 = ||T||^2 - lambda . b``.
+    """
+    gram = np.swapaxes(A, -1, -2) @ A
+    b = np.einsum("abc,...ai,...bi,...ci->...i", T, A, A, A)
+    lam = np.linalg.lstsq(gram**3, b, rcond=None)[0] if A.ndim == 2 else None
+    if lam is None:
+        lam = np.linalg.solve(gram**3 + 1e-12 * np.eye(A.shape[-1]), b[..., None])
+        lam = lam[..., 0]
+    squared = float(np.sum(T * T)) - np.sum(lam * b, axis=-1)
+    return lam, np.sqrt(np.maximum(squared, 0.0))
 
 
 def _unit_columns(A, rng):
@@ -314,19 +334,25 @@ def _jennrich(T, rng, n_projections):
     ``T(I, I, g1) T(I, I, g2)^+`` are the columns of ``A`` for generic ``g1,
     g2`` (exact on a noiseless tensor). On an empirical tensor each random pair
     gives a candidate; the one with the smallest CP residual is kept. The
-    random slices are those of Kuleshov, Chaganty & Liang (2015).
+    random slices are those of Kuleshov, Chaganty & Liang (2015). All pairs
+    are processed as one batch.
     """
     k = T.shape[0]
-    best, best_residual = None, np.inf
-    for _ in range(max(1, n_projections)):
-        g1, g2 = rng.standard_normal((2, k))
-        slice1, slice2 = T @ g1, T @ g2
-        values, vectors = np.linalg.eig(slice1 @ np.linalg.pinv(slice2))
-        A = _unit_columns(np.real(vectors), rng)
-        residual = _cp_weights(T, A)[1]
-        if residual < best_residual:
-            best, best_residual = A, residual
-    return best, best_residual
+    g = rng.standard_normal((2, max(1, n_projections), k))
+    slices1, slices2 = T @ g[0].T, T @ g[1].T  # (k, k, L)
+    pencils = np.moveaxis(slices1, -1, 0) @ np.linalg.pinv(np.moveaxis(slices2, -1, 0))
+    with np.errstate(all="ignore"):
+        vectors = np.real(np.linalg.eig(pencils)[1])
+        vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    finite = np.all(np.isfinite(vectors), axis=(1, 2))
+    if not np.any(finite):
+        return _unit_columns(np.eye(k), rng), float(np.linalg.norm(T))
+    vectors = vectors[finite]
+    with np.errstate(all="ignore"):
+        residuals = np.nan_to_num(_cp_weights(T, vectors)[1], nan=np.inf)
+    best = int(np.argmin(residuals))
+    A = _unit_columns(vectors[best], rng)
+    return A, _cp_weights(T, A)[1]
 
 
 def _cp_als(T, A):
@@ -345,7 +371,8 @@ def _cp_als(T, A):
         for mode in range(3):
             B, C = (factors[m] for m in range(3) if m != mode)
             gram = (B.T @ B) * (C.T @ C)
-            factors[mode] = unfold[mode] @ _khatri_rao(B, C) @ np.linalg.pinv(gram)
+            rhs = unfold[mode] @ _khatri_rao(B, C)
+            factors[mode] = np.linalg.lstsq(gram, rhs.T, rcond=None)[0].T
         B, C = factors[1], factors[2]
         fit = float(np.linalg.norm(unfold[0] - factors[0] @ _khatri_rao(B, C).T))
         if abs(previous - fit) <= _ALS_TOL * max(float(np.linalg.norm(T)), 1e-300):
@@ -540,7 +567,8 @@ def tensor_initialization(
     """
     xp = get_namespace(X)
     n, d = X.shape
-    parts = [asarray(p, xp) for p in np.array_split(rng.permutation(n), 3)]
+    # Sorted indices: the same random partition, read with better locality.
+    parts = [asarray(np.sort(p), xp) for p in np.array_split(rng.permutation(n), 3)]
     (X2, y2), (X3, y3), (X4, y4) = ((X[p], y[p]) for p in parts)
     first = X2.T @ y2 / X2.shape[0]
     alpha = _p2_direction(to_numpy(first), orders, rng)
@@ -548,7 +576,8 @@ def tensor_initialization(
     # the mean and the linear part of y leaves the moment unchanged and lowers
     # its variance.
     y2 = y2 - xp.mean(y2) - X2 @ first
-    matvec = _p2_operator(X2, y2, asarray(alpha, xp, X.dtype), orders.p2)
+    dense = d <= _DENSE_P2_FACTOR * min(d, 2 * n_hidden)
+    matvec = _p2_operator(X2, y2, asarray(alpha, xp, X.dtype), orders.p2, dense=dense)
     V, eigenvalues, n_iter = _top_eigenspace(
         matvec, d, n_hidden, rng, xp, max_iter=n_power_iter, dtype=X.dtype
     )
@@ -609,7 +638,10 @@ def _polynomial_residual(Z, y, degree):
     F = _polynomial_features(Z, degree)
     if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
         return y - xp.mean(y)
-    coef = xp.linalg.lstsq(F, y, rcond=None)[0]
+    # Normal equations (a k-sized system): much cheaper than an SVD of F.
+    gram = F.T @ F
+    ridge = 1e-10 * float(xp.trace(gram)) / gram.shape[0]
+    coef = xp.linalg.solve(gram + ridge * xp.eye(gram.shape[0], dtype=F.dtype), F.T @ y)
     return y - F @ coef
 
 

@@ -102,8 +102,9 @@ def test_homogeneity_of_m_coefficients(name, p):
 
 
 # ------------------------------------------------------- exact contractions
+@pytest.mark.parametrize("dense", [False, True])
 @pytest.mark.parametrize("order", [2, 3, 4])
-def test_p2_operator_equals_contraction_of_explicit_moment(order):
+def test_p2_operator_equals_contraction_of_explicit_moment(order, dense):
     rng = np.random.RandomState(0)
     X, y = rng.standard_normal((300, 4)), rng.standard_normal(300)
     alpha = rng.standard_normal(4)
@@ -112,7 +113,8 @@ def test_p2_operator_equals_contraction_of_explicit_moment(order):
     M = _explicit_moment(X, y, order)
     for _ in range(order - 2):
         M = M @ alpha
-    assert_allclose(_p2_operator(X, y, alpha, order)(U), M @ U, rtol=1e-10, atol=1e-12)
+    P2U = _p2_operator(X, y, alpha, order, dense=dense)(U)
+    assert_allclose(P2U, M @ U, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("order", [3, 4])

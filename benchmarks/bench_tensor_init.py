@@ -1,0 +1,192 @@
+"""TensorInitOneHiddenLayer: tensor-initialization and GD-step cost against the
+GEMM floor, and accuracy/time against scikit-learn's MLPRegressor.
+
+1. The tensor initialization (Zhong et al. 2017, Alg. 1: split, power method on
+   ``P2``, ``R3 = P3(V, V, V)``, CP decomposition, RecMagSign) is ``O(N d k)``
+   per pass over the data. Timed against one GEMM ``X V`` of (N x d)(d x k)
+   and one pass over ``X`` (a column sum), both on the same arrays in the same
+   run. Goal: at most about 5 GEMMs.
+2. One full-batch gradient step on ``W`` costs two GEMMs of (N x d)(d x k) plus
+   elementwise work; the floor timed in the same run is exactly those two GEMMs.
+3. Side by side on the same teacher data (squared ReLU, ``k`` units, Sec. 7 of
+   the paper): test R^2 and fit time of this estimator and of
+   ``MLPRegressor(hidden_layer_sizes=(k,))`` and ``(256,)`` (defaults: Adam,
+   200 epochs).
+
+Run ``python benchmarks/bench_tensor_init.py [--quick] [--device cuda]``; set
+``OMP_NUM_THREADS`` to compare at a fixed thread count.
+"""
+
+import time
+import warnings
+
+import numpy as np
+from _harness import Row, best_time, parse_args, report
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
+from sklearn.neural_network import MLPRegressor
+
+from sklearn_polynn import TensorInitOneHiddenLayer
+from sklearn_polynn._backend import asarray, resolve_device
+from sklearn_polynn._tensor import moment_orders, tensor_initialization
+from sklearn_polynn.activations import get_activation
+from sklearn_polynn.datasets import make_teacher_network
+from sklearn_polynn.tensor_init import gradient_descent
+
+
+def _sync(xp):
+    if xp is np:
+        return None
+    return xp.cuda.Device().synchronize
+
+
+def bench_init(N, d, k, device, repeat):
+    """Seconds of Algorithm 1, one X @ V GEMM and one pass over X."""
+    xp, _ = resolve_device(device)
+    X, y = make_teacher_network(N, d, k, random_state=0)
+    X, y = asarray(X, xp), asarray(y, xp)
+    activation = get_activation("squared_relu")
+    orders = moment_orders(activation)
+    info = {}
+
+    def init():
+        _, _, out = tensor_initialization(
+            X,
+            y,
+            k,
+            activation,
+            orders,
+            np.random.RandomState(0),
+            n_power_iter=100,
+            n_projections=100,
+        )
+        info.update(out)
+
+    seconds, _ = best_time(init, repeat=repeat, sync=_sync(xp))
+    V = asarray(np.linalg.qr(np.random.RandomState(1).standard_normal((d, k)))[0], xp)
+    gemm, _ = best_time(lambda: X @ V, repeat=repeat, sync=_sync(xp))
+    one_pass, _ = best_time(lambda: X.sum(axis=0), repeat=repeat, sync=_sync(xp))
+    return seconds, gemm, one_pass, info["n_power_iter"]
+
+
+def bench_step(N, d, k, device, repeat):
+    """Seconds of one full-batch GD step on W, and of the two-GEMM floor."""
+    xp, _ = resolve_device(device)
+    X, y, truth = make_teacher_network(N, d, k, random_state=0, return_truth=True)
+    X, y = asarray(X, xp), asarray(y, xp)
+    W0 = asarray(truth.hidden_weights * 1.1, xp)
+    v0 = asarray(truth.output_weights, xp)
+    activation = get_activation("squared_relu")
+
+    def step():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            gradient_descent(
+                X,
+                y,
+                W0,
+                v0,
+                activation,
+                learning_rate=0.02,
+                max_iter=1,
+                tol=0.0,
+                n_iter_no_change=10,
+                fit_output_weights=False,
+            )
+
+    seconds, _ = best_time(step, repeat=repeat, sync=_sync(xp))
+    D = asarray(np.random.RandomState(2).standard_normal((N, k)), xp)
+    floor, _ = best_time(lambda: (X @ W0, X.T @ D), repeat=repeat, sync=_sync(xp))
+    return seconds, floor
+
+
+def bench_peers(N, d, k, device, random_state=0):
+    """Fit time and test R^2 of ours (tensor init + GD) and two MLPRegressors."""
+    X, y = make_teacher_network(N + 5000, d, k, random_state=random_state)
+    X, y, Xt, yt = X[:N], y[:N], X[N:], y[N:]
+    contenders = {
+        "TensorInit+GD": lambda: TensorInitOneHiddenLayer(
+            n_hidden=k, max_iter=3000, device=device, random_state=random_state
+        ),
+        f"MLP({k})": lambda: MLPRegressor(
+            hidden_layer_sizes=(k,), random_state=random_state
+        ),
+        "MLP(256)": lambda: MLPRegressor(
+            hidden_layer_sizes=(256,), random_state=random_state
+        ),
+    }
+    results = {}
+    for name, make in contenders.items():
+        model = make()
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        seconds = time.perf_counter() - start
+        results[name] = (seconds, r2_score(yt, model.predict(Xt)))
+        print(
+            f"  {name:<14} N={N} d={d} k={k}: fit {seconds:.2f} s, "
+            f"test R^2 = {results[name][1]:.6f}",
+            flush=True,
+        )
+    return results
+
+
+def main():
+    args = parse_args(__doc__.splitlines()[0])
+    device = None if args.device == "cpu" else "cuda"
+    rows = []
+    shapes = (
+        [(10_000, 20, 5), (20_000, 50, 5)]
+        if args.quick
+        else [(100_000, 100, 5), (100_000, 100, 10), (200_000, 200, 10)]
+    )
+    for N, d, k in shapes:
+        seconds, gemm, one_pass, n_iter = bench_init(N, d, k, device, args.repeat)
+        rows.append(
+            Row(
+                "tensor init (Alg. 1)",
+                f"N={N} d={d} k={k} {args.device}",
+                seconds,
+                floor_seconds=gemm,
+                metric="x one pass over X",
+                value=seconds / one_pass,
+                extra={"power_iterations": n_iter, "pass_seconds": one_pass},
+            )
+        )
+        step, floor = bench_step(N, d, k, device, args.repeat)
+        rows.append(
+            Row(
+                "full-batch GD step on W",
+                f"N={N} d={d} k={k} {args.device}",
+                step,
+                floor_seconds=floor,
+                metric="steps/s",
+                value=1.0 / step,
+            )
+        )
+    peers = [(10_000, 10, 5)] if args.quick else [(10_000, 10, 5), (20_000, 20, 5)]
+    for N, d, k in peers:
+        results = bench_peers(N, d, k, device)
+        ours_seconds, ours_r2 = results["TensorInit+GD"]
+        for peer, (seconds, r2) in results.items():
+            if peer == "TensorInit+GD":
+                continue
+            rows.append(
+                Row(
+                    "fit, teacher network",
+                    f"N={N} d={d} k={k} {args.device}",
+                    ours_seconds,
+                    peer_seconds=seconds,
+                    peer=peer,
+                    metric="test R^2 (ours)",
+                    value=ours_r2,
+                    extra={"peer_r2": r2},
+                )
+            )
+            print(f"    {peer}: test R^2 = {r2:.6f} (ours {ours_r2:.6f})")
+    report(__file__, rows, title="TensorInitOneHiddenLayer")
+
+
+if __name__ == "__main__":
+    main()
