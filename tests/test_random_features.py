@@ -432,3 +432,50 @@ def test_exp_overflow_is_reported_never_nan():
         ComplexRandomFeatures(n_components=5, activation="exp").fit(X).transform(
             X * 1e4
         )
+
+
+# --------------------------------------------------------------------------- #
+# GPU (skipped without CuPy and a CUDA device; see conftest.py)
+# --------------------------------------------------------------------------- #
+@pytest.mark.gpu
+@pytest.mark.parametrize("solver", ["auto", "lstsq"])
+def test_gpu_predictions_match_cpu_in_float64(solver):
+    X, y, Xt, _ = _split(3000, 300, 10, 3)
+    kw = {"n_components": 400, "activation": "exp", "alpha": 1e-3, "random_state": 0}
+    cpu = RandomFeaturePolynomialRegressor(solver=solver, **kw).fit(X, y)
+    gpu = RandomFeaturePolynomialRegressor(solver=solver, device="cuda", **kw)
+    gpu.fit(X, y)
+    assert isinstance(gpu.output_weights_, np.ndarray)  # numpy in -> numpy out
+    p_cpu, p_gpu = cpu.predict(Xt), gpu.predict(Xt)
+    assert isinstance(p_gpu, np.ndarray)
+    assert np.max(np.abs(p_gpu - p_cpu)) <= 1e-6 * np.max(np.abs(p_cpu))
+
+
+@pytest.mark.gpu
+def test_gpu_learns_cubic_in_40_variables():
+    # C(43, 3) = 12341 <= 2m: phi_3 spans every cubic; m ~ 1e4 as in the issue.
+    X, y, Xt, yt = _split(40000, 2000, 40, 3)
+    est = RandomFeaturePolynomialRegressor(
+        n_components=10000, degree=3, device="cuda", random_state=0
+    )
+    assert est.fit(X, y).score(Xt, yt) >= 0.99
+
+
+@pytest.mark.gpu
+def test_gpu_cupy_in_cupy_out_and_partial_fit_matches():
+    from sklearn_polynn._backend import _import_cupy, model_to_host
+
+    cp = _import_cupy()
+    X, y, Xt, _ = _split(1000, 100, 5, 2)
+    kw = {"n_components": 50, "degree": 2, "alpha": 1e-4, "random_state": 0}
+    ref = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    est = RandomFeaturePolynomialRegressor(**kw)
+    est.partial_fit(cp.asarray(X[:400]), cp.asarray(y[:400]))
+    est.partial_fit(cp.asarray(X[400:]), cp.asarray(y[400:]))
+    pred = est.predict(cp.asarray(Xt))
+    assert type(pred).__module__.startswith("cupy")
+    assert_allclose(cp.asnumpy(pred), ref.predict(Xt), rtol=1e-6, atol=1e-8)
+    host = model_to_host(pickle.loads(pickle.dumps(est)))
+    assert isinstance(host.output_weights_, np.ndarray)
+    f32 = RandomFeaturePolynomialRegressor(dtype="float32", device="cuda", **kw)
+    assert f32.fit(X, y).predict(Xt).dtype == np.float32
