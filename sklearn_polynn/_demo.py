@@ -13,7 +13,9 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .complex_network import ComplexTwoLayerRegressor
 from .datasets import make_sparse_polynomial, make_teacher_network
+from .metrics import parameter_recovery_error
 from .preprocessing import WhiteningTransformer
+from .tensor_init import TensorInitOneHiddenLayer
 
 __all__ = ["DEMO_TASKS", "run_demo"]
 
@@ -51,7 +53,25 @@ def _complex_network_task(random_state):
     )
 
 
-DEMO_TASKS = [_whitening_task, _complex_network_task]
+def _tensor_init_task(random_state):
+    """Zhong et al. 2017 Sec. 7: tensor init + GD recover a k=5 squared-ReLU net."""
+    X, y, truth = make_teacher_network(
+        10_000, 10, 5, random_state=random_state, return_truth=True
+    )
+    model = TensorInitOneHiddenLayer(
+        n_hidden=5, max_iter=3000, random_state=random_state
+    )
+    model.fit(X, y)
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    return (
+        "TensorInitOneHiddenLayer",
+        "teacher d=10, k=5, N=10000",
+        "max rel. W error",
+        error,
+    )
+
+
+DEMO_TASKS = [_whitening_task, _complex_network_task, _tensor_init_task]
 
 
 def run_demo(random_state=0, verbose=1, file=None):
