@@ -33,6 +33,10 @@ REPRODUCTIONS = {
         "sklearn_polynn.reproductions.shamir_fig2",
         "Shamir 2018 Fig. 2 + Thm 7: flat objective, gradient variance vs d, |w*|",
     ),
+    "shamir-thm4": (
+        "sklearn_polynn.reproductions.shamir_thm4",
+        "Shamir 2018 Thm 4: whitening makes tensor init + GD linearly invariant",
+    ),
     "shamir-thm5": (
         "sklearn_polynn.reproductions.shamir_thm5",
         "Shamir 2018 Thm 5: clipped ReLU sums, hard Boolean vs Gaussian inputs",
