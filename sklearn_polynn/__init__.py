@@ -6,7 +6,7 @@ Dhillon (2017), the ICLR 2019 submission on high-threshold networks, and Shamir
 (2018). See the user guide for which estimator implements which theorem.
 """
 
-from . import activations, datasets, hermite, metrics
+from . import activations, datasets, hardness, hermite, metrics
 from ._backend import model_to_host
 from .complex_network import ComplexTwoLayerRegressor
 from .high_threshold import HighThresholdLayerRecovery
@@ -30,6 +30,7 @@ __all__ = [
     "__version__",
     "activations",
     "datasets",
+    "hardness",
     "hermite",
     "metrics",
     "model_to_host",

@@ -13,6 +13,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from .complex_network import ComplexTwoLayerRegressor
 from .datasets import make_sparse_polynomial, make_teacher_network
+from .hardness import gradient_variance
 from .metrics import parameter_recovery_error
 from .preprocessing import WhiteningTransformer
 from .tensor_init import TensorInitOneHiddenLayer
@@ -71,7 +72,24 @@ def _tensor_init_task(random_state):
     )
 
 
-DEMO_TASKS = [_whitening_task, _complex_network_task, _tensor_init_task]
+def _hardness_task(random_state):
+    """Shamir 2018 Thm 7: at a ReLU neuron, d=100, a ReLU target's gradient
+    variance over w* exceeds the cos target's (upper 95% limit) many times."""
+    d = 100
+    v = np.random.RandomState(random_state).standard_normal(d)
+    v /= np.linalg.norm(v)
+    kw = {"activation": "relu", "norm": 3.0, "n_targets": 40, "n_samples": 2000}
+    relu = gradient_variance(v, "relu", random_state=random_state, **kw)
+    cos = gradient_variance(v, "cos", random_state=random_state, **kw)
+    return (
+        "hardness.gradient_variance",
+        "relu vs cos(2pi w*.x), d=100, |w*|=3",
+        "Var ratio (vs UCL)",
+        relu.variance / max(cos.ci[1], cos.standard_error),
+    )
+
+
+DEMO_TASKS = [_whitening_task, _complex_network_task, _tensor_init_task, _hardness_task]
 
 
 def run_demo(random_state=0, verbose=1, file=None):
