@@ -16,6 +16,7 @@ from .datasets import make_sparse_polynomial, make_teacher_network
 from .hardness import gradient_variance
 from .metrics import parameter_recovery_error
 from .preprocessing import WhiteningTransformer
+from .random_features import RandomFeaturePolynomialRegressor
 from .tensor_init import TensorInitOneHiddenLayer
 
 __all__ = ["DEMO_TASKS", "run_demo"]
@@ -89,7 +90,31 @@ def _hardness_task(random_state):
     )
 
 
-DEMO_TASKS = [_whitening_task, _complex_network_task, _tensor_init_task, _hardness_task]
+def _random_features_task(random_state):
+    """Andoni et al. 2014 Thm 3.1/4.1: random complex layer + ridge top layer
+    learns a sparse cubic in 15 circle variables (phi_3, m >= C(18, 3) = 816)."""
+    X, y = make_sparse_polynomial(
+        3500, 15, degree=3, distribution="circle", random_state=random_state
+    )
+    model = RandomFeaturePolynomialRegressor(
+        n_components=900, degree=3, domain="circle", random_state=random_state
+    ).fit(X[:2500], y[:2500])
+    r2 = model.score(X[2500:], y[2500:])
+    return (
+        "RandomFeaturePolynomialRegressor",
+        "cubic, n=15, circle, m=900",
+        "test R^2",
+        r2,
+    )
+
+
+DEMO_TASKS = [
+    _whitening_task,
+    _complex_network_task,
+    _tensor_init_task,
+    _hardness_task,
+    _random_features_task,
+]
 
 
 def run_demo(random_state=0, verbose=1, file=None):

@@ -17,6 +17,10 @@ REPRODUCTIONS = {
         "sklearn_polynn.reproductions.andoni_fig1",
         "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
     ),
+    "andoni-random-features": (
+        "sklearn_polynn.reproductions.random_features_vs_m",
+        "Andoni et al. 2014 Thm 3.1/4.1: random complex features, error vs m",
+    ),
     "andoni-perturbation": (
         "sklearn_polynn.reproductions.andoni_perturbation",
         "Andoni et al. 2014 Thm 5.1 vs Lemma 5.7: complex perturbations escape",
