@@ -534,7 +534,16 @@ def _best_scale(t, y, others, candidates, activation):
 
 # ------------------------------------------------------------------ Algorithm 1
 def tensor_initialization(
-    X, y, n_hidden, activation, orders, rng, *, n_power_iter, n_projections
+    X,
+    y,
+    n_hidden,
+    activation,
+    orders,
+    rng,
+    *,
+    n_power_iter,
+    n_projections,
+    resample=True,
 ):
     """Algorithm 1 of Zhong et al. (2017): ``W0, v0`` from the moments of the data.
 
@@ -567,9 +576,13 @@ def tensor_initialization(
     """
     xp = get_namespace(X)
     n, d = X.shape
-    # Sorted indices: the same random partition, read with better locality.
-    parts = [asarray(np.sort(p), xp) for p in np.array_split(rng.permutation(n), 3)]
-    (X2, y2), (X3, y3), (X4, y4) = ((X[p], y[p]) for p in parts)
+    if resample:
+        # Sorted indices: the same random partition, read with better locality.
+        split = np.array_split(rng.permutation(n), 3)
+        parts = [asarray(np.sort(p), xp) for p in split]
+        (X2, y2), (X3, y3), (X4, y4) = ((X[p], y[p]) for p in parts)
+    else:  # Sec. 7: "we don't do the resampling"
+        (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
     first = X2.T @ y2 / X2.shape[0]
     alpha = _p2_direction(to_numpy(first), orders, rng)
     # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing

@@ -53,6 +53,14 @@ def test_recovery_paper_setting_d20_k5():
     assert model.score(X, y) > 0.99999
 
 
+def test_recovery_without_resampling():
+    # Sec. 7 of the paper: the same samples serve every moment; this is enough
+    # at N = 4000 for d = 20, k = 5, where the 3-way split of Alg. 1 is not.
+    X, y, truth = _teacher(4000, 20, 5, seed=0)
+    model = _fit(X, y, n_hidden=5, max_iter=3000, resample=False, random_state=0)
+    _assert_paper_success(model, truth, init_bound=0.5)
+
+
 def test_gradient_descent_converges_linearly():
     # Theorem 4.4: ||W_t - W*||^2 shrinks by a constant factor per step, so the
     # log-loss falls on a straight line once in the local convexity region.
@@ -229,6 +237,8 @@ def test_too_few_samples_for_the_three_way_split():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         TensorInitOneHiddenLayer(n_hidden=2, init="random", max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match="at least 3 samples.*got 2 sample"):
+        TensorInitOneHiddenLayer(n_hidden=2, resample=False).fit(X[:2], y[:2])
 
 
 @pytest.mark.parametrize("activation", ["linear", "sign"])

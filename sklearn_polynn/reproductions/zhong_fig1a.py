@@ -4,7 +4,8 @@ For each ``d`` and ``N``, ``n_trials`` teacher networks of Sec. 7 (``W* = U Sigm
 V^T`` with singular values ``linspace(1, 2, k)``, ``k = 5``, ``v_i`` random
 signs, squared ReLU, ``x ~ N(0, I_d)``) are fitted by
 :class:`~sklearn_polynn.TensorInitOneHiddenLayer` (tensor initialization, then
-gradient descent on ``W`` with ``eta = 0.02``, no resampling). A trial succeeds
+gradient descent on ``W`` with ``eta = 0.02``; like the paper, the same samples
+serve every moment and every step, ``resample=False``). A trial succeeds
 when ``max_j ||w*_j - w_pi(j)|| / ||w*_j|| <= 0.01`` and ``v_pi(j) = v*_j`` for
 the best permutation ``pi``. The heat map shows the success rate; the paper's
 finding is a phase transition with ``N`` proportional to ``d``.
@@ -28,7 +29,16 @@ NAME = "zhong-fig1a"
 SUCCESS_THRESHOLD = 0.01
 
 
-def trial(n_features, n_samples, *, n_hidden=5, max_iter=2000, seed=0, device=None):
+def trial(
+    n_features,
+    n_samples,
+    *,
+    n_hidden=5,
+    max_iter=2000,
+    seed=0,
+    resample=False,
+    device=None,
+):
     """One trial of Sec. 7: fit a teacher network, report init and final errors.
 
     Returns
@@ -42,7 +52,11 @@ def trial(n_features, n_samples, *, n_hidden=5, max_iter=2000, seed=0, device=No
         n_samples, n_features, n_hidden, random_state=seed, return_truth=True
     )
     model = TensorInitOneHiddenLayer(
-        n_hidden=n_hidden, max_iter=max_iter, random_state=seed, device=device
+        n_hidden=n_hidden,
+        max_iter=max_iter,
+        resample=resample,
+        random_state=seed,
+        device=device,
     )
     start = time.perf_counter()
     with warnings.catch_warnings():
@@ -97,6 +111,7 @@ def run(
     n_values=None,
     n_trials=None,
     max_iter=2000,
+    resample=False,
     device=None,
 ):
     """Reproduce Fig. 1(a) and write ``zhong-fig1a.{csv,png}``.
@@ -118,6 +133,9 @@ def run(
         Override the trials per cell.
     max_iter : int, default=2000
         Gradient-descent iterations per trial.
+    resample : bool, default=False
+        Split the samples between the moments as Algorithm 1 does; the paper's
+        experiments do not ("we don't do the resampling", Sec. 7).
     device : {None, "cpu", "cuda"}, default=None
 
     Returns
@@ -138,7 +156,14 @@ def run(
     for i, d in enumerate(d_values):
         for j, n in enumerate(n_values):
             cell = [
-                trial(d, n, seed=random_state + t, max_iter=max_iter, device=device)
+                trial(
+                    d,
+                    n,
+                    seed=random_state + t,
+                    max_iter=max_iter,
+                    resample=resample,
+                    device=device,
+                )
                 for t in range(n_trials)
             ]
             rows.extend(cell)

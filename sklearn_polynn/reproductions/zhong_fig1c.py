@@ -32,12 +32,14 @@ __all__ = ["run"]
 NAME = "zhong-fig1c"
 
 
-def _init_error(d, n, seed, n_hidden=5):
+def _init_error(d, n, seed, resample, n_hidden=5):
     """Panel (b): error of the tensor initialization alone, and whether v is right."""
     X, y, truth = make_teacher_network(
         n, d, n_hidden, random_state=seed, return_truth=True
     )
-    model = TensorInitOneHiddenLayer(n_hidden=n_hidden, max_iter=1, random_state=seed)
+    model = TensorInitOneHiddenLayer(
+        n_hidden=n_hidden, max_iter=1, resample=resample, random_state=seed
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -48,12 +50,13 @@ def _init_error(d, n, seed, n_hidden=5):
     return float(error), bool(v_ok)
 
 
-def _loss_curves(d, n, seed, max_iter, n_hidden=5):
+def _loss_curves(d, n, seed, max_iter, resample, n_hidden=5):
     """Panel (c): loss per GD iteration for approaches I, II and III."""
     X, y, truth = make_teacher_network(
         n, d, n_hidden, random_state=seed, return_truth=True
     )
     common = {"n_hidden": n_hidden, "max_iter": max_iter, "tol": 0.0}
+    common["resample"] = resample
     curves = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -128,6 +131,7 @@ def run(
     n_trials=None,
     curve_samples=10_000,
     max_iter=None,
+    resample=False,
 ):
     """Reproduce Fig. 1(b) and 1(c) and write ``zhong-fig1c.{csv,png}``.
 
@@ -148,6 +152,9 @@ def run(
         ``N`` of panel (c).
     max_iter : int, default=None
         GD iterations of panel (c).
+    resample : bool, default=False
+        Split the samples between the moments as Algorithm 1 does; the paper's
+        experiments do not ("we don't do the resampling", Sec. 7).
 
     Returns
     -------
@@ -169,7 +176,9 @@ def run(
     rows = []
     for i, d in enumerate(d_values):
         for j, n in enumerate(n_values):
-            cell = [_init_error(d, n, random_state + t) for t in range(n_trials)]
+            cell = [
+                _init_error(d, n, random_state + t, resample) for t in range(n_trials)
+            ]
             errors[i, j] = np.mean([e for e, _ in cell])
             v_ok[i, j] = all(ok for _, ok in cell)
             for t, (e, ok) in enumerate(cell):
@@ -180,7 +189,7 @@ def run(
                     f"v ok={v_ok[i, j]}",
                     flush=True,
                 )
-    curves = _loss_curves(10, curve_samples, random_state, max_iter)
+    curves = _loss_curves(10, curve_samples, random_state, max_iter, resample)
     for label, curve in curves.items():
         for it, loss in enumerate(curve, 1):
             rows.append(["c", label, 10, curve_samples, random_state, it, loss, ""])
