@@ -563,6 +563,9 @@ def tensor_initialization(
         Maximum subspace iterations.
     n_projections : int
         Random slice pairs tried by Jennrich's algorithm.
+    resample : bool, default=True
+        Split the samples into ``S2, S3, S4`` (Algorithm 1, line 2); ``False``
+        uses all samples for every moment (the paper's experiments, Sec. 7).
 
     Returns
     -------
@@ -573,6 +576,13 @@ def tensor_initialization(
         ``subspace`` (d, k), ``p2_eigenvalues`` (k,), ``n_power_iter``,
         ``reduced_tensor`` (k, k, k), ``projected_covariance`` (k, k):
         ``E[z z^T]`` of ``z = V^T x`` on ``S3`` (identity for ``N(0, I)`` input).
+
+    Notes
+    -----
+    Only ``k``-sized work (the Rayleigh-Ritz problems, the ``k x k x k``
+    decomposition, RecMagSign's ``k x k`` systems and the magnitude grid search
+    of non-homogeneous activations) runs on the host; every pass over ``X``
+    runs in its namespace.
     """
     xp = get_namespace(X)
     n, d = X.shape

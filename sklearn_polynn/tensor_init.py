@@ -153,14 +153,19 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
     Notes
     -----
     Algorithm 1 splits the samples into three parts and needs at least
-    ``3 (n_hidden + 1)`` of them; recovery needs ``O~(d)`` times a
-    polynomial in ``k`` and the condition number (Theorem 5.6), in practice a
-    few thousand for ``d = 10`` (see the Fig. 1 reproduction). The moments
-    assume ``x ~ N(0, I)``; inputs that look otherwise trigger a warning. Two
-    variance reductions leave the population moments unchanged: ``y`` is
-    replaced by its residual on lower-degree polynomials (which are orthogonal
-    to the Hermite tensors of higher degree), and ``alpha`` in ``P2`` is the
-    direction of ``M_1`` when ``M_2 = 0``. The CP decomposition is Jennrich's
+    ``3 (n_hidden + 1)`` of them (``n_hidden + 1`` with ``resample=False``);
+    recovery needs ``O~(d)`` times a polynomial in ``k`` and the condition
+    number (Theorem 5.6), in practice a few thousand for ``d = 10`` (see the
+    Fig. 1 reproductions). The moments assume ``x ~ N(0, I)``; inputs that look
+    otherwise trigger a warning. Three choices leave the population moments
+    unchanged and lower the variance: ``y`` is replaced by its residual on
+    lower-degree polynomials (orthogonal to the Hermite tensors of higher
+    degree); ``alpha`` in ``P2`` is the direction of ``M_1`` when ``M_2 = 0``
+    (a uniformly random ``alpha`` weighs the units by ``O(d^{-1/2})``); and
+    when ``P3 = M_4(I, I, I, alpha)`` (ReLU) a second pass uses the ``alpha``
+    of ``span(V)`` that weighs all recovered units equally. ``P2`` is formed
+    explicitly when ``d <= 40 k`` (one ``d x d`` GEMM beats many skinny ones)
+    and is applied matrix-free otherwise. The CP decomposition is Jennrich's
     simultaneous diagonalization (exact for an exact low-rank tensor) refined by
     alternating least squares; it is chosen over Kuleshov et al.'s joint
     diagonalization because on a ``k x k x k`` tensor both cost nothing next
