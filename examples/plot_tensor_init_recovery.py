@@ -1,7 +1,7 @@
 """
-===============================================================================
-Recovering a one-hidden-layer network: tensor initialization + GD (Zhong et al.)
-===============================================================================
+============================================================================
+Tensor initialization + GD recover a one-hidden-layer network (Zhong et al.)
+============================================================================
 
 Figure 1 of Zhong, Song, Jain, Bartlett & Dhillon (2017). A teacher network
 ``y = sum_i v_i phi(w_i^T x)`` with ``k = 5`` squared-ReLU units, ``W* = U Sigma
