@@ -136,6 +136,11 @@ def _random_directions(rng, n_directions, n_features):
 def _resolve_model(model, activation, target, n_features, X):
     """Return ``(model callable, n_features, weight or None)`` for gradient_variance."""
     if callable(model):
+        if activation is not None:
+            raise ValueError(
+                "activation applies to a weight-vector model only; a callable model "
+                "returns its own predictions and jacobian."
+            )
         if X is not None:
             return model, X.shape[1], None
         if n_features is None:
@@ -324,7 +329,7 @@ def _eq2_quadrature_result(weight, norm):
 def _check_gradient_variance_args(method, X, n_targets, n_samples, confidence):
     if method not in ("monte_carlo", "quadrature"):
         raise ValueError(
-            "method must be 'monte_carlo' or 'quadrature'; got {method!r}."
+            f"method must be 'monte_carlo' or 'quadrature'; got {method!r}."
         )
     if X is not None:
         X = np.asarray(X, dtype=np.float64)

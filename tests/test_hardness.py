@@ -134,7 +134,11 @@ def test_gradient_variance_bad_input():
     v = _unit(3)
     with pytest.raises(ValueError, match="target returned non-finite"):
         gradient_variance(
-            v, lambda t: np.log(t), activation="relu", n_targets=3, n_samples=10
+            v,
+            lambda t: np.where(t > 0, np.inf, t),
+            activation="relu",
+            n_targets=3,
+            n_samples=10,
         )
     with pytest.raises(ValueError, match="activation is required"):
         gradient_variance(v, lambda t: t)
@@ -150,12 +154,22 @@ def test_gradient_variance_bad_input():
         gradient_variance(lambda X: (X[:, 0], X), "cos")
     with pytest.raises(ValueError, match="model returned non-finite"):
         gradient_variance(
-            lambda X: (X[:, 0] / 0.0, X), "cos", n_features=3, n_targets=3, n_samples=10
+            lambda X: (np.full(len(X), np.nan), X),
+            "cos",
+            n_features=3,
+            n_targets=3,
+            n_samples=10,
         )
     with pytest.raises(ValueError, match="model must return a pair"):
         gradient_variance(
             lambda X: X[:, 0], "cos", n_features=3, n_targets=3, n_samples=10
         )
+    with pytest.raises(ValueError, match="method must be 'monte_carlo'"):
+        gradient_variance(v, "cos", method="exact")
+    with pytest.raises(ValueError, match="confidence must be in"):
+        gradient_variance(v, "cos", confidence=1.5)
+    with pytest.raises(ValueError, match="activation applies to a weight-vector"):
+        gradient_variance(lambda X: (X[:, 0], X), "cos", activation="relu")
     with pytest.raises(ValueError, match="X has 2 features"):
         gradient_variance(v, "cos", X=np.ones((5, 2)))
 
@@ -227,7 +241,7 @@ def test_landscape_bad_input():
     with pytest.raises(ValueError, match=r"needs about \d+ bytes .*batch_size"):
         objective_landscape("relu", grid=400, batch_size=10_000, max_bytes=2**28)
     with pytest.raises(ValueError, match="target returned non-finite"):
-        objective_landscape(lambda t: 1 / (t - t), grid=3, n_samples=10)
+        objective_landscape(lambda t: np.full_like(t, np.nan), grid=3, n_samples=10)
     with pytest.raises(ValueError, match="closed_form' exists for target"):
         objective_landscape("relu", method="closed_form")
     with pytest.raises(ValueError, match="weight must be a finite vector of length 2"):
