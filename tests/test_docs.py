@@ -205,3 +205,57 @@ def test_gallery_cell_titles_are_fully_underlined(script):
         f"{script.name}: these cell titles have an underline shorter than the title "
         f"(a warning, hence an error, in the docs build): {short}"
     )
+
+
+def _gallery_rst_blocks(source):
+    """The module docstring and the ``# %%`` text cells of a gallery script."""
+    blocks = [ast.get_docstring(ast.parse(source), clean=False) or ""]
+    lines = source.splitlines()
+    for i, line in enumerate(lines):
+        if line.strip() == "# %%":
+            cell = []
+            for following in lines[i + 1 :]:
+                if following.startswith("#"):
+                    cell.append(following[2:] if following.startswith("# ") else "")
+                else:
+                    break
+            blocks.append("\n".join(cell))
+    return blocks
+
+
+def _rst_problems(text):
+    """docutils warnings and errors for ``text`` (Sphinx roles accepted as-is)."""
+    docutils_core = pytest.importorskip("docutils.core")
+    from docutils import nodes
+    from docutils.parsers.rst import roles
+
+    def any_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+        return [nodes.literal(rawtext, text)], []
+
+    for role in ("class", "func", "meth", "mod", "attr", "data", "obj", "doc", "ref"):
+        roles.register_local_role(role, any_role)
+    roles.register_local_role("term", any_role)
+    doctree = docutils_core.publish_doctree(
+        text,
+        settings_overrides={"report_level": 5, "halt_level": 5, "warning_stream": ""},
+    )
+    return [
+        msg.astext()
+        for msg in doctree.findall(nodes.system_message)
+        if msg["level"] >= 2
+    ]
+
+
+def test_rst_check_finds_a_broken_list():
+    assert _rst_problems("(a) one;\n(b) two,\ncontinued.\n")
+    assert not _rst_problems("Title\n=====\n\n(a) one;\n(b) two.\n")
+
+
+@pytest.mark.parametrize(
+    "script", sorted(EXAMPLES.glob("plot_*.py")), ids=lambda p: p.name
+)
+def test_gallery_text_is_valid_rst(script):
+    problems = []
+    for block in _gallery_rst_blocks(script.read_text()):
+        problems += _rst_problems(block)
+    assert not problems, f"{script.name}: reStructuredText problems: {problems}"
