@@ -394,9 +394,9 @@ def gradient_variance(
         An array: the empirical distribution of its rows (the gradient of the
         empirical objective, computed exactly for each target).
     method : {"monte_carlo", "quadrature"}, default="monte_carlo"
-        "quadrature": exact to ~1e-12 relative precision in log space (so even
-        1e-300 is resolved) for Eq. (2) -- target "cos", a weight-vector model
-        with activation "cos" (or None) and Gaussian inputs.
+        "quadrature": exact to ~1e-11 relative precision, computed in log
+        space (so even 1e-300 is resolved), for Eq. (2) -- target "cos", a
+        weight-vector model with activation "cos" (or None), Gaussian inputs.
     n_targets : int, default=100
         Number of random ``w*`` (Monte Carlo only).
     n_samples : int, default=10000
