@@ -14,7 +14,9 @@ import numpy as np
 __all__ = [
     "complex_inputs",
     "complex_preactivations",
+    "deinterleave_permutation",
     "draw_complex_weights",
+    "interleaved_features",
     "real_features",
     "row_batches",
 ]
@@ -47,7 +49,8 @@ def draw_complex_weights(rng, n_features, n_units, scale, distribution="circle")
         parts = rng.standard_normal(size=(2, *shape))
         return scale * (parts[0] + 1j * parts[1]) / np.sqrt(2.0)
     raise ValueError(
-        f"weight_distribution must be one of {WEIGHT_DISTRIBUTIONS}; got {distribution!r}."
+        f"weight_distribution must be one of {WEIGHT_DISTRIBUTIONS}; "
+        f"got {distribution!r}."
     )
 
 
@@ -63,18 +66,20 @@ def complex_inputs(X, domain, xp):
 
 
 def complex_preactivations(Xc, W, xp):
-    """``Z = X W``: entry ``(s, i)`` is ``w_i . x_s`` (no conjugation, as in the paper)."""
+    """``Z = X W``: entry ``(s, i)`` is ``w_i . x_s`` (no conjugation, as in the
+    paper)."""
     complex_dtype = xp.complex64 if W.dtype == xp.complex64 else xp.complex128
     return xp.matmul(Xc.astype(complex_dtype, copy=False), W)
 
 
-def real_features(X, W, activation, domain, xp):
-    """Real feature matrix ``[Re phi(X W), Im phi(X W)]`` of one batch of rows.
+def interleaved_features(X, W, activation, domain, xp):
+    """``phi(X W)`` of one batch as a real array with interleaved columns.
 
-    The hidden units ``phi^{w_i}(x) = phi(w_i . x)`` of Andoni et al. (2014), eq.
-    (2.1), split into real and imaginary parts so that a real linear model on top
-    computes ``Re g(x) = sum_i Re(alpha_i) Re phi^{w_i}(x) - Im(alpha_i) Im
-    phi^{w_i}(x)``.
+    The hidden units ``phi^{w_i}(x) = phi(w_i . x)`` of Andoni et al. (2014),
+    eq. (2.1), viewed without a copy as real numbers: column ``2i`` is ``Re
+    phi^{w_i}``, column ``2i + 1`` is ``Im phi^{w_i}``. The fast path for
+    accumulating Gram matrices; :func:`real_features` gives the ``[Re, Im]``
+    layout.
 
     Parameters
     ----------
@@ -89,19 +94,42 @@ def real_features(X, W, activation, domain, xp):
     Returns
     -------
     F : real array of shape (n_samples, 2 * n_units)
-        Columns ``[:n_units]`` hold ``Re phi``, ``[n_units:]`` hold ``Im phi``;
-        entries overflowing ``phi`` are left non-finite for the caller to report.
+        A view of a fresh complex array (safe to modify in place); entries where
+        ``phi`` overflowed are left non-finite for the caller to report.
     """
     Z = complex_preactivations(complex_inputs(X, domain, xp), W, xp)
-    # NumPy warns on exp overflow; the caller checks finiteness and explains.
+    # NumPy warns on exp overflow; the callers check finiteness and explain.
     with np.errstate(over="ignore", invalid="ignore"):
         Phi = activation(Z)
-    n_units = W.shape[1]
-    real_dtype = xp.float32 if W.dtype == xp.complex64 else xp.float64
-    F = xp.empty((X.shape[0], 2 * n_units), dtype=real_dtype)
-    F[:, :n_units] = Phi.real
-    F[:, n_units:] = Phi.imag
-    return F
+    Phi = xp.ascontiguousarray(Phi.astype(Z.dtype, copy=False))
+    real_dtype = xp.float32 if Z.dtype == xp.complex64 else xp.float64
+    return Phi.view(real_dtype)
+
+
+def real_features(X, W, activation, domain, xp):
+    """Real feature matrix ``[Re phi(X W), Im phi(X W)]`` of one batch of rows.
+
+    Split into real and imaginary parts so that a real linear model on top
+    computes ``Re g(x) = sum_i Re(alpha_i) Re phi^{w_i}(x) - Im(alpha_i) Im
+    phi^{w_i}(x)`` (Andoni et al. 2014, eq. 2.1).
+
+    Parameters
+    ----------
+    X, W, activation, domain, xp
+        As in :func:`interleaved_features`.
+
+    Returns
+    -------
+    F : real array of shape (n_samples, 2 * n_units)
+        Columns ``[:n_units]`` hold ``Re phi``, ``[n_units:]`` hold ``Im phi``.
+    """
+    F = interleaved_features(X, W, activation, domain, xp)
+    return xp.concatenate([F[:, 0::2], F[:, 1::2]], axis=1)
+
+
+def deinterleave_permutation(n_units, xp):
+    """Indices taking interleaved columns ``(Re0, Im0, Re1, ...)`` to ``[Re, Im]``."""
+    return xp.concatenate([xp.arange(0, 2 * n_units, 2), xp.arange(1, 2 * n_units, 2)])
 
 
 def row_batches(n_samples, batch_size):

@@ -35,7 +35,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._backend import asarray, get_namespace, linalg_module, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
-from ._complex import draw_complex_weights, real_features, row_batches
+from ._complex import (
+    deinterleave_permutation,
+    draw_complex_weights,
+    interleaved_features,
+    real_features,
+    row_batches,
+)
 from ._optim import make_optimizer, minimize
 from ._validation import check_dtype, validate_input
 from .activations import get_activation
@@ -141,13 +147,17 @@ def _checked_features(X, W, est, xp):
     """``real_features`` of one batch, with a clear error instead of inf/NaN."""
     F = real_features(X, W, est._activation, est.domain, xp)
     if not bool(xp.isfinite(F).all()):
-        raise ValueError(
-            f"The hidden units phi(w.x) overflowed ({est.activation_}) for some "
-            f"inputs: |w.x| is too large with weight_scale={est.weight_scale_:.3g}. "
-            "Standardize X (e.g. StandardScaler) or pass a smaller weight_scale "
-            f"(the paper uses 1/sqrt(n_features) for unit-variance inputs)."
-        )
+        raise ValueError(_overflow_message(est))
     return F
+
+
+def _overflow_message(est):
+    return (
+        f"The hidden units phi(w.x) overflowed ({est.activation_}) for some "
+        f"inputs: |w.x| is too large with weight_scale={est.weight_scale_:.3g}. "
+        "Standardize X (e.g. StandardScaler) or pass a smaller weight_scale "
+        "(the paper uses 1/sqrt(n_features) for unit-variance inputs)."
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -236,8 +246,10 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
 
     Sums are taken around a shift (the first batch's means), which keeps the
     final centering ``S - n d d^T`` free of cancellation; the Gram is updated in
-    place, so memory is ``O(batch_size m + m^2)`` and the per-batch overhead
-    beyond the rank-``batch_size`` update is ``O(m)``.
+    place on the interleaved real view of ``phi(XW)`` (no copy) and permuted to
+    the ``[Re, Im]`` layout once at the end, so memory is ``O(batch_size m +
+    m^2)`` and the work beyond GEMM + ``phi`` + Gram is a few passes over each
+    batch. Non-finite features (``exp`` overflow) surface as a non-finite Gram.
     """
     n_out = 2 * W.shape[1]
     S = xp.zeros((n_out, n_out), dtype=xp.float64, order="F")
@@ -246,33 +258,33 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
     sum_y = yy = 0.0
     shift_f = shift_y = None
     full = True
-    for rows in row_batches(X.shape[0], batch_size):
-        F = _checked_features(X[rows], W, est, xp)
-        if shift_f is None:
-            shift_f, shift_y = F.mean(axis=0), float(y[rows].mean())
-        F -= shift_f
-        yb = y[rows] - shift_y
-        full = _add_gram(S, F, xp)
-        sum_f += F.sum(axis=0, dtype=xp.float64)
-        cross += xp.dot(F.T, yb).astype(xp.float64, copy=False)
-        sum_y += float(yb.sum())
-        yy += float(xp.dot(yb, yb))
+    # Overflowed features propagate to S and are reported below, not warned on.
+    with np.errstate(over="ignore", invalid="ignore"):
+        for rows in row_batches(X.shape[0], batch_size):
+            F = interleaved_features(X[rows], W, est._activation, est.domain, xp)
+            if shift_f is None:
+                shift_f, shift_y = F.mean(axis=0), float(y[rows].mean())
+            F -= shift_f
+            yb = y[rows] - shift_y
+            full = _add_gram(S, F, xp)
+            sum_f += F.sum(axis=0, dtype=xp.float64)
+            cross += xp.dot(F.T, yb).astype(xp.float64, copy=False)
+            sum_y += float(yb.sum())
+            yy += float(xp.dot(yb, yb))
+    if not bool(xp.isfinite(S.diagonal()).all()):
+        raise ValueError(_overflow_message(est))
     if not full:
         S = xp.triu(S) + xp.triu(S, 1).T
     n = float(X.shape[0])
     d_f, d_y = sum_f / n, sum_y / n
     S -= n * (d_f[:, None] * d_f[None, :])
-    if not bool(xp.isfinite(S).all()):
-        raise ValueError(
-            "The Gram matrix of the hidden units overflowed; standardize X or "
-            f"pass a smaller weight_scale (now {est.weight_scale_:.3g})."
-        )
+    perm = deinterleave_permutation(W.shape[1], xp)
     return _Statistics(
         n,
-        shift_f.astype(xp.float64) + d_f,
+        (shift_f.astype(xp.float64) + d_f)[perm],
         shift_y + d_y,
-        xp.ascontiguousarray(S),
-        cross - n * d_y * d_f,
+        xp.ascontiguousarray(S[perm][:, perm]),
+        (cross - n * d_y * d_f)[perm],
         yy - n * d_y**2,
     )
 
