@@ -75,8 +75,8 @@ _run_gallery = os.environ.get("POLYNN_DOC_NO_GALLERY", "") not in {"1", "true", 
 sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
-    # Every plot_*.py script is executed (sphinx-gallery's default pattern only
-    # runs files whose name starts with "plot" in a path-dependent way).
+    # Execute every examples/plot_*.py (a script not named plot_* would be shown
+    # without being run); an exception in any of them fails the build.
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py|/_",
     "plot_gallery": _run_gallery,
