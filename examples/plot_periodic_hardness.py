@@ -68,6 +68,10 @@ for key, value in result.items():
 # 95%). The ReLU target's variance does not decay with ``d``; the periodic one is
 # indistinguishable from zero at the Monte Carlo resolution, below the bound of
 # Thm 7 wherever that bound is non-trivial, while the ReLU target's exceeds it.
+# The bound is not monotone in ``d``: its Fourier term ``eps(r)`` is small only
+# when ``r = ||w*|| / 2`` exceeds the radius ``sqrt(d) / (4 pi)`` where the
+# Gaussian's Fourier mass sits, so at ``||w*|| = 3`` it is non-trivial around
+# ``d = 200`` and vacuous again at ``d = 400`` (``POLYNN_FULL=1``).
 for d, ratio in result["relu_over_cos_upper_ratio"].items():
     print(f"d={d}: relu variance / cos upper 95% limit = {ratio:.0f}")
 
