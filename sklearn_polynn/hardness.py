@@ -563,6 +563,14 @@ def periodic_gradient_bound(
     --------
     gradient_variance : The measured left-hand side.
 
+    Notes
+    -----
+    The bound is below the trivial ``4 G^2`` only when both terms are small:
+    ``40 exp(-d/20) < 4`` needs ``d > 46``, and ``eps(r)`` is small only when
+    ``4 pi sigma r`` exceeds about ``sqrt(d)`` (the radius of the Gaussian's
+    Fourier mass), i.e. ``||w*|| > sqrt(d) / (2 pi sigma)`` roughly. At fixed
+    ``||w*||`` it is therefore not monotone in ``d``.
+
     References
     ----------
     .. [1] O. Shamir, "Distribution-specific hardness of learning neural
