@@ -207,7 +207,7 @@ def bench_peers(n, n_train, n_test, quick, degree=3):
         f"\n[2] time to test R^2 >= {TARGET_R2}: sparse cubic, n={n}, "
         f"N_train={n_train}, C(n+3,3)={math.comb(n + 3, 3)}"
     )
-    print(f"    {'method':<42} {'setting':<16} {'R^2':>8} {'fit s':>8} {'ratio':>7}")
+    print(f"    {'method':<42} {'setting':<16} {'R^2':>8} {'fit s':>8} {'/ ours':>7}")
     for method, (reached, best) in results.items():
         r2, label, seconds = reached or best
         if reached and ours:
