@@ -113,7 +113,7 @@ def _penalty(params, alpha_reg, n_samples):
 
 
 class _StageProblem:
-    """Loss, gradients and perturbations of one network fitted to one target.
+    """Loss and Wirtinger gradients of one network fitted to one target.
 
     ``params`` holds the trained arrays (``output_weights``, ``intercept`` and,
     unless only the top layer is trained, ``hidden_weights``); a frozen bottom
@@ -209,26 +209,24 @@ class _PerturbationEscape:
     """``on_plateau`` callback of ``minimize``: Thm 5.1's escape from critical points.
 
     At a plateau, draw random perturbations of the hidden weights until one
-    lowers the full training loss (the intercept re-centred) and continue from
+    lowers the full training loss (intercepts re-centred) and continue from
     it, or stop when the stage's budget of ``max_tries`` perturbations is used up
     (Algorithm 1, line 5: no progress even after the local perturbation).
     """
 
     def __init__(self, problem, rng, *, kind, scale, max_tries, chunk, stage, curve):
         self.problem, self.rng, self.kind, self.scale = problem, rng, kind, scale
-        self.max_tries, self.chunk, self.stage, self.curve = (
-            max_tries,
-            chunk,
-            stage,
-            curve,
-        )
+        self.max_tries, self.chunk = max_tries, chunk
+        self.stage, self.curve = stage, curve
         self.records = []
 
     def __call__(self, params, best_loss):
         if self.kind is None or "hidden_weights" not in params:
             return None
         xp = self.problem.xp
-        before, _ = self.problem.full_loss(params, self.chunk)
+        # Both losses at their best intercept, so that re-centring alone never
+        # counts as progress.
+        before, _ = self.problem.full_loss(params, self.chunk, recenter=True)
         while len(self.records) < self.max_tries:
             new = _perturbed(params, self.rng, self.kind, self.scale, xp)
             after, shift = self.problem.full_loss(new, self.chunk, recenter=True)
