@@ -138,6 +138,7 @@ INVARIANCE = {
             reason="relu: M2 = 0, so P2 = M3(I, I, alpha) with alpha a random "
             "Gaussian direction of R^d drawn in the data's coordinates -- not "
             "rotated with the data, but rotation invariant in law.",
+            data="relu_teacher",
         ),
     ],
     "HighThresholdLayerRecovery": [
@@ -223,7 +224,21 @@ def _high_threshold_data(seed=0, n_train=8000, n_test=500):
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:], A
 
 
-DATA = {"default": _data, "high_threshold": _high_threshold_data}
+def _teacher_data(seed=0, n_train=2000, n_test=500):
+    from sklearn_polynn.datasets import make_teacher_network
+
+    X, y = make_teacher_network(
+        n_train + n_test, N_FEATURES, 2, "relu", random_state=seed
+    )
+    A = _ill_conditioned(np.random.RandomState(seed), N_FEATURES, CONDITION_NUMBER)
+    return X[:n_train], y[:n_train], X[n_train:], y[n_train:], A
+
+
+DATA = {
+    "default": _data,
+    "high_threshold": _high_threshold_data,
+    "relu_teacher": _teacher_data,
+}
 
 
 def _regressor(name, params):
