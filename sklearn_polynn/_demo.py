@@ -84,7 +84,7 @@ def _hardness_task(random_state):
     cos = gradient_variance(v, "cos", random_state=random_state, **kw)
     return (
         "hardness.gradient_variance",
-        "relu vs cos(2pi w*.x), d=100, |w*|=3",
+        "relu vs cos target, d=100, |w*|=3",
         "Var ratio (vs UCL)",
         relu.variance / max(cos.ci[1], cos.standard_error),
     )
