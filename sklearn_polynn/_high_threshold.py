@@ -26,7 +26,6 @@ from scipy.special import ndtr
 from scipy.stats import norm
 
 from ._backend import to_numpy
-from .hermite import normalized_hermite
 
 BATCH_ROWS = 65536
 """Rows of ``X`` per batch in the empirical expectations."""
@@ -39,16 +38,38 @@ def _row_batches(n_samples, batch_rows=BATCH_ROWS):
         yield slice(start, min(start + batch_rows, n_samples))
 
 
-def _scaled_hermites(P, q, degrees):
-    """``H_k(z, x) = ||z||**k h_k(z^T x / ||z||)`` from ``P = X Z``, ``q = ||z||**2``.
+def _projection_moments(X, f, Z, xp, batch_rows):
+    """One pass over ``X``: ``S_k = mean(f p**k)`` (k = 0, 2, 4) and ``X^T (f p**3)
+    / N``, ``X^T (f p) / N`` for the projections ``p = X Z`` (column by column).
 
-    The ICLR paper's weighted Hermite polynomials (App. A.1), evaluated with
-    :func:`~sklearn_polynn.hermite.normalized_hermite` on ``P / ||z||``; the
-    projections are computed once by the caller and shared by all degrees.
+    The weighted Hermite polynomials of Sec. 2 are polynomials in ``p`` and
+    ``q = ||z||**2`` (``H_2 = (p**2 - q) / sqrt(2)``, ``H_4 = (p**4 - 6 q p**2 +
+    3 q**2) / sqrt(24)``), so these moments give ``E[f H_2]``, ``E[f H_4]`` and
+    their gradients with three elementwise products per batch and two GEMMs.
     """
-    norms = q**0.5
-    safe = norms + (norms == 0)
-    return {k: norms**k * normalized_hermite(k, P / safe) for k in degrees}
+    n_samples = X.shape[0]
+    moments = xp.zeros((3, Z.shape[1]), dtype=X.dtype)
+    back3 = xp.zeros(Z.shape, dtype=X.dtype)
+    back1 = xp.zeros(Z.shape, dtype=X.dtype)
+    for rows in _row_batches(n_samples, batch_rows):
+        Xb, fb = X[rows], f[rows]
+        P = Xb @ Z
+        fp = fb[:, None] * P
+        fp2 = fp * P
+        fp3 = fp2 * P
+        moments[0] += xp.sum(fb)
+        moments[1] += xp.sum(fp2, axis=0)
+        moments[2] += xp.sum(fp3 * P, axis=0)
+        back3 += Xb.T @ fp3
+        back1 += Xb.T @ fp
+    return moments / n_samples, back3 / n_samples, back1 / n_samples
+
+
+def hermite_correlations(X, f, Z, xp, batch_rows=BATCH_ROWS):
+    """``(E[f H_2(z, x)], E[f H_4(z, x)])`` for each column ``z`` of ``Z``."""
+    (s0, s2, s4), _, _ = _projection_moments(X, f, Z, xp, batch_rows)
+    q = xp.sum(Z * Z, axis=0)
+    return (s2 - q * s0) / _SQRT2, (s4 - 6.0 * q * s2 + 3.0 * q * q * s0) / _SQRT24
 
 
 def landscape_loss(X, f, Z, u2, u4, penalty, xp, batch_rows=BATCH_ROWS):
@@ -64,8 +85,7 @@ def landscape_loss(X, f, Z, u2, u4, penalty, xp, batch_rows=BATCH_ROWS):
 
     which for ``f_lin = sum_i c_i u(w_i^T x - t)`` is ``-sum_i c_i (w_i^T z)**4
     + penalty (sum_i c_i (w_i^T z)**2 - 1)**2``, whose local minima are the
-    columns of ``(T W*^T)^{-1}``, ``T = diag(sqrt(c_i))``. The gradient uses
-    ``d H_k / dz = sqrt(k) H_{k-1} x - sqrt(k (k-1)) H_{k-2} z``.
+    columns of ``(T W*^T)^{-1}``, ``T = diag(sqrt(c_i))``.
 
     Parameters
     ----------
@@ -84,25 +104,16 @@ def landscape_loss(X, f, Z, u2, u4, penalty, xp, batch_rows=BATCH_ROWS):
     loss : float
         Sum over the columns.
     grad : array of shape (n, n_columns)
+    per_column : array of shape (n_columns,)
     """
-    n_samples = X.shape[0]
+    (s0, s2, s4), back3, back1 = _projection_moments(X, f, Z, xp, batch_rows)
     q = xp.sum(Z * Z, axis=0)
-    sums = xp.zeros((4, Z.shape[1]), dtype=X.dtype)  # E[f H_k], k = 0..3 (H_1 unused)
-    back = xp.zeros((X.shape[1], 2 * Z.shape[1]), dtype=X.dtype)
-    for rows in _row_batches(n_samples, batch_rows):
-        P = X[rows] @ Z
-        fb = f[rows][:, None]
-        H = _scaled_hermites(P, q, (2, 3, 4))
-        sums[0] += xp.sum(fb * H[2], axis=0)
-        sums[1] += xp.sum(fb * H[4], axis=0)
-        sums[2] += xp.sum(fb, axis=0)
-        back += X[rows].T @ xp.concatenate([fb * H[3], fb * P], axis=1)
-    e_h2, e_h4, e_f = sums[0] / n_samples, sums[1] / n_samples, sums[2] / n_samples
-    back /= n_samples
-    m2, m4 = e_h2 / u2, e_h4 / u4
-    k = Z.shape[1]
-    grad_m4 = (2.0 * back[:, :k] - _SQRT12 * e_h2 * Z) / u4
-    grad_m2 = (_SQRT2 * back[:, k:] - _SQRT2 * e_f * Z) / u2
+    m2 = (s2 - q * s0) / (_SQRT2 * u2)
+    m4 = (s4 - 6.0 * q * s2 + 3.0 * q * q * s0) / (_SQRT24 * u4)
+    grad_m4 = (4.0 * back3 - 12.0 * q * back1 + 12.0 * (q * s0 - s2) * Z) / (
+        _SQRT24 * u4
+    )
+    grad_m2 = (2.0 * back1 - 2.0 * s0 * Z) / (_SQRT2 * u2)
     loss = -m4 + penalty * (m2 - 1.0) ** 2
     grad = -grad_m4 + 2.0 * penalty * (m2 - 1.0) * grad_m2
     return float(xp.sum(loss)), grad, loss
@@ -123,21 +134,12 @@ def even_loss(X, f, Z, u4, xp, batch_rows=BATCH_ROWS):
     grad : array of shape (n, n_columns)
     per_column : array of shape (n_columns,)
     """
-    n_samples = X.shape[0]
+    (s0, s2, s4), back3, back1 = _projection_moments(X, f, Z, xp, batch_rows)
     q = xp.sum(Z * Z, axis=0)
-    e_h4 = xp.zeros(Z.shape[1], dtype=X.dtype)
-    e_h2 = xp.zeros(Z.shape[1], dtype=X.dtype)
-    back = xp.zeros(Z.shape, dtype=X.dtype)
-    for rows in _row_batches(n_samples, batch_rows):
-        P = X[rows] @ Z
-        fb = f[rows][:, None]
-        H = _scaled_hermites(P, q, (2, 3, 4))
-        e_h4 += xp.sum(fb * H[4], axis=0)
-        e_h2 += xp.sum(fb * H[2], axis=0)
-        back += X[rows].T @ (fb * H[3])
-    e_h4, e_h2, back = e_h4 / n_samples, e_h2 / n_samples, back / n_samples
-    m4 = e_h4 / u4
-    grad_m4 = (2.0 * back - _SQRT12 * e_h2 * Z) / u4
+    m4 = (s4 - 6.0 * q * s2 + 3.0 * q * q * s0) / (_SQRT24 * u4)
+    grad_m4 = (4.0 * back3 - 12.0 * q * back1 + 12.0 * (q * s0 - s2) * Z) / (
+        _SQRT24 * u4
+    )
     loss = -m4 / q**2
     grad = -grad_m4 / q**2 + 4.0 * m4 * Z / q**3
     return float(xp.sum(loss)), grad, loss

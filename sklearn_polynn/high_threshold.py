@@ -434,7 +434,9 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             if n == 1:
                 d = 1
             else:
-                ratios = sorted_mag[:-1] / np.maximum(sorted_mag[1:], 1e-300)
+                # gaps below the median (noise directions when d << n) don't count
+                floor = max(float(np.median(sorted_mag)), 1e-300)
+                ratios = sorted_mag[:-1] / np.maximum(sorted_mag[1:], floor)
                 d = int(np.argmax(ratios)) + 1
         keep = order[:d]
         return evecs[:, keep], xp.diag(
@@ -463,7 +465,16 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         return Z / norms
 
     def _run_gd(self, loss_grad, params, lr):
-        result = minimize(
+        # a run that leaves the bounded region overflows; minimize() then rolls
+        # back and warns, so the floating-point warnings are noise
+        with np.errstate(over="ignore", invalid="ignore"):
+            result = self._minimize(loss_grad, params, lr)
+        self.n_iter_ = result.n_iter
+        self.loss_curve_ = list(result.loss_curve)
+        return result.params
+
+    def _minimize(self, loss_grad, params, lr):
+        return minimize(
             loss_grad,
             params,
             make_optimizer("gd", lr),
@@ -473,9 +484,6 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             verbose=self.verbose,
             estimator_name=type(self).__name__,
         )
-        self.n_iter_ = result.n_iter
-        self.loss_curve_ = list(result.loss_curve)
-        return result.params
 
     def _landscape_minima(self, Xr, f, metric, u2, u4, rng, xp):
         """Distinct local minima of ``G`` from rounds of random restarts (Sec. 2)."""

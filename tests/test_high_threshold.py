@@ -1,0 +1,354 @@
+"""Tests of HighThresholdLayerRecovery (ICLR 2019 submission on high-threshold
+networks): the paper's recovery claims at small scale, the formulas against finite
+differences and quadrature, and the errors on bad input."""
+
+import math
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose
+from scipy.integrate import quad
+from scipy.stats import norm, ortho_group
+
+from sklearn_polynn import HighThresholdLayerRecovery
+from sklearn_polynn import _high_threshold as ht
+from sklearn_polynn.datasets import make_high_threshold_network
+from sklearn_polynn.hermite import scaled_hermite
+from sklearn_polynn.high_threshold import _hidden_unit, _unit_hermite_coefficients
+from sklearn_polynn.metrics import parameter_recovery_error
+
+N_FEATURES, N_HIDDEN = 20, 3
+T_HIGH = math.sqrt(2.0 * math.log(N_FEATURES))  # t = sqrt(2 eta log n), eta = 1
+
+
+def _network(n_samples, threshold, seed, **kwargs):
+    kwargs.setdefault("upper", "monotone")
+    return make_high_threshold_network(
+        n_samples,
+        kwargs.pop("n_features", N_FEATURES),
+        kwargs.pop("n_hidden", N_HIDDEN),
+        threshold,
+        return_truth=True,
+        random_state=seed,
+        **kwargs,
+    )
+
+
+def _error(truth, est, sign_invariant=False):
+    return parameter_recovery_error(
+        truth.hidden_weights, est.hidden_weights_, sign_invariant=sign_invariant
+    )[0]
+
+
+@pytest.fixture(scope="module")
+def high_threshold_data():
+    """n=20, d=3, t = sqrt(2 log n), P linear plus small products (Assumption 1)."""
+    return _network(300_000, T_HIGH, seed=0)
+
+
+# ------------------------------------------------------------ formulas
+def _finite_difference(fun, P, eps=1e-6):
+    grad = np.zeros_like(P)
+    for idx in np.ndindex(P.shape):
+        step = np.zeros_like(P)
+        step[idx] = eps
+        grad[idx] = (fun(P + step) - fun(P - step)) / (2 * eps)
+    return grad
+
+
+def test_loss_gradients_match_finite_differences():
+    rng = np.random.default_rng(0)
+    X, f = rng.standard_normal((300, 4)), rng.standard_normal(300)
+    Z, B = rng.standard_normal((4, 3)), rng.standard_normal((4, 4))
+    _, grad, _ = ht.landscape_loss(X, f, Z, 0.3, -0.2, 3.0, np, batch_rows=64)
+    numeric = _finite_difference(
+        lambda Z: ht.landscape_loss(X, f, Z, 0.3, -0.2, 3.0, np)[0], Z
+    )
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+    _, grad, _ = ht.even_loss(X, f, Z, -0.2, np, batch_rows=64)
+    numeric = _finite_difference(lambda Z: ht.even_loss(X, f, Z, -0.2, np)[0], Z)
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+    _, grad = ht.simultaneous_loss(X, f, B, 0.3, -0.2, 3.0, 0.01, np, batch_rows=64)
+    numeric = _finite_difference(
+        lambda B: ht.simultaneous_loss(X, f, B, 0.3, -0.2, 3.0, 0.01, np)[0], B
+    )
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-7)
+
+
+def test_hermite_correlations_match_the_hermite_module():
+    rng = np.random.default_rng(3)
+    X, f, Z = (
+        rng.standard_normal((400, 5)),
+        rng.standard_normal(400),
+        rng.random((5, 3)),
+    )
+    e2, e4 = ht.hermite_correlations(X, f, Z, np, batch_rows=97)
+    assert_allclose(e2, f @ scaled_hermite(2, X, Z) / 400, rtol=1e-10)
+    assert_allclose(e4, f @ scaled_hermite(4, X, Z) / 400, rtol=1e-10)
+
+
+def test_batches_do_not_change_the_loss():
+    rng = np.random.default_rng(1)
+    X, f, Z = rng.standard_normal((500, 5)), rng.standard_normal(500), np.eye(5)[:, :2]
+    full = ht.landscape_loss(X, f, Z, 0.3, 0.2, 2.0, np)
+    batched = ht.landscape_loss(X, f, Z, 0.3, 0.2, 2.0, np, batch_rows=37)
+    assert_allclose(full[0], batched[0], rtol=1e-12)
+    assert_allclose(full[1], batched[1], rtol=1e-10)
+
+
+def test_landscape_loss_population_values():
+    """For f = u(w^T x - t): E[f H_4(z)] / u4 = (w.z)^4, E[f H_2(z)] / u2 = (w.z)^2."""
+    rng = np.random.default_rng(2)
+    t = 0.5
+    X = rng.standard_normal((400_000, 3))
+    f = np.maximum(X[:, 0] - t, 0.0)
+    f -= np.median(f)
+    coef = _unit_hermite_coefficients("relu", _hidden_unit("relu"), t)
+    z = np.array([[0.8], [0.9], [0.3]])
+    # penalty 0: the loss is -m4 = -(w.z)^4
+    loss = ht.landscape_loss(X, f, z, coef[2], coef[4], 0.0, np)[0]
+    assert_allclose(loss, -(0.8**4), rtol=0.1)
+
+
+@pytest.mark.parametrize("t", [0.0, 1.5, 2.5])
+def test_step_hermite_coefficients_match_quadrature(t):
+    """Step 1[g > t]: u_hat_k = sqrt(k+1) * (thresholded ReLU's u_hat_{k+1})."""
+    coef = _unit_hermite_coefficients("sign", _hidden_unit("sign"), t)
+    for k in range(5):
+        He = np.polynomial.hermite_e.HermiteE.basis(k)
+        exact = quad(lambda g: norm.pdf(g) * He(g), t, np.inf)[0] / math.sqrt(
+            math.factorial(k)
+        )
+        assert_allclose(coef[k], exact, atol=1e-10)
+
+
+def test_estimate_tan_alpha_measures_known_angles(high_threshold_data):
+    X, y, truth = high_threshold_data
+    positive = (y > np.median(y)).astype(float)
+    w = truth.hidden_weights[:, 0]
+    rng = np.random.default_rng(0)
+    for alpha in (0.2, 0.05, 0.02):
+        v = rng.standard_normal(N_FEATURES)
+        v -= (v @ w) * w
+        z = math.cos(alpha) * w + math.sin(alpha) * v / np.linalg.norm(v)
+        estimate = math.atan(ht.estimate_tan_alpha(X @ z, positive, T_HIGH))
+        assert estimate == pytest.approx(alpha, rel=0.3)
+
+
+# ----------------------------------------------------- recovery claims
+def test_landscape_recovers_relu_network(high_threshold_data):
+    """Claim 2: t = sqrt(2 log n), n=20, d=3 -> max error <= 0.1."""
+    X, y, truth = high_threshold_data
+    est = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN, threshold=T_HIGH, refine=False, random_state=0
+    ).fit(X, y)
+    assert est.hidden_weights_.shape == (N_FEATURES, N_HIDDEN)
+    assert_allclose(np.linalg.norm(est.hidden_weights_, axis=0), 1.0)
+    assert _error(truth, est) < 0.1
+    assert est.n_restarts_ >= N_HIDDEN
+    assert est.recovery_trace_ is None
+
+
+def test_n_hidden_none_finds_the_number_of_units(high_threshold_data):
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(threshold=T_HIGH, refine=False, random_state=0)
+    assert est.fit(X, y).n_hidden_ == N_HIDDEN
+
+
+def test_simultaneous_recovers_relu_network(high_threshold_data):
+    """App. B.4 / Theorem 11: one objective for all of W*."""
+    X, y, truth = high_threshold_data
+    est = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN,
+        threshold=T_HIGH,
+        method="simultaneous",
+        refine=False,
+        random_state=0,
+    ).fit(X, y)
+    assert _error(truth, est) < 0.15
+
+
+def test_threshold_zero_degrades_on_the_same_polynomial(high_threshold_data):
+    """The role of t: same W* and P (same seed), t = 0 against t = sqrt(2 log n).
+
+    At t = 0 the product terms of P are as large as the linear ones and the
+    error is a bias (0.27 at 100k samples, 0.23 at 300k): it does not shrink
+    with n_samples the way the high-threshold error does.
+    """
+    X, y, truth = high_threshold_data
+    high = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN, threshold=T_HIGH, refine=False, random_state=0
+    ).fit(X, y)
+    X0, y0, truth0 = _network(100_000, 0.0, seed=0)
+    assert_allclose(truth0.hidden_weights, truth.hidden_weights)
+    assert_allclose(truth0.upper_coef, truth.upper_coef)
+    zero = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN, threshold=0.0, refine=False, max_iter=300, random_state=0
+    ).fit(X0, y0)
+    assert _error(truth0, zero) > 0.2
+    assert _error(truth0, zero) > 2.5 * _error(truth, high)
+
+
+@pytest.fixture(scope="module")
+def refined(high_threshold_data):
+    """Landscape + 100 RefineEstimate steps on 200k samples, and without them."""
+    X, y, _ = high_threshold_data
+    X, y = X[:200_000], y[:200_000]
+    params = {"n_hidden": N_HIDDEN, "threshold": T_HIGH, "random_state": 0}
+    plain = HighThresholdLayerRecovery(refine=False, **params).fit(X, y)
+    refined = HighThresholdLayerRecovery(refine_iter=100, **params).fit(X, y)
+    return plain, refined
+
+
+def test_refine_drives_the_error_down(high_threshold_data, refined):
+    """Sec. 2.1 / Thm 5: RefineEstimate shrinks the angle of each column."""
+    _, _, truth = high_threshold_data
+    plain, est = refined
+    assert _error(truth, est) < 0.5 * _error(truth, plain)
+    trace = est.recovery_trace_
+    assert trace.shape == (N_HIDDEN, 101)
+    assert np.all(np.diff(trace, axis=1) <= 0)  # only improvements are accepted
+    assert np.all(trace[:, -1] < 0.5 * trace[:, 0])
+    # the estimated angles track the true ones
+    true_angles = np.arccos(
+        np.clip(np.abs(truth.hidden_weights.T @ est.hidden_weights_).max(0), 0, 1)
+    )
+    assert_allclose(np.sort(trace[:, -1]), np.sort(true_angles), atol=0.02)
+
+
+def test_refine_improves_with_more_samples(high_threshold_data, refined):
+    """Arbitrary precision given enough samples: 4x the samples, smaller error."""
+    X, y, truth = high_threshold_data
+    few = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN, threshold=T_HIGH, refine_iter=100, random_state=0
+    ).fit(X[:50_000], y[:50_000])
+    assert _error(truth, refined[1]) < 0.7 * _error(truth, few)
+
+
+def test_predict_once_w_is_recovered(high_threshold_data, refined):
+    X, y, truth = high_threshold_data
+    X_test, y_test = X[200_000:], y[200_000:]
+    est = refined[1]
+    assert _error(truth, est) < 0.05
+    assert est.score(X_test, y_test) >= 0.99
+    # the fitted polynomial is what predict evaluates
+    H = est.transform(X_test)
+    assert_allclose(H, np.maximum(X_test @ est.hidden_weights_ - T_HIGH, 0.0))
+    monomials = np.prod(H[:, None, :] ** est.upper_powers_[None], axis=2)
+    manual = est.upper_intercept_ + monomials @ est.upper_coef_
+    assert_allclose(est.predict(X_test), manual, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_correlation_graph_recovers_binary_supports_exactly(seed):
+    """Thm 7: binary disjoint W*, u = exp(a - t): supports are the cliques."""
+    X, y, truth = _network(
+        50_000, 5.0, seed, n_features=12, activation="exp", binary=True
+    )
+    est = HighThresholdLayerRecovery(
+        method="correlation_graph", activation="exp", n_hidden=3
+    ).fit(X, y)
+    true = sorted(tuple(np.flatnonzero(w)) for w in truth.hidden_weights.T)
+    found = sorted(tuple(np.flatnonzero(w)) for w in est.hidden_weights_.T)
+    assert found == true
+    assert_allclose(est.hidden_scale_, math.sqrt(3.0))
+    assert est.score(X, y) > 0.999
+
+
+def test_even_activation_recovers_orthonormal_weights():
+    """Thm 9: even u (|a|), threshold 0, orthonormal W*."""
+    rng = np.random.default_rng(0)
+    W = ortho_group.rvs(10, random_state=0)[:, :3]
+    X = rng.standard_normal((100_000, 10))
+    H = np.abs(X @ W)
+    y = H @ np.array([1.0, 0.8, 1.2]) + 0.2 * H[:, 0] * H[:, 1]
+    est = HighThresholdLayerRecovery(
+        method="even", activation=(np.abs, np.sign), n_hidden=3, random_state=0
+    ).fit(X, y)
+    error = parameter_recovery_error(W, est.hidden_weights_, sign_invariant=True)[0]
+    assert error < 0.1
+    assert est.score(X, y) > 0.99
+
+
+def test_same_random_state_same_model(high_threshold_data):
+    X, y, _ = high_threshold_data
+    X, y = X[:100_000], y[:100_000]
+    params = {
+        "n_hidden": N_HIDDEN,
+        "threshold": T_HIGH,
+        "refine": False,
+        "random_state": 3,
+    }
+    a = HighThresholdLayerRecovery(**params).fit(X, y)
+    b = HighThresholdLayerRecovery(**params).fit(X, y)
+    assert_allclose(a.hidden_weights_, b.hidden_weights_)
+
+
+# ------------------------------------------------------------ bad input
+def test_negative_threshold_is_rejected():
+    X, y, _ = _network(2000, 2.0, seed=0)
+    with pytest.raises(ValueError, match="threshold must be >= 0"):
+        HighThresholdLayerRecovery(threshold=-1.0, refine=False).fit(X, y)
+
+
+def test_missing_threshold_is_rejected():
+    X, y, _ = _network(2000, 2.0, seed=0)
+    with pytest.raises(ValueError, match="threshold is required"):
+        HighThresholdLayerRecovery(refine=False).fit(X, y)
+
+
+def test_more_hidden_units_than_features_is_rejected():
+    X, y, _ = _network(2000, 2.0, seed=0, n_features=4)
+    with pytest.raises(ValueError, match=r"n_hidden=5 exceeds n_features=4"):
+        HighThresholdLayerRecovery(n_hidden=5, threshold=2.0).fit(X, y)
+
+
+def test_correlation_graph_rejects_non_binary_weights():
+    X, y, _ = _network(20_000, 5.0, seed=0, n_features=12, activation="exp")
+    with pytest.raises(ValueError, match="needs W\\* with binary"):
+        HighThresholdLayerRecovery(
+            method="correlation_graph", activation="exp", n_hidden=3
+        ).fit(X, y)
+
+
+def test_too_few_samples_for_the_bands_says_how_many():
+    X, y, _ = _network(5000, T_HIGH, seed=0)
+    needed = ht.min_samples_for_bands(T_HIGH)
+    assert needed > 5000
+    with pytest.raises(ValueError, match=f"at least {needed} samples; got 5000"):
+        HighThresholdLayerRecovery(threshold=T_HIGH).fit(X, y)
+
+
+def test_refine_needs_an_activation_that_vanishes_below_threshold():
+    X, y, _ = _network(2000, 2.0, seed=0, activation="sigmoid")
+    with pytest.raises(ValueError, match="0 below the threshold"):
+        HighThresholdLayerRecovery(activation="sigmoid", threshold=2.0).fit(X, y)
+
+
+def test_even_method_needs_threshold_zero():
+    X, y, _ = _network(2000, 2.0, seed=0)
+    with pytest.raises(ValueError, match="method='even'"):
+        HighThresholdLayerRecovery(method="even", threshold=1.0).fit(X, y)
+
+
+def test_vanishing_fourth_coefficient_is_reported():
+    # relu at t = 1: u_hat_4 = phi(1) He_2(1) / sqrt(24) = 0
+    X, y, _ = _network(2000, 1.0, seed=0)
+    with pytest.raises(ValueError, match="u_hat_4 != 0"):
+        HighThresholdLayerRecovery(threshold=1.0, refine=False).fit(X, y)
+
+
+@pytest.mark.gpu
+def test_cuda_matches_cpu(high_threshold_data):
+    X, y, _ = high_threshold_data
+    params = {
+        "n_hidden": N_HIDDEN,
+        "threshold": T_HIGH,
+        "refine_iter": 20,
+        "random_state": 0,
+    }
+    cpu = HighThresholdLayerRecovery(**params).fit(X, y)
+    gpu = HighThresholdLayerRecovery(device="cuda", **params).fit(X, y)
+    assert isinstance(gpu.hidden_weights_, np.ndarray)
+    assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, atol=1e-6)
+    assert_allclose(gpu.predict(X[:100]), cpu.predict(X[:100]), rtol=1e-6, atol=1e-9)
