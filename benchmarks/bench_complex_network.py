@@ -129,8 +129,8 @@ def bench_race(n, degree, budget, device, random_state=0):
         results[name] = race(make, X, y, Xt, yt, budget, every)
         reached, error, epochs = results[name]
         print(
-            f"  {name:<22} n={n} deg={degree}: reached {TARGET} after "
-            f"{'never' if reached is None else f'{reached:.1f} s'}; "
+            f"  {name:<22} n={n} deg={degree}: time to {TARGET}: "
+            f"{'not reached' if reached is None else f'{reached:.1f} s'}; "
             f"rel. test MSE {error:.4f} after {budget} s ({epochs} epochs)",
             flush=True,
         )
