@@ -36,8 +36,9 @@ result = run(tempfile.mkdtemp(), full=FULL, random_state=0, verbose=0)
 # ----------------------
 # On the Gaussian teacher network ``MLPRegressor`` stays at ``R^2 = 1`` for every
 # ``d``; :class:`~sklearn_polynn.ComplexTwoLayerRegressor` (exp activation, 32
-# units, a short budget) degrades slowly on it (about 0.97 at ``d = 10``, 0.83 at
-# ``d = 80``) but stays far above its Boolean score. On the hard Boolean
+# units, a short budget) degrades on it as ``d`` grows (about 0.97 at ``d = 10``,
+# 0.83 at ``d = 80``, 0.38 at ``d = 320``) but stays above its Boolean score: its
+# budget, not the input distribution, limits it there. On the hard Boolean
 # construction both learners, with the same budget per dimension, fall towards
 # the constant predictor as ``d`` grows (``POLYNN_FULL=1``: about 0.12-0.16 at
 # ``d = 320``). Theorem 5 is asymptotic: at small ``d`` the Boolean problem is
