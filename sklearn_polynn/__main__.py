@@ -27,7 +27,8 @@ def _reproduce(args):
     output.mkdir(parents=True, exist_ok=True)
     result = run(output, full=not args.small, random_state=args.random_state, verbose=1)
     for key, value in result.items():
-        print(f"{key}: {value}")
+        if isinstance(value, str | Path | int | float):  # headline numbers and paths
+            print(f"{key}: {value}")
     return 0
 
 
