@@ -13,6 +13,10 @@ __all__ = ["REPRODUCTIONS", "get_reproduction"]
 
 REPRODUCTIONS = {
     # name: (module, one-line description)
+    "high-threshold": (
+        "sklearn_polynn.reproductions.high_threshold",
+        "ICLR 2019 high-threshold nets: error vs t, RefineEstimate, vs MLPRegressor",
+    ),
     "andoni-fig1": (
         "sklearn_polynn.reproductions.andoni_fig1",
         "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
