@@ -12,8 +12,13 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from .complex_network import ComplexTwoLayerRegressor
-from .datasets import make_sparse_polynomial, make_teacher_network
+from .datasets import (
+    make_high_threshold_network,
+    make_sparse_polynomial,
+    make_teacher_network,
+)
 from .hardness import gradient_variance
+from .high_threshold import HighThresholdLayerRecovery
 from .metrics import parameter_recovery_error
 from .preprocessing import WhiteningTransformer
 from .random_features import RandomFeaturePolynomialRegressor
@@ -108,12 +113,33 @@ def _random_features_task(random_state):
     )
 
 
+def _high_threshold_task(random_state):
+    """ICLR 2019 high-threshold nets, Sec. 2 + 2.1: landscape loss then
+    RefineEstimate recover W* of P(relu(W*^T x - t)), n=20, d=3, t=sqrt(2 log n)."""
+    t = float(np.sqrt(2 * np.log(20)))
+    X, y, truth = make_high_threshold_network(
+        100_000,
+        20,
+        3,
+        t,
+        upper="monotone",
+        return_truth=True,
+        random_state=random_state,
+    )
+    model = HighThresholdLayerRecovery(
+        n_hidden=3, threshold=t, refine_iter=150, random_state=random_state
+    ).fit(X, y)
+    err, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    return "HighThresholdLayerRecovery", "n=20, d=3, t=2.45, N=1e5", "max|w*-w|", err
+
+
 DEMO_TASKS = [
     _whitening_task,
     _complex_network_task,
     _tensor_init_task,
     _hardness_task,
     _random_features_task,
+    _high_threshold_task,
 ]
 
 
