@@ -454,5 +454,5 @@ def multilinear_features(H, powers, xp):
     columns = []
     for row in powers:
         support = np.flatnonzero(row)
-        columns.append(xp.prod(H[:, support], axis=1))
+        columns.append(xp.prod(H[:, support.tolist()], axis=1))
     return xp.stack(columns, axis=1)

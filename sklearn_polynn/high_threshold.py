@@ -305,7 +305,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 "n_features)."
             )
         f = y - float(xp.median(y))
-        refine = self._check_refine(unit, threshold, f)
+        refine = self._check_refine(unit, threshold, f, xp)
         self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
         if self.method == "correlation_graph":
             W, scale = self._fit_correlation_graph(X, f, xp)
@@ -349,7 +349,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             return 0.0
         return 0.0 if t is None else float(t)
 
-    def _check_refine(self, unit, threshold, f):
+    def _check_refine(self, unit, threshold, f, xp):
         """Whether to refine; ValueError where Sec. 2.1's conditions fail."""
         if not self.refine or self.method in ("correlation_graph", "even"):
             return False
@@ -375,7 +375,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 f"threshold t={threshold:g}, i.e. at least {needed} samples; got "
                 f"{f.shape[0]}. Provide more samples or set refine=False."
             )
-        active = float(f.__gt__(0).mean())
+        active = float(xp.mean(f > 0))
         if active >= 0.5:
             raise ValueError(
                 f"refine=True needs most samples to have every hidden unit off (f "
