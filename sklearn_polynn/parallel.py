@@ -162,7 +162,7 @@ def dask_statistics(est, X, y, *, reset):
 
     Returns
     -------
-    stats : _Statistics
+    stats : SufficientStatistics
         Summed over all chunks (NumPy arrays).
     xp : module
         Namespace of the solve (``cupy`` with ``device="cuda"``).

@@ -33,7 +33,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import asarray, get_namespace, linalg_module, to_numpy, to_output
+from ._backend import asarray, get_namespace, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
@@ -43,6 +43,14 @@ from ._complex import (
     row_batches,
 )
 from ._optim import make_optimizer, minimize
+from ._top_layer import (
+    SufficientStatistics,
+    add_gram,
+    gcv_path,
+    largest_eigenvalue,
+    ridge_cholesky,
+    ridge_eigen,
+)
 from ._validation import check_dtype, validate_input
 from .activations import get_activation
 
@@ -160,87 +168,6 @@ def _overflow_message(est):
     )
 
 
-# --------------------------------------------------------------------------- #
-# Sufficient statistics of the top layer
-# --------------------------------------------------------------------------- #
-@dataclass
-class _Statistics:
-    """Centered sufficient statistics of a least-squares problem in ``F``.
-
-    ``n`` rows, means ``f_mean`` (2m,) and ``y_mean``, centered scatter
-    ``scatter = sum (f - f_mean)(f - f_mean)^T``, ``cross = sum (f - f_mean)(y -
-    y_mean)`` and ``y_ss = sum (y - y_mean)^2``. Two sets merge exactly (Chan,
-    Golub & LeVeque 1979), so they can be summed over batches, ``partial_fit``
-    calls and Dask chunks in any order or tree shape.
-    """
-
-    n: float
-    f_mean: object
-    y_mean: float
-    scatter: object
-    cross: object
-    y_ss: float
-
-    def merge(self, other):
-        """Statistics of the union of two disjoint sets of rows."""
-        if other is None:
-            return self
-        n = self.n + other.n
-        delta_f = other.f_mean - self.f_mean
-        delta_y = other.y_mean - self.y_mean
-        w = self.n * other.n / n
-        scatter = self.scatter + other.scatter
-        scatter += w * (delta_f[:, None] * delta_f[None, :])
-        return _Statistics(
-            n,
-            self.f_mean + delta_f * (other.n / n),
-            self.y_mean + delta_y * (other.n / n),
-            scatter,
-            self.cross + other.cross + w * delta_y * delta_f,
-            self.y_ss + other.y_ss + w * delta_y**2,
-        )
-
-    def to(self, xp):
-        """The same statistics with arrays in namespace ``xp``."""
-        return _Statistics(
-            self.n,
-            asarray(self.f_mean, xp),
-            self.y_mean,
-            asarray(self.scatter, xp),
-            asarray(self.cross, xp),
-            self.y_ss,
-        )
-
-    def normal_equations(self, fit_intercept):
-        """``(G, c, yy)`` of ``min ||y - F beta||^2``: centered when
-        ``fit_intercept`` (the intercept is then ``y_mean - f_mean . beta``)."""
-        if fit_intercept:
-            return self.scatter, self.cross, self.y_ss
-        mu = self.f_mean
-        G = self.scatter + self.n * (mu[:, None] * mu[None, :])
-        c = self.cross + self.n * self.y_mean * mu
-        return G, c, self.y_ss + self.n * self.y_mean**2
-
-
-def _add_gram(S, F, xp):
-    """``S += F^T F`` in place (upper triangle only for NumPy float64).
-
-    NumPy: BLAS ``dsyrk`` on ``F.T`` (Fortran-ordered view of the C-ordered
-    batch, so no copy) into the Fortran-ordered accumulator: half the flops of a
-    GEMM and no ``m x m`` temporary per batch. CuPy / float32: a GEMM into a
-    temporary, accumulated in float64.
-    """
-    if xp is np and F.dtype == np.float64:
-        import scipy.linalg.blas  # numpy has no in-place rank-k update
-
-        out = scipy.linalg.blas.dsyrk(1.0, F.T, beta=1.0, c=S, trans=0, overwrite_c=1)
-        if out is not S:  # f2py copied instead of updating in place
-            S[...] = out
-        return False
-    S += xp.dot(F.T, F).astype(xp.float64, copy=False)
-    return True
-
-
 def _accumulate_statistics(X, y, W, est, xp, batch_size):
     """Statistics of ``F = [Re phi(XW), Im phi(XW)]`` summed over row batches.
 
@@ -266,7 +193,7 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
                 shift_f, shift_y = F.mean(axis=0), float(y[rows].mean())
             F -= shift_f
             yb = y[rows] - shift_y
-            full = _add_gram(S, F, xp)
+            full = add_gram(S, F, xp)
             sum_f += F.sum(axis=0, dtype=xp.float64)
             cross += xp.dot(F.T, yb).astype(xp.float64, copy=False)
             sum_y += float(yb.sum())
@@ -279,7 +206,7 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
     d_f, d_y = sum_f / n, sum_y / n
     S -= n * (d_f[:, None] * d_f[None, :])
     perm = deinterleave_permutation(W.shape[1], xp)
-    return _Statistics(
+    return SufficientStatistics(
         n,
         (shift_f.astype(xp.float64) + d_f)[perm],
         shift_y + d_y,
@@ -287,77 +214,6 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
         (cross - n * d_y * d_f)[perm],
         yy - n * d_y**2,
     )
-
-
-# --------------------------------------------------------------------------- #
-# Top-layer solvers
-# --------------------------------------------------------------------------- #
-def _ridge_cholesky(G, c, alpha, xp):
-    """Solve ``(G + alpha I) beta = c`` by Cholesky; ``None`` if not positive
-    definite in floating point."""
-    A = G + alpha * xp.eye(G.shape[0], dtype=G.dtype)
-    linalg = linalg_module(xp)
-    try:
-        L = xp.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
-        return None
-    if not bool(xp.isfinite(L).all()):  # CuPy returns NaN instead of raising
-        return None
-    z = linalg.solve_triangular(L, c, lower=True)
-    return linalg.solve_triangular(L.T, z, lower=False)
-
-
-def _ridge_eigen(G, c, alpha, xp):
-    """Ridge / minimum-norm least squares from ``G = V diag(s^2) V^T``.
-
-    ``G`` is the Gram of ``F``, so this is the SVD of ``F`` (right singular
-    vectors, squared singular values) without storing ``F``. Directions with
-    ``s_j^2 <= 2m * eps * s_max^2`` (the eigen-solver's noise level) are dropped,
-    which gives the minimum-norm solution when ``G`` is singular.
-    """
-    evals, V = xp.linalg.eigh(G)
-    cutoff = G.shape[0] * np.finfo(np.float64).eps * max(float(evals[-1]), 0.0)
-    keep = evals > cutoff
-    proj = V.T @ c
-    denom = xp.where(keep, evals + alpha, 1.0)
-    return V @ xp.where(keep, proj / denom, 0.0)
-
-
-def _gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
-    """Generalized cross-validation over ``alphas`` from one eigendecomposition.
-
-    With ``G = V diag(l) V^T`` and ``q = V^T c``, ridge with penalty ``a`` has
-    ``RSS(a) = yy - sum q_j^2 (l_j + 2a) / (l_j + a)^2`` and effective degrees of
-    freedom ``df(a) = sum l_j / (l_j + a) (+1 for the intercept)``; GCV (Golub,
-    Heath & Wahba 1979) is ``RSS/n / (1 - df/n)^2``, the leave-one-out error with
-    each leverage replaced by the mean leverage. Needs only sufficient statistics,
-    so it works with ``partial_fit`` and Dask.
-    """
-    evals, V = xp.linalg.eigh(G)
-    evals = xp.maximum(evals, 0.0)
-    q = V.T @ c
-    q2 = q * q
-    scores = np.empty(len(alphas))
-    for k, a in enumerate(alphas):
-        rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
-        df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
-        scores[k] = max(rss, 0.0) / n / (1.0 - df / n) ** 2 if df < n else np.inf
-    best = int(np.argmin(scores))
-    beta = V @ (q / (evals + alphas[best]))
-    return alphas[best], scores, beta
-
-
-def _largest_eigenvalue(G, xp, n_iter=100):
-    """Top eigenvalue of a PSD matrix by power iteration (deterministic start)."""
-    v = xp.ones(G.shape[0], dtype=G.dtype) / math.sqrt(G.shape[0])
-    lam = 0.0
-    for _ in range(n_iter):
-        w = G @ v
-        lam = float(xp.linalg.norm(w))
-        if lam == 0.0:
-            return 0.0
-        v = w / lam
-    return float(v @ (G @ v))
 
 
 def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
@@ -373,7 +229,7 @@ def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
     G, c, yy = stats.normal_equations(est.fit_intercept)
     n, alpha = stats.n, float(est.alpha)
     if est.learning_rate == "auto":
-        lr = 1.0 / max(_largest_eigenvalue(G, xp) / n + alpha / n, 1e-300)
+        lr = 1.0 / max(largest_eigenvalue(G, xp) / n + alpha / n, 1e-300)
     else:
         lr = float(est.learning_rate)
 
@@ -524,10 +380,10 @@ def representation_weights(
     >>> import numpy as np
     >>> from sklearn_polynn.random_features import representation_weights
     >>> rng = np.random.RandomState(0)
-    >>> W = 0.5 * np.exp(2j * np.pi * rng.uniform(size=(2, 20000)))
+    >>> W = np.exp(2j * np.pi * rng.uniform(size=(2, 100000))) / np.sqrt(2)
     >>> alpha = representation_weights(([[0, 1]], [1.0]), W)  # p(x) = x0 * x1
     >>> x = np.array([0.3, -0.5])
-    >>> round(float((np.exp(x @ W) @ alpha).real), 2)  # p(x) = -0.15
+    >>> round(float((np.exp(x @ W) @ alpha).real), 2)  # p(x) = -0.15, error ~ m^-1/2
     -0.15
     """
     if activation not in ("exp", "truncated"):
@@ -1004,7 +860,7 @@ n_components)
         """Fit the top layer from the statistics; sets the fitted attributes."""
         G, c, yy = stats.normal_equations(self.fit_intercept)
         if alphas is not None:
-            alpha_, scores, beta = _gcv_path(
+            alpha_, scores, beta = gcv_path(
                 G, c, yy, stats.n, alphas, self.fit_intercept, xp
             )
             self.alpha_, self.gcv_scores_, self.solver_ = float(alpha_), scores, "eigen"
@@ -1025,7 +881,7 @@ n_components)
         the eigendecomposition (``"lstsq"``)."""
         self.alpha_ = float(self.alpha)
         if self.solver in ("auto", "cholesky"):
-            beta = _ridge_cholesky(G, c, self.alpha_, xp)
+            beta = ridge_cholesky(G, c, self.alpha_, xp)
             if beta is not None:
                 self.solver_ = "cholesky"
                 return beta
@@ -1036,7 +892,7 @@ n_components)
                 UserWarning,
             )
         self.solver_ = "lstsq"
-        return _ridge_eigen(G, c, self.alpha_, xp)
+        return ridge_eigen(G, c, self.alpha_, xp)
 
     def _solve_gd(self, stats, xp, warm):
         """Thm 4.1 gradient descent, warm-started in ``partial_fit``."""

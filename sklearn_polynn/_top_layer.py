@@ -1,0 +1,172 @@
+"""The trained top layer of a random-feature network, as ridge regression from
+exactly mergeable sufficient statistics (Andoni et al. 2014, Thm 3.1/4.1).
+
+``SufficientStatistics`` holds the centered Gram ``F^T F``, ``F^T y``, means and
+counts of a least-squares problem in real features ``F``; two sets merge exactly,
+so batches, ``partial_fit`` calls and Dask chunks combine in any order. The solvers
+work on these statistics only: Cholesky, an eigendecomposition (SVD of ``F``), and
+the generalized cross-validation path over many penalties from one
+eigendecomposition. Array code is namespace-agnostic (``xp`` is NumPy or CuPy).
+"""
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._backend import asarray, linalg_module
+
+__all__ = [
+    "SufficientStatistics",
+    "add_gram",
+    "gcv_path",
+    "largest_eigenvalue",
+    "ridge_cholesky",
+    "ridge_eigen",
+]
+
+
+@dataclass
+class SufficientStatistics:
+    """Centered sufficient statistics of a least-squares problem in ``F``.
+
+    ``n`` rows, means ``f_mean`` (2m,) and ``y_mean``, centered scatter
+    ``scatter = sum (f - f_mean)(f - f_mean)^T``, ``cross = sum (f - f_mean)(y -
+    y_mean)`` and ``y_ss = sum (y - y_mean)^2``. Two sets merge exactly (Chan,
+    Golub & LeVeque 1979), so they can be summed over batches, ``partial_fit``
+    calls and Dask chunks in any order or tree shape.
+    """
+
+    n: float
+    f_mean: object
+    y_mean: float
+    scatter: object
+    cross: object
+    y_ss: float
+
+    def merge(self, other):
+        """Statistics of the union of two disjoint sets of rows."""
+        if other is None:
+            return self
+        n = self.n + other.n
+        delta_f = other.f_mean - self.f_mean
+        delta_y = other.y_mean - self.y_mean
+        w = self.n * other.n / n
+        scatter = self.scatter + other.scatter
+        scatter += w * (delta_f[:, None] * delta_f[None, :])
+        return SufficientStatistics(
+            n,
+            self.f_mean + delta_f * (other.n / n),
+            self.y_mean + delta_y * (other.n / n),
+            scatter,
+            self.cross + other.cross + w * delta_y * delta_f,
+            self.y_ss + other.y_ss + w * delta_y**2,
+        )
+
+    def to(self, xp):
+        """The same statistics with arrays in namespace ``xp``."""
+        return SufficientStatistics(
+            self.n,
+            asarray(self.f_mean, xp),
+            self.y_mean,
+            asarray(self.scatter, xp),
+            asarray(self.cross, xp),
+            self.y_ss,
+        )
+
+    def normal_equations(self, fit_intercept):
+        """``(G, c, yy)`` of ``min ||y - F beta||^2``: centered when
+        ``fit_intercept`` (the intercept is then ``y_mean - f_mean . beta``)."""
+        if fit_intercept:
+            return self.scatter, self.cross, self.y_ss
+        mu = self.f_mean
+        G = self.scatter + self.n * (mu[:, None] * mu[None, :])
+        c = self.cross + self.n * self.y_mean * mu
+        return G, c, self.y_ss + self.n * self.y_mean**2
+
+
+def add_gram(S, F, xp):
+    """``S += F^T F`` in place (upper triangle only for NumPy float64).
+
+    NumPy: BLAS ``dsyrk`` on ``F.T`` (Fortran-ordered view of the C-ordered
+    batch, so no copy) into the Fortran-ordered accumulator: half the flops of a
+    GEMM and no ``m x m`` temporary per batch. CuPy / float32: a GEMM into a
+    temporary, accumulated in float64.
+    """
+    if xp is np and F.dtype == np.float64:
+        import scipy.linalg.blas  # numpy has no in-place rank-k update
+
+        out = scipy.linalg.blas.dsyrk(1.0, F.T, beta=1.0, c=S, trans=0, overwrite_c=1)
+        if out is not S:  # f2py copied instead of updating in place
+            S[...] = out
+        return False
+    S += xp.dot(F.T, F).astype(xp.float64, copy=False)
+    return True
+
+
+def ridge_cholesky(G, c, alpha, xp):
+    """Solve ``(G + alpha I) beta = c`` by Cholesky; ``None`` if not positive
+    definite in floating point."""
+    A = G + alpha * xp.eye(G.shape[0], dtype=G.dtype)
+    linalg = linalg_module(xp)
+    try:
+        L = xp.linalg.cholesky(A)
+    except np.linalg.LinAlgError:
+        return None
+    if not bool(xp.isfinite(L).all()):  # CuPy returns NaN instead of raising
+        return None
+    z = linalg.solve_triangular(L, c, lower=True)
+    return linalg.solve_triangular(L.T, z, lower=False)
+
+
+def ridge_eigen(G, c, alpha, xp):
+    """Ridge / minimum-norm least squares from ``G = V diag(s^2) V^T``.
+
+    ``G`` is the Gram of ``F``, so this is the SVD of ``F`` (right singular
+    vectors, squared singular values) without storing ``F``. Directions with
+    ``s_j^2 <= 2m * eps * s_max^2`` (the eigen-solver's noise level) are dropped,
+    which gives the minimum-norm solution when ``G`` is singular.
+    """
+    evals, V = xp.linalg.eigh(G)
+    cutoff = G.shape[0] * np.finfo(np.float64).eps * max(float(evals[-1]), 0.0)
+    keep = evals > cutoff
+    proj = V.T @ c
+    denom = xp.where(keep, evals + alpha, 1.0)
+    return V @ xp.where(keep, proj / denom, 0.0)
+
+
+def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
+    """Generalized cross-validation over ``alphas`` from one eigendecomposition.
+
+    With ``G = V diag(l) V^T`` and ``q = V^T c``, ridge with penalty ``a`` has
+    ``RSS(a) = yy - sum q_j^2 (l_j + 2a) / (l_j + a)^2`` and effective degrees of
+    freedom ``df(a) = sum l_j / (l_j + a) (+1 for the intercept)``; GCV (Golub,
+    Heath & Wahba 1979) is ``RSS/n / (1 - df/n)^2``, the leave-one-out error with
+    each leverage replaced by the mean leverage. Needs only sufficient statistics,
+    so it works with ``partial_fit`` and Dask.
+    """
+    evals, V = xp.linalg.eigh(G)
+    evals = xp.maximum(evals, 0.0)
+    q = V.T @ c
+    q2 = q * q
+    scores = np.empty(len(alphas))
+    for k, a in enumerate(alphas):
+        rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
+        df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
+        scores[k] = max(rss, 0.0) / n / (1.0 - df / n) ** 2 if df < n else np.inf
+    best = int(np.argmin(scores))
+    beta = V @ (q / (evals + alphas[best]))
+    return alphas[best], scores, beta
+
+
+def largest_eigenvalue(G, xp, n_iter=100):
+    """Top eigenvalue of a PSD matrix by power iteration (deterministic start)."""
+    v = xp.ones(G.shape[0], dtype=G.dtype) / math.sqrt(G.shape[0])
+    lam = 0.0
+    for _ in range(n_iter):
+        w = G @ v
+        lam = float(xp.linalg.norm(w))
+        if lam == 0.0:
+            return 0.0
+        v = w / lam
+    return float(v @ (G @ v))
