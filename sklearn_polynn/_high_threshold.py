@@ -268,7 +268,7 @@ def _band_probit_fit(s, positive, threshold, start=None):
     return result.x
 
 
-def estimate_tan_alpha(s, positive, threshold):
+def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
     """EstimateTanAlpha (Algorithm 2): ``tan(alpha)`` between ``z`` and ``w*``.
 
     Reads ``t_1, t_2`` where ``Pr[sgn f | x in l(z, t', eps)]`` is 0.4 and 0.6
@@ -284,21 +284,30 @@ def estimate_tan_alpha(s, positive, threshold):
     positive : ndarray of shape (n_samples,)
         ``1.0`` where ``f(x) > c0``.
     threshold : float
+    start : ndarray of shape (3,), default=None
+        Warm start of the fit (the parameters of a nearby direction).
+    return_params : bool, default=False
+        Also return the fitted parameters.
 
     Returns
     -------
     tan_alpha : float
         ``inf`` when no sample near ``t`` is positive.
+    params : ndarray of shape (3,) or None
+        Only with ``return_params``.
     """
     window = (s > threshold - 1.0) & (s < threshold + 2.0)
     s_w, pos_w = s[window], positive[window]
+    params = None
     if pos_w.sum() == 0 or pos_w.sum() == pos_w.size:
-        return float("inf")
-    m, log_tau, _ = _band_probit_fit(s_w, pos_w, threshold)
-    tau = math.exp(log_tau)
-    t1 = m + tau * float(norm.ppf(_P_LOW))
-    t2 = m + tau * float(norm.ppf(_P_HIGH))
-    return (t2 - t1) / _PROBIT_GAP
+        tan_alpha = float("inf")
+    else:
+        params = _band_probit_fit(s_w, pos_w, threshold, start)
+        m, tau = params[0], math.exp(params[1])
+        t1 = m + tau * float(norm.ppf(_P_LOW))
+        t2 = m + tau * float(norm.ppf(_P_HIGH))
+        tan_alpha = (t2 - t1) / _PROBIT_GAP
+    return (tan_alpha, params) if return_params else tan_alpha
 
 
 def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
@@ -318,12 +327,15 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
     n = X.shape[1]
     z = z / xp.linalg.norm(z)
 
-    def angle(direction):
-        # band search needs sorting and isotonic regression: on the host
+    def angle(direction, start):
+        # the probit fit (scipy L-BFGS) runs on the host, on the window only
         s = to_numpy(X @ direction)
-        return math.atan(estimate_tan_alpha(s, positive, threshold))
+        tan_alpha, params = estimate_tan_alpha(
+            s, positive, threshold, start=start, return_params=True
+        )
+        return math.atan(tan_alpha), params
 
-    alpha = angle(z)
+    alpha, params = angle(z, None)
     trace = [alpha]
     for _ in range(n_iter):
         step = rng.standard_normal(n)
@@ -331,9 +343,9 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
         step = step - (step @ z) * z
         candidate = z + (min(alpha, 0.5) / n) * step
         candidate = candidate / xp.linalg.norm(candidate)
-        new_alpha = angle(candidate)
+        new_alpha, new_params = angle(candidate, params)
         if new_alpha < alpha:
-            z, alpha = candidate, new_alpha
+            z, alpha, params = candidate, new_alpha, new_params
         trace.append(alpha)
     return z, np.asarray(trace)
 
