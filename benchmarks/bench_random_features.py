@@ -255,6 +255,9 @@ def main(argv=None):
     parser.add_argument(
         "--only", choices=["floor", "peers", "memory"], help="run one part"
     )
+    parser.add_argument(
+        "--peers-n", type=int, nargs="+", help="override the n values of part 2"
+    )
     args = parser.parse_args(argv)
     threads = os.environ.get("OMP_NUM_THREADS", "default")
     print(
@@ -267,7 +270,7 @@ def main(argv=None):
         else:
             bench_floor(200_000, 40, 2000, args.device, repeats=2)
     if args.only in (None, "peers"):
-        for n in (10, 20) if args.quick else (20, 40):
+        for n in args.peers_n or ((10, 20) if args.quick else (20, 40)):
             n_train = (
                 max(3000, 2 * math.comb(n + 3, 3))
                 if args.quick

@@ -16,6 +16,10 @@ import numpy as np
 
 from ._backend import asarray, linalg_module
 
+# Relative residual above which a Cholesky solve is deemed to have failed; a
+# backward-stable solve gives ~ m * eps, a failed factorization O(1).
+_RESIDUAL_TOL = 1e-8
+
 __all__ = [
     "SufficientStatistics",
     "add_gram",
@@ -113,10 +117,20 @@ def ridge_cholesky(G, c, alpha, xp):
         L = xp.linalg.cholesky(A)
     except np.linalg.LinAlgError:
         return None
-    if not bool(xp.isfinite(L).all()):  # CuPy returns NaN instead of raising
+    # CuPy does not raise on a failed factorization (it leaves NaN or garbage):
+    # require a positive finite diagonal and a backward-stable residual.
+    diag = xp.diagonal(L)
+    if not bool(xp.isfinite(L).all()) or not bool((diag > 0).all()):
         return None
     z = linalg.solve_triangular(L, c, lower=True)
-    return linalg.solve_triangular(L.T, z, lower=False)
+    beta = linalg.solve_triangular(L.T, z, lower=False)
+    residual = float(xp.linalg.norm(A @ beta - c))
+    scale = float(xp.linalg.norm(A)) * float(xp.linalg.norm(beta))
+    if not math.isfinite(residual) or residual > _RESIDUAL_TOL * (
+        scale + float(xp.linalg.norm(c))
+    ):
+        return None
+    return beta
 
 
 def ridge_eigen(G, c, alpha, xp):

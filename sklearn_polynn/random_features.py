@@ -836,6 +836,7 @@ n_components)
             from .parallel import dask_statistics
 
             stats, xp, to_host, W = dask_statistics(self, X, y, reset=first)
+            stats = stats.to(xp)  # computed with NumPy on the workers
         else:
             X, y, xp, to_host = validate_input(
                 self, X, y, reset=first, dtype=self.dtype, device=self.device
