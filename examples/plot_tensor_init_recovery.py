@@ -10,11 +10,13 @@ by :class:`~sklearn_polynn.TensorInitOneHiddenLayer`: the method-of-moments
 tensor initialization (Algorithm 1) lands close to ``W*`` and recovers ``v*``
 exactly, and gradient descent then converges linearly (Algorithm 2).
 
-(a) the recovery rate over dimension ``d`` and sample size ``N``;
-(b) the error of the tensor initialization alone;
-(c) the objective during gradient descent from the tensor initialization,
-from a random initialization of both layers, and from random ``W`` with the
-true ``v``.
+The panels show:
+
+* (a) the recovery rate over dimension ``d`` and sample size ``N``;
+* (b) the error of the tensor initialization alone;
+* (c) the objective during gradient descent from the tensor initialization,
+  from a random initialization of both layers, and from random ``W`` with the
+  true ``v``.
 
 By default this example runs a small grid (well under a minute); with
 ``POLYNN_FULL=1`` (or ``python -m sklearn_polynn reproduce zhong-fig1a`` and
