@@ -178,7 +178,17 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
     ``span(W*)``; minima ``z`` there are columns of ``(T W*^T)^{-1}`` (Claim
     2), inverted and normalised into directions, whose signs are fixed by
     ``sgn(u_hat_1 E[f w^T x])`` (a positive linear term, Sec. 2). The constant
-    ``c0`` of ``P`` is the median of ``y`` (footnote 6).
+    ``c0`` of ``P`` is the median of ``y`` (footnote 6). Every expectation is
+    ``E[(y - c0) g(x)]``, so only the rows with ``y != c0`` (a fraction about
+    ``d Phi^c(t)``) are visited after the first pass.
+
+    RefineEstimate reads ``sgn(f(x) - c0)`` off the labels, so it assumes
+    noise-free ``y`` as the paper does. EstimateTanAlpha's band probabilities
+    ``Pr[sgn f | z^T x in [t' - eps, t']]`` are fitted jointly over all bands
+    with the probit curve of Lemmas 4-5 (plus a floor for the other units),
+    and ``t_1, t_2`` (probabilities 0.4, 0.6) are read off the fit; band by
+    band frequencies need far more samples for the same precision. Each step
+    of Algorithm 1 costs one product ``X z``.
 
     References
     ----------
