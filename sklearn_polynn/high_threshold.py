@@ -420,7 +420,11 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         W = U @ Wr
         W = W / xp.linalg.norm(W, axis=0)
         if u1 != 0.0 and self.method != "even":
-            signs = xp.sign((fa @ (Xa @ W)) * u1)
+            # E[f x] = u1 W* c (+ small product terms) with c_i > 0 (Sec. 2's
+            # positive linear part): the signs of W^+ E[f x] / u1 fix the columns'.
+            # Jointly, not column by column: correlated columns would bleed in.
+            moment = (fa @ Xa) / u1
+            signs = xp.sign(xp.linalg.lstsq(W, moment, rcond=None)[0])
             W = W * xp.where(signs == 0, 1.0, signs)
         elif self.method == "even":
             # u even: w and -w give the same f; largest entry positive by convention

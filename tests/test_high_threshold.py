@@ -149,6 +149,28 @@ def test_landscape_recovers_relu_network(high_threshold_data):
     assert est.recovery_trace_ is None
 
 
+def test_signs_are_fixed_jointly_for_correlated_columns():
+    """E[f x] = u1 W* c: column by column, E[f w_j^T x] can have the wrong sign
+    when the other columns correlate negatively with w_j; W^+ E[f x] cannot."""
+    rng = np.random.default_rng(0)
+    gram = np.full((3, 3), -0.4) + 1.4 * np.eye(3)
+    W = np.zeros((6, 3))
+    W[:3] = np.linalg.cholesky(gram).T
+    X = rng.standard_normal((300_000, 6))
+    H = np.maximum(X @ W - 2.0, 0.0)
+    y = H @ np.array([0.5, 1.0, 1.5]) + 0.3 * H[:, 0] * H[:, 1]
+    # the column-by-column rule is wrong for w_1 (c_1 = 0.5) here
+    assert (y - np.median(y)) @ X @ W[:, 0] < 0
+    est = HighThresholdLayerRecovery(
+        n_hidden=3, threshold=2.0, refine=False, random_state=0
+    ).fit(X, y)
+    error, matching = parameter_recovery_error(W, est.hidden_weights_)
+    assert np.all(np.sum(W * est.hidden_weights_[:, matching], axis=0) > 0.9)
+    assert error == pytest.approx(
+        parameter_recovery_error(W, est.hidden_weights_, sign_invariant=True)[0]
+    )
+
+
 def test_n_hidden_none_finds_the_number_of_units(high_threshold_data):
     X, y, _ = high_threshold_data
     est = HighThresholdLayerRecovery(threshold=T_HIGH, refine=False, random_state=0)
