@@ -100,7 +100,10 @@ def interleaved_features(X, W, activation, domain, xp):
     Z = complex_preactivations(complex_inputs(X, domain, xp), W, xp)
     # NumPy warns on exp overflow; the callers check finiteness and explain.
     with np.errstate(over="ignore", invalid="ignore"):
-        Phi = activation(Z)
+        if getattr(activation, "name", None) == "exp":
+            Phi = xp.exp(Z, out=Z)  # in place: saves a batch-sized buffer
+        else:
+            Phi = activation(Z)
     Phi = xp.ascontiguousarray(Phi.astype(Z.dtype, copy=False))
     real_dtype = xp.float32 if Z.dtype == xp.complex64 else xp.float64
     return Phi.view(real_dtype)

@@ -210,7 +210,7 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
         n,
         (shift_f.astype(xp.float64) + d_f)[perm],
         shift_y + d_y,
-        xp.ascontiguousarray(S[perm][:, perm]),
+        S[xp.ix_(perm, perm)],
         (cross - n * d_y * d_f)[perm],
         yy - n * d_y**2,
     )
