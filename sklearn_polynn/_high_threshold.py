@@ -14,8 +14,9 @@ The estimator :class:`~sklearn_polynn.HighThresholdLayerRecovery` composes them:
   :func:`multilinear_features`.
 
 Every expectation over the data is an average over row batches of ``X``: one
-evaluation of a loss and its gradient costs two GEMMs over ``X`` (``X @ Z`` and
-``X.T @ R``) and ``O(batch * n_columns)`` memory.
+evaluation of a loss and its gradient costs one GEMM ``X @ Z``, the products
+``X.T @ R`` with twice as many columns, elementwise moments, and
+``O(batch * n_columns)`` memory.
 """
 
 import math
