@@ -10,7 +10,8 @@ its gradient against the GEMM floor, and end-to-end fit against MLPRegressor.
    The same for the simultaneous loss of App. B.4 with ``B`` of (n x d).
 2. Side by side on the same high-threshold data (ReLU, ``t = sqrt(2 log n)``,
    monotone ``P``): test R^2 and fit time of this estimator (landscape +
-   RefineEstimate) and of ``MLPRegressor(hidden_layer_sizes=(64,), max_iter=30)`` (Adam).
+   RefineEstimate) and of ``MLPRegressor(hidden_layer_sizes=(64,),
+   max_iter=30)`` (Adam).
 
 Run ``python benchmarks/bench_high_threshold.py [--quick] [--device cuda]``; set
 ``OMP_NUM_THREADS`` to compare at a fixed thread count.
