@@ -12,10 +12,12 @@ live in :mod:`sklearn_polynn._high_threshold`.
 """
 
 import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -533,10 +535,6 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             )
         self.n_restarts_ = used
         if found.shape[1] < d:
-            import warnings
-
-            from sklearn.exceptions import ConvergenceWarning
-
             warnings.warn(
                 f"{type(self).__name__}: only {found.shape[1]} of {d} distinct "
                 f"minima found in {used} restarts; the rest are filled with "
