@@ -261,6 +261,26 @@ def test_predict_once_w_is_recovered(high_threshold_data, refined):
     assert_allclose(est.predict(X_test), manual, rtol=1e-10, atol=1e-12)
 
 
+def test_union_of_halfspaces_with_step_units():
+    """App. B.6: "sign" is the 0/1 unit 1[w^T x > t]; landscape + refinement."""
+    X, y, truth = _network(200_000, 2.0, seed=0, n_features=10, activation="sign")
+    est = HighThresholdLayerRecovery(
+        n_hidden=3, threshold=2.0, activation="sign", refine_iter=60, random_state=0
+    ).fit(X, y)
+    assert _error(truth, est) < 0.05
+    assert set(np.unique(est.transform(X[:1000]))) <= {0.0, 1.0}
+
+
+def test_verbose_prints_the_loss(capsys):
+    X, y, _ = _network(20_000, 2.0, seed=0, n_features=6, n_hidden=2)
+    est = HighThresholdLayerRecovery(
+        n_hidden=2, threshold=2.0, refine=False, verbose=1, random_state=0
+    ).fit(X, y)
+    out = capsys.readouterr().out
+    assert "Iteration 1, loss = " in out
+    assert len(est.loss_curve_) == est.n_iter_ > 0
+
+
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_correlation_graph_recovers_binary_supports_exactly(seed):
     """Thm 7: binary disjoint W*, u = exp(a - t): supports are the cliques."""
