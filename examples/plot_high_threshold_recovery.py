@@ -12,10 +12,12 @@ small pairwise products) and a high threshold ``t``.
 ``w_i`` with the landscape-design loss of Ge, Lee & Ma (Sec. 2), refines them
 with RefineEstimate / EstimateTanAlpha (Sec. 2.1), then fits ``P``.
 
-(a) recovery error against the threshold at a fixed sample size;
-(b) the angle of each direction per refinement step, with Thm 5's
-``(1 - c/n)^T`` rate;
-(c) prediction on held-out data, against ``MLPRegressor``.
+The panels show:
+
+* (a) recovery error against the threshold at a fixed sample size;
+* (b) the angle of each direction per refinement step, with Thm 5's
+  ``(1 - c/n)^T`` rate;
+* (c) prediction on held-out data, against ``MLPRegressor``.
 
 By default this example runs ``n = 20``, ``d = 3`` with 200k samples (about
 two minutes on two cores); with ``POLYNN_FULL=1`` (or ``python -m
