@@ -11,6 +11,14 @@ numbers per chunk travel, never the ``O(n_samples m)`` features.
 
 ``RandomFeaturePolynomialRegressor.fit`` and ``partial_fit`` dispatch here when
 ``X`` or ``y`` is a Dask collection; :func:`dask_statistics` is the entry point.
+Gradient-descent estimators fit on Dask input by data-parallel full-batch
+steps: :func:`data_parallel_loss_grad` turns an estimator's per-block function
+``(params, X_block, y_block) -> (sum_loss, sum_grads)`` into the
+``loss_grad`` of :func:`~sklearn_polynn._optim.minimize`, mapping it over the
+row blocks on the workers and summing the results by the same tree reduction,
+so each step equals the NumPy full-batch step (used by
+:class:`~sklearn_polynn.TensorInitOneHiddenLayer`).
+
 Model selection over a cluster needs nothing from this module: run
 ``GridSearchCV`` under ``joblib.parallel_config(backend="dask")`` with a
 ``distributed.Client`` open.
@@ -24,7 +32,13 @@ from sklearn.utils import check_random_state
 from ._backend import asarray, resolve_device, to_numpy
 from ._validation import check_dtype
 
-__all__ = ["dask_statistics", "tree_merge"]
+__all__ = [
+    "dask_statistics",
+    "data_parallel_loss_grad",
+    "is_dask_collection",
+    "tree_merge",
+    "validate_dask_input",
+]
 
 _DASK_HINT = (
     "Fitting on dask arrays needs Dask. Install it with "
@@ -195,3 +209,120 @@ def dask_statistics(est, X, y, *, reset):
             "Found array with 0 sample(s) while a minimum of 1 is required."
         )
     return stats, xp, to_host, asarray(W, xp)
+
+
+# ------------------------------------------------------- data-parallel gradients
+def is_dask_collection(obj):
+    """Whether ``obj`` is a Dask collection (without importing Dask)."""
+    return type(obj).__module__.split(".")[0] == "dask"
+
+
+def validate_dask_input(est, X, y, *, dtype, reset=True):
+    """Check a Dask ``(X, y)`` pair and keep it in (cluster) memory.
+
+    Shapes and dtypes are checked lazily, ``X`` is rechunked to whole rows and
+    ``y`` aligned with its row chunks, both are cast to ``dtype`` and
+    persisted (a gradient-descent fit reads them once per iteration), and one
+    pass checks that they are finite. Sets ``est.n_features_in_``.
+
+    Parameters
+    ----------
+    est : estimator
+    X : dask.array or array-like of shape (n_samples, n_features)
+    y : dask.array or array-like of shape (n_samples,)
+    dtype : str
+        The estimator's computation dtype.
+    reset : bool, default=True
+
+    Returns
+    -------
+    X, y : dask.array
+        Persisted, with matching row chunks.
+    """
+    dask, da = _import_dask()
+    if y is None:
+        raise ValueError(
+            f"{type(est).__name__} requires y to be passed, but the target y is None."
+        )
+    X, y = _as_dask_inputs(X, y, da)
+    _check_n_features(est, X.shape[1], reset)
+    real_dtype = check_dtype(dtype)
+    X, y = dask.persist(X.astype(real_dtype), y.astype(real_dtype))
+    finite_X, finite_y = dask.compute(da.isfinite(X).all(), da.isfinite(y).all())
+    if not finite_X:
+        raise ValueError("Input X contains NaN or infinity.")
+    if not finite_y:
+        raise ValueError("Input y contains NaN or infinity.")
+    return X, y
+
+
+def _chunk_sums(chunk_loss_grad, params, X, y, device):
+    """``chunk_loss_grad`` on one block of rows, in the block's namespace.
+
+    Runs on a worker. ``device="cuda"`` moves the block to the GPU; the sums
+    come back as NumPy arrays (``None`` for an empty block).
+    """
+    if X.shape[0] == 0:
+        return None
+    xp, _ = resolve_device(device, X)
+    X, y = asarray(X, xp), asarray(y, xp)
+    params = {k: asarray(p, xp) for k, p in params.items()}
+    loss, grads = chunk_loss_grad(params, X, y)
+    return float(loss), {k: to_numpy(g) for k, g in grads.items()}
+
+
+def _add_sums(a, b):
+    """Sum two ``(loss, grads)`` pairs (either may be ``None``)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return a[0] + b[0], {k: g + b[1][k] for k, g in a[1].items()}
+
+
+def data_parallel_loss_grad(chunk_loss_grad, X, y, *, device=None):
+    """Full-batch ``loss_grad`` for :func:`~sklearn_polynn._optim.minimize` on Dask.
+
+    Every call maps ``chunk_loss_grad`` over the row blocks of ``X`` and ``y``
+    (in parallel on the workers, each block where it lives), sums the
+    per-block results by a balanced binary tree (:func:`tree_merge`) and
+    divides by the number of rows. For a loss that is a mean over rows this is
+    the loss and gradient of the whole data set, i.e. the same step as the
+    NumPy full batch, up to floating-point summation order. Only the
+    parameters travel to the workers and only their gradients come back.
+
+    Parameters
+    ----------
+    chunk_loss_grad : callable
+        ``chunk_loss_grad(params, X_block, y_block) -> (sum_loss, sum_grads)``:
+        the loss and the gradient dict **summed** (not averaged) over the rows
+        of one block. Must be picklable for multi-process clusters (a
+        module-level function or a ``functools.partial`` of one).
+    X : dask.array of shape (n_samples, n_features)
+        Whole rows per block (see :func:`validate_dask_input`).
+    y : dask.array of shape (n_samples,)
+        Same row chunks as ``X``.
+    device : {None, "cpu", "cuda"}, default=None
+        Where each block is computed; ``None`` follows the block's type.
+
+    Returns
+    -------
+    loss_grad : callable
+        ``loss_grad(params, batch) -> (mean_loss, mean_grads)`` with NumPy
+        gradients; ``batch`` must be ``None`` (full batch).
+    """
+    dask, _ = _import_dask()
+    n_samples = X.shape[0]
+    blocks = list(zip(X.to_delayed().ravel(), y.to_delayed().ravel()))
+    leaf = dask.delayed(_chunk_sums, pure=False)
+    merge = dask.delayed(_add_sums, pure=False)
+
+    def loss_grad(params, batch):
+        if batch is not None:
+            raise ValueError("Dask input is fitted full batch; batch must be None.")
+        leaves = [leaf(chunk_loss_grad, params, xb, yb, device) for xb, yb in blocks]
+        (total,) = dask.compute(tree_merge(leaves, merge))
+        loss, grads = total
+        return loss / n_samples, {k: g / n_samples for k, g in grads.items()}
+
+    return loss_grad

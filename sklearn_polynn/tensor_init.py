@@ -7,6 +7,7 @@ empirical risk is locally strongly convex (Theorem 4.2), and gradient descent
 (Algorithm 2) then converges linearly to the ground truth (Theorem 4.4, 6.1).
 """
 
+import functools
 import math
 import warnings
 from numbers import Integral, Real
@@ -22,6 +23,7 @@ from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
 from ._validation import validate_input
 from .activations import Activation, get_activation
+from .parallel import is_dask_collection
 
 __all__ = ["TensorInitOneHiddenLayer"]
 
@@ -252,9 +254,14 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Inputs, assumed ``N(0, I)`` for ``init="tensor"``.
-        y : array-like of shape (n_samples,)
+        X : array-like or dask.array of shape (n_samples, n_features)
+            Inputs, assumed ``N(0, I)`` for ``init="tensor"``. On a
+            ``dask.array`` every gradient step sums per-block gradients on the
+            workers (full batch, ``batch_size=None``) and gives the NumPy fit
+            up to floating-point summation order; ``init="tensor"`` gathers
+            the data to the driver for Algorithm 1 (it needs ``X`` in driver
+            memory), ``init="random"`` gathers nothing.
+        y : array-like or dask.array of shape (n_samples,)
             Targets.
 
         Returns
@@ -269,8 +276,11 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
             )
+        X_gd = y_gd = None
+        if is_dask_collection(X) or is_dask_collection(y):
+            X, y, X_gd, y_gd = self._dask_input(X, y)
         X, y, xp, to_host = validate_input(
-            self, X, y, reset=True, dtype=self.dtype, device=self.device
+            self, X, y, reset=X_gd is None, dtype=self.dtype, device=self.device
         )
         n_samples, n_features = X.shape
         if self.n_hidden > n_features:
@@ -286,11 +296,13 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
                 n_features
             )
             v0 = rng.standard_normal(self.n_hidden)
+        if X_gd is not None:  # data-parallel steps: parameters live on the host
+            xp, to_host = np, True
         W0 = asarray(W0, xp, X.dtype)
         v0 = asarray(v0, xp, X.dtype)
         result = gradient_descent(
-            X,
-            y,
+            X if X_gd is None else X_gd,
+            y if y_gd is None else y_gd,
             W0,
             v0,
             activation,
@@ -302,6 +314,7 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
             batch_size=self.batch_size,
             rng=rng,
             verbose=self.verbose,
+            device=self.device,
         )
         self.init_hidden_weights_ = to_output(W0, to_host)
         self.init_output_weights_ = to_output(v0, to_host)
@@ -310,6 +323,23 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         self.loss_curve_ = result.loss_curve
         self.n_iter_ = result.n_iter
         return self
+
+    def _dask_input(self, X, y):
+        """Validated, persisted Dask ``(X, y)`` and what the initialization reads.
+
+        Gradient descent runs on the Dask arrays (per-block gradient sums).
+        ``init="tensor"`` (Algorithm 1) is computed on the driver from the
+        gathered arrays; ``init="random"`` reads only a one-row stand-in for
+        the shared input checks, so nothing is gathered.
+        """
+        from .parallel import validate_dask_input
+
+        X_gd, y_gd = validate_dask_input(self, X, y, dtype=self.dtype)
+        if self.init == "tensor":
+            X, y = X_gd.compute(), y_gd.compute()
+        else:
+            X, y = X_gd[:1].compute(), y_gd[:1].compute()
+        return X, y, X_gd, y_gd
 
     def _get_activation(self):
         activation = get_activation(self.activation)
@@ -369,6 +399,8 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_dask_collection(X):  # lazy, block by block
+            return X.map_blocks(self.predict, drop_axis=1, dtype=self.dtype)
         X, _, xp, to_host = validate_input(
             self, X, reset=False, dtype=self.dtype, device=self.device
         )
@@ -382,6 +414,26 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         # the form sum_i v_i phi(w_i^T x): it fits generic regression data poorly.
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _squared_loss_sums(params, X, y, *, activation, v0):
+    """Eq. (2) of Zhong et al. summed over the rows of one block, and its gradients.
+
+    ``(1/2) sum_n r_n^2`` with ``r = phi(X W) v - y``; gradient sums
+    ``X^T [r * phi'(X W) * v]`` for ``W`` (two GEMMs) and ``phi(X W)^T r`` for
+    ``v`` when ``params`` holds it (else ``v0`` is fixed). Dividing by the
+    number of rows gives the mean loss and gradient of the block; summing over
+    blocks first gives those of the whole data set.
+    """
+    W = params["W"]
+    v = params["v"] if "v" in params else asarray(v0, get_namespace(X), X.dtype)
+    pre = X @ W
+    hidden = activation(pre)
+    residual = hidden @ v - y
+    grads = {"W": X.T @ (residual[:, None] * activation.derivative(pre) * v)}
+    if "v" in params:
+        grads["v"] = hidden.T @ residual
+    return 0.5 * float(residual @ residual), grads
 
 
 def gradient_descent(
@@ -399,34 +451,42 @@ def gradient_descent(
     batch_size=None,
     rng=None,
     verbose=0,
+    device=None,
 ):
     """Algorithm 2, lines 7-9: gradient descent on the empirical risk (Eq. 2).
 
-    ``f(W) = (1/2N) sum_n (sum_i v_i phi(w_i^T x_n) - y_n)^2``, with gradient
-    ``X^T [r * phi'(X W) * v] / N`` (two GEMMs per step), and
-    ``phi(X W)^T r / N`` for ``v`` when ``fit_output_weights``. Runs in
-    :func:`sklearn_polynn._optim.minimize`; no resampling (as in Sec. 7).
+    Minimizes ``f(W) = (1/2N) sum_n (sum_i v_i phi(w_i^T x_n) - y_n)^2`` (the
+    row sums are :func:`_squared_loss_sums`) in
+    :func:`sklearn_polynn._optim.minimize`; no resampling (as in Sec. 7). On a
+    ``dask.array`` each step sums the per-block gradients on the workers
+    (:func:`sklearn_polynn.parallel.data_parallel_loss_grad`), the same step
+    as the NumPy full batch.
 
     Returns
     -------
     result : OptimizeResult
         ``params["W"]`` (and ``params["v"]`` when fitted).
     """
-    xp = get_namespace(X)
     n = X.shape[0]
+    sums = functools.partial(_squared_loss_sums, activation=activation, v0=v0)
+    if is_dask_collection(X):
+        if batch_size is not None and batch_size < n:
+            raise ValueError(
+                "batch_size must be None for dask input (data-parallel full-batch "
+                f"gradient descent); got batch_size={batch_size}."
+            )
+        from .parallel import data_parallel_loss_grad
 
-    def loss_grad(params, batch):
-        Xb, yb = (X, y) if batch is None else (X[batch], y[batch])
-        W = params["W"]
-        v = params.get("v", v0)
-        pre = Xb @ W
-        hidden = activation(pre)
-        residual = hidden @ v - yb
-        m = Xb.shape[0]
-        grads = {"W": Xb.T @ (residual[:, None] * activation.derivative(pre) * v) / m}
-        if "v" in params:
-            grads["v"] = hidden.T @ residual / m
-        return 0.5 * float(residual @ residual) / m, grads
+        loss_grad = data_parallel_loss_grad(sums, X, y, device=device)
+        xp = np
+    else:
+        xp = get_namespace(X)
+
+        def loss_grad(params, batch):
+            Xb, yb = (X, y) if batch is None else (X[batch], y[batch])
+            loss, grads = sums(params, Xb, yb)
+            m = Xb.shape[0]
+            return loss / m, {k: g / m for k, g in grads.items()}
 
     batches = None
     if batch_size is not None and batch_size < n:

@@ -137,3 +137,115 @@ def test_missing_dask_gives_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "dask.array", None)
     with pytest.raises(ImportError, match=r"sklearn-polynn\[dask\]"):
         _import_dask()
+
+
+# ----------------------------------------- data-parallel gradient descent (GD)
+TI_KW = {"n_hidden": 3, "max_iter": 200, "tol": 0.0, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def teacher():
+    from sklearn_polynn.datasets import make_teacher_network
+
+    X, y = make_teacher_network(2400, 8, 3, random_state=0)
+    return X[:2000], y[:2000], X[2000:]
+
+
+@pytest.fixture
+def threads():
+    """Dask's local threaded scheduler, even while a module's Client is open."""
+    import dask
+
+    with dask.config.set(scheduler="threads"):
+        yield
+
+
+def _assert_same_network(a, b, Xt, rtol):
+    assert b.n_iter_ == a.n_iter_
+    assert_allclose(b.init_hidden_weights_, a.init_hidden_weights_, rtol=rtol)
+    assert_allclose(b.hidden_weights_, a.hidden_weights_, rtol=rtol, atol=1e-12)
+    assert_allclose(b.output_weights_, a.output_weights_, rtol=rtol, atol=1e-12)
+    assert_allclose(b.loss_curve_, a.loss_curve_, rtol=rtol)
+    assert_allclose(b.predict(Xt), a.predict(Xt), rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"init": "tensor"},
+        {"init": "random", "fit_output_weights": True, "learning_rate": 0.05},
+    ],
+    ids=["tensor-init", "random-init-fit-v"],
+)
+def test_tensor_init_dask_fit_equals_numpy_fit(teacher, kw, threads):
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    X, y, Xt = teacher
+    ref = TensorInitOneHiddenLayer(**TI_KW, **kw).fit(X, y)
+    # uneven row chunks, split columns, y chunked differently from X
+    Xd = da.from_array(X, chunks=((300, 700, 1, 999), 5))
+    yd = da.from_array(y, chunks=600)
+    est = TensorInitOneHiddenLayer(**TI_KW, **kw).fit(Xd, yd)
+    assert est.n_features_in_ == 8
+    assert isinstance(est.hidden_weights_, np.ndarray)
+    _assert_same_network(ref, est, Xt, rtol=1e-9)
+    # the GD really moved the weights (else the equality above is vacuous)
+    assert np.abs(est.hidden_weights_ - est.init_hidden_weights_).max() > 1e-3
+    pred = est.predict(da.from_array(Xt, chunks=(100, -1)))
+    assert type(pred).__module__.startswith("dask")
+    assert_allclose(pred.compute(), ref.predict(Xt), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_tensor_init_dask_fit_on_local_cluster(teacher, client):
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    X, y, Xt = teacher
+    kw = {**TI_KW, "max_iter": 50}
+    ref = TensorInitOneHiddenLayer(**kw).fit(X, y)
+    Xd, yd = da.from_array(X, chunks=(500, -1)), da.from_array(y, chunks=500)
+    est = TensorInitOneHiddenLayer(**kw).fit(Xd, yd)
+    _assert_same_network(ref, est, Xt, rtol=1e-9)
+
+
+def test_data_parallel_loss_grad_is_the_full_batch_mean(threads):
+    from sklearn_polynn.parallel import data_parallel_loss_grad
+
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((103, 4)), rng.standard_normal(103)
+    seen = []
+
+    def chunk_sums(params, Xb, yb):
+        seen.append(Xb.shape[0])
+        r = Xb @ params["w"] - yb
+        return 0.5 * float(r @ r), {"w": Xb.T @ r}
+
+    Xd = da.from_array(X, chunks=(40, -1))
+    loss_grad = data_parallel_loss_grad(chunk_sums, Xd, da.from_array(y, chunks=40))
+    w = rng.standard_normal(4)
+    loss, grads = loss_grad({"w": w}, None)
+    r = X @ w - y
+    assert sorted(seen) == [23, 40, 40]  # one call per block, nothing else
+    assert_allclose(loss, 0.5 * np.mean(r * r), rtol=1e-12)
+    assert_allclose(grads["w"], X.T @ r / len(y), rtol=1e-12)
+    with pytest.raises(ValueError, match="full batch"):
+        loss_grad({"w": w}, np.arange(5))
+
+
+def test_tensor_init_dask_bad_input(teacher, threads):
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    X, y, _ = teacher
+    Xn = X.copy()
+    Xn[1234, 3] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        TensorInitOneHiddenLayer(**TI_KW).fit(da.from_array(Xn, chunks=(500, -1)), y)
+    with pytest.raises(ValueError, match="batch_size must be None for dask"):
+        TensorInitOneHiddenLayer(**TI_KW, init="random", batch_size=100).fit(
+            da.from_array(X, chunks=(500, -1)), y
+        )
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        TensorInitOneHiddenLayer(**TI_KW).fit(
+            da.from_array(X, chunks=(500, -1)), y[:-1]
+        )
