@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Row", "best_time", "parse_args", "report"]
+__all__ = ["Row", "best_time", "device_sync", "parse_args", "report"]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -71,13 +71,26 @@ def best_time(func, repeat=3, sync=None):
     return best, result
 
 
-def parse_args(description):
-    """Common command line: ``--quick`` (small sizes), ``--device``, ``--repeat``."""
+def parse_args(description, *, extra=None, argv=None):
+    """Common command line: ``--quick`` (small sizes), ``--device``, ``--repeat``.
+
+    ``extra(parser)``, when given, adds a script's own options; ``argv`` defaults
+    to ``sys.argv[1:]``.
+    """
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--quick", action="store_true", help="small sizes (seconds)")
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--repeat", type=int, default=3)
-    return parser.parse_args()
+    if extra is not None:
+        extra(parser)
+    return parser.parse_args(argv)
+
+
+def device_sync(xp):
+    """``None`` for NumPy, else the callable that waits for the GPU (``best_time``)."""
+    if xp is np:
+        return None
+    return xp.cuda.Device().synchronize
 
 
 def _fmt(value, spec):

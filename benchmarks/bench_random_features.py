@@ -15,23 +15,22 @@ Three measurements, all in the same run on the same machine:
    ``MLPRegressor``. Each method walks up its own capacity grid and reports the
    first setting that reaches the target (fit time of that setting only), or its
    best R^2 when none does.
-3. **Peak memory** of ``fit`` for N = 10^6 rows with ``batch_size`` set, by
-   ``tracemalloc`` (NumPy reports its buffers to it), excluding the data itself.
+3. **Peak memory** of ``fit`` for N = 10^6 rows (``--quick``: 2 x 10^5) with
+   ``batch_size`` set, by ``tracemalloc`` (NumPy reports its buffers to it),
+   excluding the data itself.
 
 Run ``python benchmarks/bench_random_features.py --quick`` (about a minute on two
 cores) or without ``--quick`` for the sizes above (tens of minutes on two cores).
 ``--device cuda`` measures the floor ratio with CuPy instead.
 """
 
-import argparse
 import math
-import os
-import platform
 import time
 import tracemalloc
 import warnings
 
 import numpy as np
+from _harness import Row, best_time, device_sync, parse_args, report
 from sklearn.kernel_approximation import Nystroem, PolynomialCountSketch, RBFSampler
 from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPRegressor
@@ -44,20 +43,7 @@ from sklearn_polynn.datasets import make_sparse_polynomial
 from sklearn_polynn.random_features import _batch_rows
 
 TARGET_R2 = 0.99
-
-
-def _timed(fn, repeats):
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        out = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, out
-
-
-def _sync(xp):
-    if xp is not np:
-        xp.cuda.Device().synchronize()
+OURS = "RandomFeaturePolynomialRegressor (phi_3)"
 
 
 # --------------------------------------------------------------------------- #
@@ -71,11 +57,11 @@ def _floor(X, W, batch, xp):
         E = xp.exp(X[start : start + batch].astype(xp.complex128) @ W)
         V = E.view(xp.float64)  # (rows, 2m) real view, interleaved Re/Im
         G += xp.dot(V.T, V)
-    _sync(xp)
     return G
 
 
 def bench_floor(n_samples, n_features, m, device, repeats):
+    """Row: ``fit`` against GEMM + exp + Gram on the same arrays."""
     rng = np.random.RandomState(0)
     X = rng.standard_normal((n_samples, n_features))
     y = rng.standard_normal(n_samples)
@@ -83,21 +69,20 @@ def bench_floor(n_samples, n_features, m, device, repeats):
         n_components=m, activation="exp", device=device, random_state=0
     )
     xp, _ = resolve_device(device)
+    sync = device_sync(xp)
     batch = _batch_rows(None, m)
     est.fit(X[:100], y[:100])  # draws W; warms up BLAS
     Xd, Wd = xp.asarray(X), xp.asarray(est.hidden_weights_)
     t_ours = t_floor = math.inf
     for _ in range(repeats):  # alternate, so load drift hits both alike
-        t_ours = min(t_ours, _timed(lambda: est.fit(X, y), 1)[0])
-        t_floor = min(t_floor, _timed(lambda: _floor(Xd, Wd, batch, xp), 1)[0])
-    print(
-        f"\n[1] floor ratio  N={n_samples} n={n_features} m={m} float64 "
-        f"device={device or 'cpu'} batch={batch}"
+        t_ours = min(t_ours, best_time(lambda: est.fit(X, y), 1, sync)[0])
+        t_floor = min(t_floor, best_time(lambda: _floor(Xd, Wd, batch, xp), 1, sync)[0])
+    return Row(
+        "fit (statistics + solve) vs GEMM+exp+Gram",
+        f"N={n_samples} n={n_features} m={m} float64 {device or 'cpu'} batch={batch}",
+        t_ours,
+        floor_seconds=t_floor,
     )
-    print(f"    ours (fit, incl. validation + solve): {t_ours:8.2f} s")
-    print(f"    floor (GEMM + exp + Gram):            {t_floor:8.2f} s")
-    print(f"    ratio ours / floor:                   {t_ours / t_floor:8.2f}")
-    return t_ours / t_floor
 
 
 # --------------------------------------------------------------------------- #
@@ -155,7 +140,7 @@ def _candidates(n, degree, quick):
     ]
     poly = [
         (
-            "d=3",
+            f"d={degree}",
             lambda: make_pipeline(PolynomialFeatures(degree=degree), Ridge(alpha=1e-8)),
         )
     ]
@@ -172,7 +157,7 @@ def _candidates(n, degree, quick):
         for h in (128, 512)
     ]
     return {
-        "RandomFeaturePolynomialRegressor (phi_3)": ours,
+        OURS: ours,
         "PolynomialCountSketch + Ridge": sketch,
         "Nystroem(poly) + Ridge": nystroem,
         "RBFSampler + Ridge": rbf,
@@ -181,48 +166,75 @@ def _candidates(n, degree, quick):
     }
 
 
+def _walk_grid(grid, Xtr, ytr, Xte, yte):
+    """``(reached, (r2, label, seconds))``: the first setting reaching the target,
+    else the best one."""
+    best = (-math.inf, None, None)
+    for label, factory in grid:
+        model = factory()
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model.fit(Xtr, ytr)
+        seconds = time.perf_counter() - start
+        r2 = model.score(Xte, yte)
+        if r2 > best[0]:
+            best = (r2, label, seconds)
+        if r2 >= TARGET_R2:
+            return True, (r2, label, seconds)
+    return False, best
+
+
 def bench_peers(n, n_train, n_test, quick, degree=3):
+    """Rows: our time to the target against each peer's, same data, same run.
+
+    A peer that never reaches the target gets no ratio (speed is not compared at
+    unequal accuracy); its best R^2 and time are in its label.
+    """
     X, y = make_sparse_polynomial(n_train + n_test, n, degree=degree, random_state=0)
     Xtr, ytr, Xte, yte = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
-    results = {}
-    for method, grid in _candidates(n, degree, quick).items():
-        best = (-math.inf, None, None)
-        reached = None
-        for label, factory in grid:
-            model = factory()
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                model.fit(Xtr, ytr)
-            seconds = time.perf_counter() - start
-            r2 = model.score(Xte, yte)
-            if r2 > best[0]:
-                best = (r2, label, seconds)
-            if r2 >= TARGET_R2:
-                reached = (r2, label, seconds)
-                break
-        results[method] = (reached, best)
-    ours = results["RandomFeaturePolynomialRegressor (phi_3)"][0]
-    print(
-        f"\n[2] time to test R^2 >= {TARGET_R2}: sparse cubic, n={n}, "
-        f"N_train={n_train}, C(n+3,3)={math.comb(n + 3, 3)}"
-    )
-    print(f"    {'method':<42} {'setting':<16} {'R^2':>8} {'fit s':>8} {'/ ours':>7}")
-    for method, (reached, best) in results.items():
-        r2, label, seconds = reached or best
-        if reached and ours:
-            ratio = f"{seconds / ours[2]:7.2f}"
-        else:
-            ratio = "    n/r"
-        flag = "" if reached else "  (target not reached; best shown)"
-        print(f"    {method:<42} {label:<16} {r2:8.4f} {seconds:8.2f} {ratio}{flag}")
-    return results
+    results = {
+        method: _walk_grid(grid, Xtr, ytr, Xte, yte)
+        for method, grid in _candidates(n, degree, quick).items()
+    }
+    ours_reached, (ours_r2, ours_label, ours_seconds) = results.pop(OURS)
+    name = f"time to test R^2 >= {TARGET_R2}"
+    case = f"sparse cubic n={n} N={n_train}"
+    rows = [
+        Row(
+            name,
+            f"{case}, ours {ours_label}",
+            ours_seconds,
+            metric="test R^2 (ours)",
+            value=ours_r2,
+            extra={"reached": ours_reached, "dim": math.comb(n + degree, degree)},
+        )
+    ]
+    for method, (reached, (r2, label, seconds)) in results.items():
+        comparable = reached and ours_reached
+        peer = f"{method} {label}"
+        if not reached:
+            peer += f" (not reached: best shown, {seconds:.3g} s)"
+        rows.append(
+            Row(
+                name,
+                f"{case}, ours {ours_label}",
+                ours_seconds,
+                peer_seconds=seconds if comparable else None,
+                peer=peer,
+                metric="test R^2 (peer)",
+                value=r2,
+                extra={"reached": reached, "peer_seconds_any": seconds},
+            )
+        )
+    return rows
 
 
 # --------------------------------------------------------------------------- #
 # 3. peak memory
 # --------------------------------------------------------------------------- #
 def bench_memory(n_samples, n_features, m, batch_size):
+    """Row: peak traced memory of ``fit`` (excluding the data) in MiB."""
     rng = np.random.RandomState(0)
     X = rng.standard_normal((n_samples, n_features))
     y = rng.standard_normal(n_samples)
@@ -236,39 +248,35 @@ def bench_memory(n_samples, n_features, m, batch_size):
     seconds = time.perf_counter() - start
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    data = X.nbytes + y.nbytes
     naive = n_samples * 2 * m * 8
-    print(
-        f"\n[3] peak memory of fit  N={n_samples} n={n_features} m={m} "
-        f"batch_size={batch_size}  ({seconds:.1f} s)"
+    return Row(
+        "fit peak memory (tracemalloc)",
+        f"N={n_samples} n={n_features} m={m} batch_size={batch_size}",
+        seconds,
+        metric=f"peak MiB (N x 2m features: {naive / 2**20:.0f} MiB)",
+        value=peak / 2**20,
+        extra={"data_mib": (X.nbytes + y.nbytes) / 2**20, "naive_mib": naive / 2**20},
     )
-    print(f"    data X, y (not counted):        {data / 2**20:9.1f} MiB")
-    print(f"    peak traced during fit:         {peak / 2**20:9.1f} MiB")
-    print(f"    the N x 2m feature matrix alone: {naive / 2**20:9.1f} MiB")
-    return peak
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes")
-    parser.add_argument("--device", default=None, choices=[None, "cpu", "cuda"])
+def _options(parser):
     parser.add_argument(
         "--only", choices=["floor", "peers", "memory"], help="run one part"
     )
     parser.add_argument(
         "--peers-n", type=int, nargs="+", help="override the n values of part 2"
     )
-    args = parser.parse_args(argv)
-    threads = os.environ.get("OMP_NUM_THREADS", "default")
-    print(
-        f"bench_random_features: {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} CPUs, OMP_NUM_THREADS={threads}, numpy {np.__version__}"
-    )
+
+
+def main(argv=None):
+    args = parse_args(__doc__.splitlines()[0], extra=_options, argv=argv)
+    device = None if args.device == "cpu" else "cuda"
+    rows = []
     if args.only in (None, "floor"):
         if args.quick:
-            bench_floor(20_000, 40, 500, args.device, repeats=3)
+            rows.append(bench_floor(20_000, 40, 500, device, args.repeat))
         else:
-            bench_floor(200_000, 40, 2000, args.device, repeats=2)
+            rows.append(bench_floor(200_000, 40, 2000, device, min(args.repeat, 2)))
     if args.only in (None, "peers"):
         for n in args.peers_n or ((10, 20) if args.quick else (20, 40)):
             n_train = (
@@ -276,9 +284,11 @@ def main(argv=None):
                 if args.quick
                 else max(10_000, int(1.3 * math.comb(n + 3, 3)))
             )
-            bench_peers(n, n_train, 2000, args.quick)
+            rows.extend(bench_peers(n, n_train, 2000, args.quick))
     if args.only in (None, "memory"):
-        bench_memory(1_000_000, 40, 100 if args.quick else 500, batch_size=10_000)
+        n_samples = 200_000 if args.quick else 1_000_000
+        rows.append(bench_memory(n_samples, 40, 100 if args.quick else 500, 10_000))
+    report(__file__, rows, title="RandomFeaturePolynomialRegressor")
 
 
 if __name__ == "__main__":
