@@ -40,12 +40,19 @@ def _bench(args):
     if not scripts:
         print(f"No bench_*.py scripts found in {bench_dir}.", file=sys.stderr)
         return 1
-    status = 0
+    options = (["--quick"] if args.quick else []) + (
+        ["--device", args.device] if args.device else []
+    )
+    failed = []
     for i, script in enumerate(scripts, 1):
         print(f"[{i}/{len(scripts)}] {script.name}", flush=True)
-        cmd = [sys.executable, str(script)] + (["--quick"] if args.quick else [])
-        status |= subprocess.call(cmd)
-    return status
+        code = subprocess.call([sys.executable, str(script), *options])
+        if code != 0:
+            failed.append(f"{script.name} (exit status {code})")
+    if failed:
+        print("Failed: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
 
 
 def _parser():
@@ -79,6 +86,9 @@ def _parser():
     )
     bench.add_argument("--only", help="run only scripts whose name contains this")
     bench.add_argument("--quick", action="store_true", help="small sizes")
+    bench.add_argument(
+        "--device", choices=["cpu", "cuda"], help="passed on to every script"
+    )
     bench.set_defaults(func=_bench)
     return parser
 
