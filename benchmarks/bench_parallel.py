@@ -1,0 +1,167 @@
+"""Dask scale-out: fit time with 1 and 2 workers against the NumPy fit.
+
+Two data-parallel fits of ``sklearn_polynn.parallel`` on a ``dask.array``:
+
+1. ``RandomFeaturePolynomialRegressor``: per-chunk sufficient statistics
+   (``Phi^T Phi``, ``Phi^T y``) summed by a tree reduction, one solve.
+2. ``TensorInitOneHiddenLayer`` (``init="random"``, so only gradient descent
+   runs): every full-batch step maps the per-block loss/gradient sums over the
+   chunks and sums them.
+
+Each is timed with 1 and 2 workers under Dask's local threaded scheduler and
+on a ``distributed.LocalCluster`` (in-process workers, one thread each), beside
+the plain NumPy fit of the same model in the same run, with the data persisted
+before the clock starts. The row's "floor" is the NumPy fit, its "peer" the
+1-worker Dask fit of the same scheduler, so ``x peer`` below 1 is the speed-up
+of 2 workers over 1. The script checks
+that every Dask fit gives the NumPy model. BLAS is pinned to one thread per
+worker (set before NumPy is imported) so that the workers, not the BLAS, use the
+cores. On a 2-core machine the ceiling is a 2x speed-up.
+
+Run ``python benchmarks/bench_parallel.py [--quick]``.
+"""
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import contextlib  # noqa: E402
+import warnings  # noqa: E402
+
+import dask  # noqa: E402
+import numpy as np  # noqa: E402
+from _harness import Row, best_time, parse_args, report  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+
+from sklearn_polynn import (  # noqa: E402
+    RandomFeaturePolynomialRegressor,
+    TensorInitOneHiddenLayer,
+)
+from sklearn_polynn.datasets import (  # noqa: E402
+    make_sparse_polynomial,
+    make_teacher_network,
+)
+
+
+def _cases(quick):
+    if quick:
+        return (20_000, 8, 100, 5_000), (40_000, 20, 5, 10, 10_000)
+    return (200_000, 10, 200, 25_000), (400_000, 50, 10, 20, 50_000)
+
+
+@contextlib.contextmanager
+def _scheduler(mode, n_workers):
+    """Dask's local threaded scheduler, or an in-process ``LocalCluster``."""
+    if mode == "threads":
+        with dask.config.set(scheduler="threads", num_workers=n_workers):
+            yield
+        return
+    import distributed
+
+    with (
+        distributed.LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=False,
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
+        yield
+
+
+def _rows(name, case, numpy_fit, dask_fit, data, same, repeat):
+    """NumPy fit, then the Dask fit with 1 and 2 workers under each scheduler.
+
+    ``data()`` builds the Dask arrays; they are persisted (loaded into the
+    workers) before the clock starts, as data read with Dask would be.
+    """
+    t_np, ref = best_time(numpy_fit, repeat)
+    rows = []
+    for mode in ("threads", "LocalCluster"):
+        t_one = None
+        for workers in (1, 2):
+            with _scheduler(mode, workers):
+                arrays = dask.persist(*data())
+                seconds, est = best_time(lambda: dask_fit(*arrays), repeat)
+            if not same(ref, est):
+                raise AssertionError(f"{name}: Dask fit differs from the NumPy fit")
+            t_one = seconds if workers == 1 else t_one
+            rows.append(
+                Row(
+                    name,
+                    f"{case}, {mode}, {workers} worker(s)",
+                    seconds,
+                    floor_seconds=t_np,
+                    peer_seconds=t_one,
+                    peer=f"{mode}, 1 worker",
+                    metric="speed-up vs 1 worker",
+                    value=t_one / seconds,
+                )
+            )
+    return rows
+
+
+def bench_random_features(N, d, m, chunk, repeat):
+    import dask.array as da
+
+    X, y = make_sparse_polynomial(N, d, degree=3, random_state=0)
+    kw = {"n_components": m, "activation": "exp", "random_state": 0}
+
+    def same(a, b):
+        pa, pb = a.predict(X[:1000]), b.predict(X[:1000])
+        return np.max(np.abs(pa - pb)) <= 1e-8 * np.max(np.abs(pa))
+
+    return _rows(
+        "RandomFeaturePolynomialRegressor.fit",
+        f"N={N}, d={d}, m={m}, chunks={N // chunk}",
+        lambda: RandomFeaturePolynomialRegressor(**kw).fit(X, y),
+        lambda Xd, yd: RandomFeaturePolynomialRegressor(**kw).fit(Xd, yd),
+        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
+        same,
+        repeat,
+    )
+
+
+def bench_tensor_gd(N, d, k, n_iter, chunk, repeat):
+    import dask.array as da
+
+    X, y = make_teacher_network(N, d, k, random_state=0)
+    kw = {
+        "n_hidden": k,
+        "init": "random",
+        "fit_output_weights": True,
+        "max_iter": n_iter,
+        "tol": 0.0,
+        "random_state": 0,
+    }
+
+    def same(a, b):
+        return np.allclose(a.hidden_weights_, b.hidden_weights_, rtol=1e-9, atol=0)
+
+    return _rows(
+        "TensorInitOneHiddenLayer.fit (GD)",
+        f"N={N}, d={d}, k={k}, {n_iter} steps, chunks={N // chunk}",
+        lambda: TensorInitOneHiddenLayer(**kw).fit(X, y),
+        lambda Xd, yd: TensorInitOneHiddenLayer(**kw).fit(Xd, yd),
+        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
+        same,
+        repeat,
+    )
+
+
+def main(argv=None):
+    args = parse_args(__doc__.splitlines()[0], argv=argv)
+    rf, gd = _cases(args.quick)
+    print(f"load average before: {os.getloadavg()}")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        rows = bench_random_features(*rf, args.repeat)
+        rows += bench_tensor_gd(*gd, args.repeat)
+    print(f"load average after: {os.getloadavg()}")
+    report(__file__, rows, title="Dask fit: 1 vs 2 workers (x floor: vs NumPy fit)")
+
+
+if __name__ == "__main__":
+    main()
