@@ -1,4 +1,5 @@
-"""Fit time against the number of samples N, with the log-log slope.
+"""Fit time against the number of samples N (and the width m, the input
+dimension d), with the log-log slopes.
 
 Each estimator is fitted on Gaussian inputs with ``d = 20`` features (a squared-ReLU
 teacher network's labels, ``make_teacher_network``) for N on a half-decade grid:
@@ -18,8 +19,14 @@ number of iterations (``tol=0``, so every N does the same steps) and stop at
   landscape-loss gradient steps and the fit of the upper polynomial (no
   refinement).
 
+Then, on 10^4 rows: the random-feature fit against the number of units ``m``
+(``100 .. 400`` quick, ``125 .. 2000`` default, ``.. 4000`` full; expected slope
+up to 2 from the ``(2m)^2`` Gram, 3 once the solve dominates) and the
+tensor-initialized fit against the input dimension ``d`` (``10 .. 40`` quick,
+``.. 160`` default, ``.. 320`` full).
+
 The slope is the least-squares fit of ``log seconds`` on ``log N`` over all points
-of an estimator (fixed costs flatten it at small N). A log-log plot goes to
+of a curve (fixed costs flatten it at small sizes). A log-log plot goes to
 ``benchmarks/results/bench_scaling_<device>.png``. ``--device cuda`` fits on the
 GPU (input moved by the estimator, timing synchronized).
 """
@@ -104,43 +111,110 @@ def sample_sizes(quick, full):
     return grid, max(10_000, grid[-1] // 10)
 
 
+def width_sizes(quick, full):
+    """Grids of ``m`` (random-feature units) and ``d`` (input features)."""
+    if quick:
+        return [100, 200, 400], [10, 20, 40]
+    if full:
+        return [125, 250, 500, 1000, 2000, 4000], [10, 20, 40, 80, 160, 320]
+    return [125, 250, 500, 1000, 2000], [10, 20, 40, 80, 160]
+
+
 def loglog_slope(sizes, seconds):
     """Least-squares slope of ``log seconds`` against ``log N``."""
     return float(np.polyfit(np.log(sizes), np.log(seconds), 1)[0])
 
 
-def bench_estimator(factory, sizes, X, y, sync, repeat):
-    """Best fit seconds and the fitted ``n_iter_`` at each N (one repeat above
-    10^4 rows)."""
+def sweep(fits, sync, repeat):
+    """Best seconds and the fitted ``n_iter_`` of each ``fit()`` in ``fits``, a
+    list of ``(size, fit, n_rows)`` (one repeat for fits on more than 10^4 rows).
+    """
     seconds, n_iter = [], []
-    for n in sizes:
+    for _, fit, n_rows in fits:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             best, model = best_time(
-                lambda n=n: factory().fit(X[:n], y[:n]),
-                repeat=repeat if n <= 10_000 else 1,
-                sync=sync,
+                fit, repeat=repeat if n_rows <= 10_000 else 1, sync=sync
             )
         seconds.append(best)
         n_iter.append(int(getattr(model, "n_iter_", 0)))
     return seconds, n_iter
 
 
-def plot(curves, device, path):
-    """Log-log plot of fit seconds against N, one line per estimator."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.4))
-    for label, (sizes, seconds, slope) in curves.items():
-        ax.loglog(sizes, seconds, "o-", label=f"{label} (slope {slope:.2f})")
-    ax.set_xlabel("N (samples)")
-    ax.set_ylabel("fit seconds")
-    ax.set_title(f"Fit time vs N, d={N_FEATURES}, {device}")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=7)
+def width_sweeps(ms, ds, device, n_samples):
+    """``{label: (variable, fits)}`` for ``sweep``: the random-feature fit against
+    ``m`` and the tensor-initialized fit against ``d``, on ``n_samples`` rows."""
+    X, y = make_teacher_network(n_samples, N_FEATURES, 5, random_state=0)
+    rf = [
+        (
+            m,
+            lambda m=m: RandomFeaturePolynomialRegressor(
+                n_components=m, degree=2, device=device, random_state=0
+            ).fit(X, y),
+            n_samples,
+        )
+        for m in ms
+    ]
+    data = {d: make_teacher_network(n_samples, d, 5, random_state=0) for d in ds}
+    ti = [
+        (
+            d,
+            lambda d=d: TensorInitOneHiddenLayer(
+                n_hidden=5, max_iter=GD_ITER, tol=0.0, device=device, random_state=0
+            ).fit(*data[d]),
+            n_samples,
+        )
+        for d in ds
+    ]
+    return {
+        f"RandomFeaturePolynomial(phi_2), N={n_samples}, d={N_FEATURES}": ("m", rf),
+        f"TensorInit(5) + {GD_ITER} GD steps, N={n_samples}": ("d", ti),
+    }
+
+
+def plot(panels, device, path):
+    """Log-log plots of fit seconds, one panel per swept variable."""
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.0 * len(panels), 4.4))
+    for ax, (variable, curves) in zip(np.atleast_1d(axes), panels.items()):
+        for label, (sizes, seconds, slope) in curves.items():
+            ax.loglog(sizes, seconds, "o-", label=f"{label} (slope {slope:.2f})")
+        ax.set_xlabel(variable)
+        ax.set_ylabel("fit seconds")
+        ax.set_title(f"Fit time vs {variable}, {device}")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(exist_ok=True)
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
+
+
+def _rows(label, variable, fits, seconds, n_iter, device):
+    """One row per point (time per row) and one with the log-log slope."""
+    sizes = [size for size, _, _ in fits]
+    slope = loglog_slope(sizes, seconds)
+    rows = [
+        Row(
+            label,
+            f"{variable}={size} {device}",
+            s,
+            metric="us per row",
+            value=1e6 * s / n_rows,
+            extra={"n_iter": it},
+        )
+        for (size, _, n_rows), s, it in zip(fits, seconds, n_iter)
+    ]
+    rows.append(
+        Row(
+            label,
+            f"slope over {variable}={sizes[0]}..{sizes[-1]} {device}",
+            seconds[-1],
+            metric="log-log slope",
+            value=slope,
+        )
+    )
+    return rows, (sizes, seconds, slope)
 
 
 def _options(parser):
@@ -152,40 +226,28 @@ def _options(parser):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], extra=_options, argv=argv)
     device = None if args.device == "cpu" else "cuda"
-    xp, _ = resolve_device(device)
-    sync = device_sync(xp)
+    sync = device_sync(resolve_device(device)[0])
     sizes, gd_max = sample_sizes(args.quick, args.full)
     X, y = make_teacher_network(sizes[-1], N_FEATURES, 5, random_state=0)
-    rows, curves = [], {}
+    rows, panels = [], {f"N (d={N_FEATURES})": {}, "m or d": {}}
     for label, (factory, gradient_descent) in estimators(device).items():
         ns = [n for n in sizes if n <= gd_max] if gradient_descent else sizes
-        seconds, n_iter = bench_estimator(factory, ns, X, y, sync, args.repeat)
-        slope = loglog_slope(ns, seconds)
-        curves[label] = (ns, seconds, slope)
-        for n, s, it in zip(ns, seconds, n_iter):
-            rows.append(
-                Row(
-                    label,
-                    f"N={n} d={N_FEATURES} {args.device}",
-                    s,
-                    metric="us per row",
-                    value=1e6 * s / n,
-                    extra={"n_iter": it},
-                )
-            )
-        rows.append(
-            Row(
-                label,
-                f"slope over N={ns[0]}..{ns[-1]} {args.device}",
-                seconds[-1],
-                metric="log-log slope",
-                value=slope,
-            )
-        )
-    path = plot(curves, args.device, RESULTS_DIR / f"bench_scaling_{args.device}.png")
-    report(__file__, rows, title=f"Fit time vs N ({args.device})")
-    for label, (ns, _, slope) in curves.items():
-        print(f"slope {slope:.2f}  {label}  (N={ns[0]}..{ns[-1]})")
+        fits = [(n, lambda n=n: factory().fit(X[:n], y[:n]), n) for n in ns]
+        seconds, n_iter = sweep(fits, sync, args.repeat)
+        new, curve = _rows(label, "N", fits, seconds, n_iter, args.device)
+        rows += new
+        panels[f"N (d={N_FEATURES})"][label] = curve
+    ms, ds = width_sizes(args.quick, args.full)
+    for label, (variable, fits) in width_sweeps(ms, ds, device, 10_000).items():
+        seconds, n_iter = sweep(fits, sync, args.repeat)
+        new, curve = _rows(label, variable, fits, seconds, n_iter, args.device)
+        rows += new
+        panels["m or d"][f"{label} vs {variable}"] = curve
+    path = plot(panels, args.device, RESULTS_DIR / f"bench_scaling_{args.device}.png")
+    report(__file__, rows, title=f"Fit time vs N, m and d ({args.device})")
+    for curves in panels.values():
+        for label, (sizes, _, slope) in curves.items():
+            print(f"slope {slope:.2f}  {label}  ({sizes[0]}..{sizes[-1]})")
     print(f"plot: {path}")
 
 

@@ -121,6 +121,9 @@ def test_scaling_slope_and_grid(harness):
     full, gd_full = scaling.sample_sizes(quick=False, full=True)
     assert default[-1] == 100_000 and full[-1] == 1_000_000 and gd_full == 100_000
     assert np.all(np.diff(full) > 0)
+    for quick, full in [(True, False), (False, False), (False, True)]:
+        ms, ds = scaling.width_sizes(quick, full)
+        assert np.all(np.diff(ms) > 0) and np.all(np.diff(ds) > 0)
 
 
 def _write(folder, name, body):
