@@ -198,6 +198,8 @@ def main(argv=None):
     print(f"load average before: {os.getloadavg()}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        # from_array data enter the LocalCluster's graph once, at persist time
+        warnings.filterwarnings("ignore", message="Sending large graph")
         rows = bench_random_features(*rf, args.repeat)
         rows += bench_tensor_gd(*gd, args.repeat)
         rows += bench_available_parallelism(gd[0], gd[1], gd[2], gd[4], args.repeat)
