@@ -25,6 +25,14 @@ prod (x.u) + sum_pairings prod (u.u')``. (In the converted text of the paper,
 ``M_4`` reads ``... + I (x)~ I``, which with the stated definition of
 ``(x)~`` counts each of the three pairings twice; the single count is the one
 for which Claim 5.2 holds, and is what the tests check.)
+
+The same code runs on ``dask.array`` input (``X`` and ``y`` with whole rows per
+block): every pass over the samples is then a per-block reduction that Dask sums
+(the products ``P2 U`` or the dense ``P2``, the ``k x k^2`` moment of ``R3``, the
+normal equations of the control variates, RecMagSign's directional moments), the
+three parts of the split are persisted, and :func:`_host` brings each small
+result to the driver; only the non-homogeneous magnitude fit
+(:func:`least_squares_magnitudes`) gathers its ``N/3 x k`` projections.
 """
 
 import itertools
@@ -133,6 +141,31 @@ def moment_orders(activation):
     return MomentOrders(p2, p3, odd, even, m1)
 
 
+def _is_dask(a):
+    return type(a).__module__.split(".")[0] == "dask"
+
+
+def _host(a):
+    """A Dask result computed (one pass over the blocks); other arrays unchanged.
+
+    Algorithm 1 also runs on ``dask.array`` input: every pass over the samples
+    below is then a per-block reduction summed by Dask (``X^T (c * X U)``,
+    ``Z^T diag(w) (Z (x) Z)``, ``F^T F``, ...), and ``_host`` brings the small
+    ``d x r``, ``k x k^2`` or ``p x p`` results to the driver where a loop (the
+    power method) or a solve needs them.
+    """
+    return a.compute() if _is_dask(a) else a
+
+
+def _persist(*arrays):
+    """Dask arrays kept in (cluster) memory; NumPy/CuPy arrays unchanged."""
+    if not any(_is_dask(a) for a in arrays):
+        return arrays
+    import dask
+
+    return dask.persist(*arrays)
+
+
 # ----------------------------------------------------------------------------- P2
 def _p2_terms(X, y, alpha, order):
     """The empirical ``P2`` of Definition 5.4 as ``X^T diag(c) X + sum u v^T + s I``.
@@ -187,13 +220,14 @@ def _p2_operator(X, y, alpha, order, *, dense=False):
         P2 = X.T @ (c[:, None] * X) + shift * xp.eye(X.shape[1], dtype=X.dtype)
         for u, v in rank_one:
             P2 = P2 + xp.outer(u, v)
+        P2 = _host(P2)
         return lambda U: P2 @ U
 
     def matvec(U):
         out = X.T @ (c[:, None] * (X @ U)) + shift * U
         for u, v in rank_one:
             out = out + xp.outer(u, v @ U)
-        return out
+        return _host(out)
 
     return matvec
 
@@ -252,7 +286,7 @@ def _weighted_cube_moment(Z, weights):
     for start in range(0, n, block):
         Zb = Z[start : start + block]
         pairs = (Zb[:, :, None] * Zb[:, None, :]).reshape(Zb.shape[0], k * k)
-        out += (Zb * weights[start : start + block, None]).T @ pairs
+        out = out + (Zb * weights[start : start + block, None]).T @ pairs
     return out.reshape(k, k, k)
 
 
@@ -590,7 +624,7 @@ def tensor_initialization(
         # Sorted indices: the same random partition, read with better locality.
         split = np.array_split(rng.permutation(n), 3)
         parts = [asarray(np.sort(p), xp) for p in split]
-        (X2, y2), (X3, y3), (X4, y4) = ((X[p], y[p]) for p in parts)
+        X2, y2, X3, y3, X4, y4 = _persist(*(a[p] for p in parts for a in (X, y)))
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
     first = X2.T @ y2 / X2.shape[0]
@@ -639,14 +673,15 @@ def _polynomial_features(Z, degree):
     """All monomials of ``z`` of total degree ``<= degree`` (columns)."""
     xp = get_namespace(Z)
     k = Z.shape[1]
-    columns = [xp.ones(Z.shape[0], dtype=Z.dtype)]
+    columns = [xp.ones_like(Z[:, 0])]
     for deg in range(1, degree + 1):
         for combo in itertools.combinations_with_replacement(range(k), deg):
             col = Z[:, combo[0]]
             for c in combo[1:]:
                 col = col * Z[:, c]
             columns.append(col)
-    return xp.stack(columns, axis=1)
+    F = xp.stack(columns, axis=1)
+    return F.rechunk({1: -1}) if _is_dask(F) else F  # whole rows per block
 
 
 def _polynomial_residual(Z, y, degree):
@@ -662,9 +697,9 @@ def _polynomial_residual(Z, y, degree):
     if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
         return y - xp.mean(y)
     # Normal equations (a k-sized system): much cheaper than an SVD of F.
-    gram = F.T @ F
+    gram, moment = _host(F.T @ F), _host(F.T @ y)
     ridge = 1e-10 * float(xp.trace(gram)) / gram.shape[0]
-    coef = xp.linalg.solve(gram + ridge * xp.eye(gram.shape[0], dtype=F.dtype), F.T @ y)
+    coef = xp.linalg.solve(gram + ridge * xp.eye(gram.shape[0], dtype=F.dtype), moment)
     return y - F @ coef
 
 

@@ -257,10 +257,9 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         X : array-like or dask.array of shape (n_samples, n_features)
             Inputs, assumed ``N(0, I)`` for ``init="tensor"``. On a
             ``dask.array`` every gradient step sums per-block gradients on the
-            workers (full batch, ``batch_size=None``) and gives the NumPy fit
-            up to floating-point summation order; ``init="tensor"`` gathers
-            the data to the driver for Algorithm 1 (it needs ``X`` in driver
-            memory), ``init="random"`` gathers nothing.
+            workers (full batch, ``batch_size=None``), the moments of
+            Algorithm 1 are per-block reductions, and the fit gives the NumPy
+            model up to floating-point summation order.
         y : array-like or dask.array of shape (n_samples,)
             Targets.
 
@@ -282,6 +281,8 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         X, y, xp, to_host = validate_input(
             self, X, y, reset=X_gd is None, dtype=self.dtype, device=self.device
         )
+        if X_gd is not None:  # the data, not the one-row stand-in
+            X, y = X_gd, y_gd
         n_samples, n_features = X.shape
         if self.n_hidden > n_features:
             raise ValueError(
@@ -301,8 +302,8 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         W0 = asarray(W0, xp, X.dtype)
         v0 = asarray(v0, xp, X.dtype)
         result = gradient_descent(
-            X if X_gd is None else X_gd,
-            y if y_gd is None else y_gd,
+            X,
+            y,
             W0,
             v0,
             activation,
@@ -327,19 +328,15 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
     def _dask_input(self, X, y):
         """Validated, persisted Dask ``(X, y)`` and what the initialization reads.
 
-        Gradient descent runs on the Dask arrays (per-block gradient sums).
-        ``init="tensor"`` (Algorithm 1) is computed on the driver from the
-        gathered arrays; ``init="random"`` reads only a one-row stand-in for
-        the shared input checks, so nothing is gathered.
+        Both Algorithm 1 (its moments are per-block reductions) and gradient
+        descent (per-block gradient sums) run on the Dask arrays; the shared
+        input checks of :func:`validate_input` see a one-row stand-in, so
+        nothing is gathered to the driver.
         """
         from .parallel import validate_dask_input
 
         X_gd, y_gd = validate_dask_input(self, X, y, dtype=self.dtype)
-        if self.init == "tensor":
-            X, y = X_gd.compute(), y_gd.compute()
-        else:
-            X, y = X_gd[:1].compute(), y_gd[:1].compute()
-        return X, y, X_gd, y_gd
+        return X_gd[:1].compute(), y_gd[:1].compute(), X_gd, y_gd
 
     def _get_activation(self):
         activation = get_activation(self.activation)

@@ -249,3 +249,33 @@ def test_tensor_init_dask_bad_input(teacher, threads):
         TensorInitOneHiddenLayer(**TI_KW).fit(
             da.from_array(X, chunks=(500, -1)), y[:-1]
         )
+
+
+@pytest.mark.parametrize(
+    "activation, resample",
+    [("squared_relu", True), ("relu", False), ("tanh", True)],
+)
+def test_tensor_moments_on_dask_equal_numpy(activation, resample, threads):
+    """Algorithm 1 on a dask.array: P2 products, R3 and RecMagSign per block."""
+    from sklearn_polynn._tensor import moment_orders, tensor_initialization
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.datasets import make_teacher_network
+
+    X, y = make_teacher_network(3000, 8, 3, activation=activation, random_state=1)
+    act = get_activation(activation)
+    orders = moment_orders(act)
+    kw = {"n_power_iter": 100, "n_projections": 50, "resample": resample}
+    W, v, info = tensor_initialization(
+        X, y, 3, act, orders, np.random.RandomState(0), **kw
+    )
+    Xd = da.from_array(X, chunks=(700, -1))
+    yd = da.from_array(y, chunks=700)
+    W_d, v_d, info_d = tensor_initialization(
+        Xd, yd, 3, act, orders, np.random.RandomState(0), **kw
+    )
+    assert isinstance(W_d, np.ndarray)
+    assert info_d["n_power_iter"] == info["n_power_iter"]
+    assert_allclose(info_d["reduced_tensor"], info["reduced_tensor"], rtol=1e-9)
+    assert_allclose(info_d["p2_eigenvalues"], info["p2_eigenvalues"], rtol=1e-9)
+    assert_allclose(W_d, W, rtol=1e-9, atol=1e-12)
+    assert_allclose(v_d, v, rtol=1e-9, atol=1e-12)
