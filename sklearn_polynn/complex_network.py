@@ -22,6 +22,7 @@ from ._complex import complex_inputs, complex_preactivations, draw_complex_weigh
 from ._optim import make_optimizer, minimize
 from ._validation import check_dtype, validate_input
 from .activations import ACTIVATIONS, Activation, get_activation
+from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
 __all__ = ["ComplexTwoLayerRegressor"]
 
@@ -142,7 +143,7 @@ class _StageProblem:
         xp = self.xp
         residual, cache = self.residual(params, index)
         n_samples = residual.shape[0]
-        loss = 0.5 * float(xp.mean(residual * residual))
+        loss = 0.5 * xp.mean(residual * residual)
         grads = _wirtinger_gradients(
             self.Xc if index is None else self.Xc[index],
             cache,
@@ -152,6 +153,9 @@ class _StageProblem:
             "hidden_weights" in params,
             xp,
         )
+        # dask.array input: loss and gradients in one pass over the blocks
+        loss, grads = compute_if_dask(loss, grads)
+        loss = float(loss)
         reg, reg_grads = _penalty(params, self.alpha_reg, n_samples)
         for key, g in reg_grads.items():
             grads[key] = grads[key] + g
@@ -552,9 +556,14 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         m = W.shape[1]
         return _GD_PRACTICAL_FACTOR / (4.0 * m * unit_norm)
 
-    def _batches(self, n_samples, rng, xp):
+    def _batches(self, n_samples, rng, xp, dask_input=False):
         if self.batch_size is None or self.batch_size >= n_samples:
             return None
+        if dask_input:
+            raise ValueError(
+                "batch_size must be None for dask input (data-parallel full-batch "
+                f"gradient descent); got batch_size={self.batch_size}."
+            )
         size = self.batch_size
 
         def batches(_):
@@ -584,7 +593,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             max_iter=max_iter,
             tol=self.tol,
             n_iter_no_change=self.n_iter_no_change,
-            batches=self._batches(n_samples, rng, problem.xp),
+            batches=self._batches(
+                n_samples, rng, problem.xp, is_dask_collection(problem.Xc)
+            ),
             on_plateau=escape,
             loss_curve=self.loss_curve_,
             verbose=self.verbose,
@@ -640,7 +651,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                     "residual_mse": float(xp.mean(residual * residual)),
                 }
             )
-            target = -residual  # Algorithm 1, line 5: P = P - N'
+            target = persist_if_dask(-residual)  # Algorithm 1, line 5: P = P - N'
             self._optimizer = optimizer
         return xp.concatenate(Ws, axis=1), xp.concatenate(alphas), intercept
 
@@ -653,15 +664,20 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         first = not hasattr(self, "hidden_weights_") or not (
             incremental or self.warm_start
         )
+        X_dask = y_dask = None
+        if is_dask_collection(X) or is_dask_collection(y):
+            X, y, X_dask, y_dask = self._dask_input(X, y, first)
         X, y, xp, to_host = validate_input(
             self,
             X,
             y,
-            reset=first,
+            reset=first and X_dask is None,
             dtype=self.dtype,
             device=self.device,
             ensure_min_samples=2 if first else 1,
         )
+        if X_dask is not None:  # gradient steps reduce over the Dask blocks
+            X, y, xp, to_host = X_dask, y_dask, np, True
         act = self._get_activation()
         self._perturbation_kind()
         Xc = self._inputs(X, xp)
@@ -680,6 +696,19 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             for key in ("hidden_weights", "output_weights"):
                 stage[key] = to_output(stage[key], to_host)
         return self
+
+    def _dask_input(self, X, y, first):
+        """Validated, persisted Dask ``(X, y)`` and a two-row stand-in.
+
+        The array code of this module runs unchanged on ``dask.array`` input:
+        its reductions over rows (loss, Wirtinger gradients, full losses of
+        the perturbations) become per-block reductions, evaluated in one pass
+        per step. :func:`validate_input` checks the stand-in.
+        """
+        from .parallel import validate_dask_input
+
+        X, y = validate_dask_input(self, X, y, dtype=self.dtype, reset=first)
+        return X[:2].compute(), y[:2].compute(), X, y
 
     def _start_incremental(self, Xc, y, act, xp):
         """First ``partial_fit`` call: one stage's initial weights, no training yet."""
@@ -733,9 +762,13 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Real inputs, or angles for ``domain="circle"``.
-        y : array-like of shape (n_samples,)
+        X : array-like or dask.array of shape (n_samples, n_features)
+            Real inputs, or angles for ``domain="circle"``. On a ``dask.array``
+            every reduction over the samples (loss and gradients of a step,
+            the full losses of the perturbations) runs per block on the
+            workers, full batch (``batch_size=None``), and gives the NumPy
+            model up to floating-point summation order.
+        y : array-like or dask.array of shape (n_samples,)
 
         Returns
         -------
@@ -773,6 +806,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
+        if is_dask_collection(X):  # lazy, block by block
+            return X.map_blocks(
+                self.predict, drop_axis=1, dtype=check_dtype(self.dtype)
+            )
         X, _, xp, to_host = validate_input(
             self, X, reset=False, dtype=self.dtype, device=self.device
         )

@@ -33,9 +33,11 @@ from ._backend import asarray, resolve_device, to_numpy
 from ._validation import check_dtype
 
 __all__ = [
+    "compute_if_dask",
     "dask_statistics",
     "data_parallel_loss_grad",
     "is_dask_collection",
+    "persist_if_dask",
     "tree_merge",
     "validate_dask_input",
 ]
@@ -326,3 +328,36 @@ def data_parallel_loss_grad(chunk_loss_grad, X, y, *, device=None):
         return loss / n_samples, {k: g / n_samples for k, g in grads.items()}
 
     return loss_grad
+
+
+def compute_if_dask(*values):
+    """Evaluate all Dask collections among ``values`` in one ``dask.compute``.
+
+    For an estimator whose array code also runs on ``dask.array`` input (the
+    NumPy functions dispatch to Dask's blockwise operations, and reductions
+    over rows become per-block reductions), this evaluates e.g. a loss and its
+    gradients in one pass over the blocks. Values that are not Dask
+    collections are returned unchanged, so the NumPy/CuPy path is untouched.
+
+    Returns
+    -------
+    values : tuple
+        Same structure as ``values``, Dask collections replaced by results.
+    """
+    if not any(_contains_dask(v) for v in values):
+        return values
+    dask, _ = _import_dask()
+    return dask.compute(*values)
+
+
+def persist_if_dask(value):
+    """``value`` persisted in (cluster) memory if it is a Dask collection."""
+    return value.persist() if is_dask_collection(value) else value
+
+
+def _contains_dask(value):
+    if isinstance(value, dict):
+        return any(_contains_dask(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_dask(v) for v in value)
+    return is_dask_collection(value)

@@ -279,3 +279,82 @@ def test_tensor_moments_on_dask_equal_numpy(activation, resample, threads):
     assert_allclose(info_d["p2_eigenvalues"], info["p2_eigenvalues"], rtol=1e-9)
     assert_allclose(W_d, W, rtol=1e-9, atol=1e-12)
     assert_allclose(v_d, v, rtol=1e-9, atol=1e-12)
+
+
+# ------------------------------------------------- ComplexTwoLayerRegressor
+@pytest.fixture(scope="module")
+def circle_data():
+    X, y = make_sparse_polynomial(
+        1500, 4, degree=2, distribution="circle", random_state=0
+    )
+    return X[:1200], y[:1200], X[1200:]
+
+
+def _assert_same_complex_network(a, b, Xt, rtol):
+    assert b.n_iter_ == a.n_iter_
+    assert b.n_perturbations_ == a.n_perturbations_
+    assert_allclose(b.hidden_weights_, a.hidden_weights_, rtol=rtol, atol=1e-12)
+    assert_allclose(b.output_weights_, a.output_weights_, rtol=rtol, atol=1e-12)
+    assert_allclose(b.loss_curve_, a.loss_curve_, rtol=rtol)
+    assert_allclose(b.predict(Xt), a.predict(Xt), rtol=rtol, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize(
+    "kw",
+    [
+        # plateaus: Thm 5.1's perturbations, accepted and rejected on full losses
+        {"max_iter": 40, "tol": 1e-2, "n_iter_no_change": 3},
+        # Algorithm 1: the second stage fits the (persisted) residual
+        {"max_iter": 25, "n_stages": 2, "n_iter_no_change": 3},
+        # real inputs times complex weights: the interleaved real-GEMM kernels
+        {"max_iter": 30, "domain": "real", "solver": "adam"},
+    ],
+    ids=["perturbations", "two-stages", "real-inputs-adam"],
+)
+def test_complex_network_dask_fit_equals_numpy_fit(circle_data, kw, threads):
+    from sklearn_polynn import ComplexTwoLayerRegressor
+
+    X, y, Xt = circle_data
+    kw = {"n_hidden": 8, "domain": "circle", "random_state": 0, **kw}
+    ref = ComplexTwoLayerRegressor(**kw).fit(X, y)
+    Xd = da.from_array(X, chunks=((300, 1, 899), 2))
+    yd = da.from_array(y, chunks=500)
+    est = ComplexTwoLayerRegressor(**kw).fit(Xd, yd)
+    assert est.n_features_in_ == 4
+    _assert_same_complex_network(ref, est, Xt, rtol=1e-9)
+    assert ref.n_iter_ > 3
+    if kw.get("tol") == 1e-2:
+        assert ref.n_perturbations_ > 0
+    pred = est.predict(da.from_array(Xt, chunks=(100, -1)))
+    assert_allclose(pred.compute(), ref.predict(Xt), rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_complex_network_dask_on_local_cluster_and_partial_fit(circle_data, client):
+    from sklearn_polynn import ComplexTwoLayerRegressor
+
+    X, y, Xt = circle_data
+    kw = {"n_hidden": 8, "domain": "circle", "max_iter": 15, "random_state": 0}
+    Xd, yd = da.from_array(X, chunks=(400, -1)), da.from_array(y, chunks=400)
+    _assert_same_complex_network(
+        ComplexTwoLayerRegressor(**kw).fit(X, y),
+        ComplexTwoLayerRegressor(**kw).fit(Xd, yd),
+        Xt,
+        rtol=1e-9,
+    )
+    a, b = ComplexTwoLayerRegressor(**kw), ComplexTwoLayerRegressor(**kw)
+    for _ in range(3):
+        a.partial_fit(X, y)
+        b.partial_fit(Xd, yd)
+    _assert_same_complex_network(a, b, Xt, rtol=1e-9)
+
+
+def test_complex_network_dask_rejects_mini_batches(circle_data, threads):
+    from sklearn_polynn import ComplexTwoLayerRegressor
+
+    X, y, _ = circle_data
+    with pytest.raises(ValueError, match="batch_size must be None for dask"):
+        ComplexTwoLayerRegressor(n_hidden=4, batch_size=100, max_iter=2).fit(
+            da.from_array(X, chunks=(400, -1)), y
+        )
