@@ -1,12 +1,14 @@
 """Dask scale-out: fit time with 1 and 2 workers against the NumPy fit.
 
-Two data-parallel fits of ``sklearn_polynn.parallel`` on a ``dask.array``:
+Three data-parallel fits of ``sklearn_polynn.parallel`` on a ``dask.array``:
 
 1. ``RandomFeaturePolynomialRegressor``: per-chunk sufficient statistics
    (``Phi^T Phi``, ``Phi^T y``) summed by a tree reduction, one solve.
 2. ``TensorInitOneHiddenLayer`` (``init="random"``, so only gradient descent
    runs): every full-batch step maps the per-block loss/gradient sums over the
    chunks and sums them.
+3. ``ComplexTwoLayerRegressor``: the estimator's array code on the Dask array,
+   loss and Wirtinger gradients evaluated in one pass over the blocks per step.
 
 Each is timed with 1 and 2 workers under Dask's local threaded scheduler and
 on a ``distributed.LocalCluster`` (in-process workers, one thread each), beside
@@ -35,6 +37,7 @@ from _harness import Row, best_time, parse_args, report  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 
 from sklearn_polynn import (  # noqa: E402
+    ComplexTwoLayerRegressor,
     RandomFeaturePolynomialRegressor,
     TensorInitOneHiddenLayer,
 )
@@ -46,8 +49,16 @@ from sklearn_polynn.datasets import (  # noqa: E402
 
 def _cases(quick):
     if quick:
-        return (20_000, 8, 100, 5_000), (40_000, 20, 5, 10, 10_000)
-    return (200_000, 10, 200, 25_000), (400_000, 50, 10, 20, 25_000)
+        return (
+            (20_000, 8, 100, 5_000),
+            (40_000, 20, 5, 10, 10_000),
+            (10_000, 5, 20, 5, 2_500),
+        )
+    return (
+        (200_000, 10, 200, 25_000),
+        (400_000, 50, 10, 20, 25_000),
+        (100_000, 10, 50, 10, 12_500),
+    )
 
 
 @contextlib.contextmanager
@@ -155,6 +166,32 @@ def bench_tensor_gd(N, d, k, n_iter, chunk, repeat):
     )
 
 
+def bench_complex_network(N, d, m, n_iter, chunk, repeat):
+    import dask.array as da
+
+    X, y = make_sparse_polynomial(N, d, degree=2, distribution="circle", random_state=0)
+    kw = {
+        "n_hidden": m,
+        "domain": "circle",
+        "max_iter": n_iter,
+        "tol": 0.0,
+        "random_state": 0,
+    }
+
+    def same(a, b):
+        return np.allclose(a.hidden_weights_, b.hidden_weights_, rtol=1e-9, atol=0)
+
+    return _rows(
+        "ComplexTwoLayerRegressor.fit",
+        f"N={N}, d={d}, m={m}, {n_iter} steps, chunks={N // chunk}",
+        lambda: ComplexTwoLayerRegressor(**kw).fit(X, y),
+        lambda Xd, yd: ComplexTwoLayerRegressor(**kw).fit(Xd, yd),
+        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
+        same,
+        repeat,
+    )
+
+
 def bench_available_parallelism(N, d, k, chunk, repeat):
     """What two threads give right now, without Dask: the ceiling of this run.
 
@@ -194,7 +231,7 @@ def bench_available_parallelism(N, d, k, chunk, repeat):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv=argv)
-    rf, gd = _cases(args.quick)
+    rf, gd, cx = _cases(args.quick)
     print(f"load average before: {os.getloadavg()}")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -202,6 +239,7 @@ def main(argv=None):
         warnings.filterwarnings("ignore", message="Sending large graph")
         rows = bench_random_features(*rf, args.repeat)
         rows += bench_tensor_gd(*gd, args.repeat)
+        rows += bench_complex_network(*cx, args.repeat)
         rows += bench_available_parallelism(gd[0], gd[1], gd[2], gd[4], args.repeat)
     print(f"load average after: {os.getloadavg()}")
     report(__file__, rows, title="Dask fit: 1 vs 2 workers (x floor: vs NumPy fit)")
