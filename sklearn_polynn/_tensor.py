@@ -43,6 +43,7 @@ import numpy as np
 
 from ._backend import asarray, get_namespace, to_numpy
 from .hermite import gamma_moments, hermite_e, zhong_m_coefficients
+from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
 __all__ = ["MomentOrders", "moment_orders", "tensor_initialization"]
 
@@ -141,10 +142,6 @@ def moment_orders(activation):
     return MomentOrders(p2, p3, odd, even, m1)
 
 
-def _is_dask(a):
-    return type(a).__module__.split(".")[0] == "dask"
-
-
 def _host(a):
     """A Dask result computed (one pass over the blocks); other arrays unchanged.
 
@@ -154,16 +151,8 @@ def _host(a):
     ``d x r``, ``k x k^2`` or ``p x p`` results to the driver where a loop (the
     power method) or a solve needs them.
     """
-    return a.compute() if _is_dask(a) else a
-
-
-def _persist(*arrays):
-    """Dask arrays kept in (cluster) memory; NumPy/CuPy arrays unchanged."""
-    if not any(_is_dask(a) for a in arrays):
-        return arrays
-    import dask
-
-    return dask.persist(*arrays)
+    (a,) = compute_if_dask(a)
+    return a
 
 
 # ----------------------------------------------------------------------------- P2
@@ -624,7 +613,8 @@ def tensor_initialization(
         # Sorted indices: the same random partition, read with better locality.
         split = np.array_split(rng.permutation(n), 3)
         parts = [asarray(np.sort(p), xp) for p in split]
-        X2, y2, X3, y3, X4, y4 = _persist(*(a[p] for p in parts for a in (X, y)))
+        subsets = (a[p] for p in parts for a in (X, y))
+        X2, y2, X3, y3, X4, y4 = persist_if_dask(*subsets)
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
     first = X2.T @ y2 / X2.shape[0]
@@ -681,7 +671,7 @@ def _polynomial_features(Z, degree):
                 col = col * Z[:, c]
             columns.append(col)
     F = xp.stack(columns, axis=1)
-    return F.rechunk({1: -1}) if _is_dask(F) else F  # whole rows per block
+    return F.rechunk({1: -1}) if is_dask_collection(F) else F  # whole rows/block
 
 
 def _polynomial_residual(Z, y, degree):

@@ -651,7 +651,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                     "residual_mse": float(xp.mean(residual * residual)),
                 }
             )
-            target = persist_if_dask(-residual)  # Algorithm 1, line 5: P = P - N'
+            (target,) = persist_if_dask(-residual)  # Algorithm 1, line 5: P = P - N'
             self._optimizer = optimizer
         return xp.concatenate(Ws, axis=1), xp.concatenate(alphas), intercept
 

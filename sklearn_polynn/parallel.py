@@ -17,7 +17,13 @@ steps: :func:`data_parallel_loss_grad` turns an estimator's per-block function
 ``loss_grad`` of :func:`~sklearn_polynn._optim.minimize`, mapping it over the
 row blocks on the workers and summing the results by the same tree reduction,
 so each step equals the NumPy full-batch step (used by
-:class:`~sklearn_polynn.TensorInitOneHiddenLayer`).
+:class:`~sklearn_polynn.TensorInitOneHiddenLayer`). Estimators whose array code
+runs unchanged on ``dask.array`` input (NumPy functions dispatch to Dask, and
+reductions over rows become per-block reductions) use :func:`compute_if_dask`
+to evaluate a step's loss and gradients in one pass and :func:`persist_if_dask`
+to keep per-row intermediates on the workers
+(:class:`~sklearn_polynn.ComplexTwoLayerRegressor`, and the moments of
+Algorithm 1 in ``_tensor.py``).
 
 Model selection over a cluster needs nothing from this module: run
 ``GridSearchCV`` under ``joblib.parallel_config(backend="dask")`` with a
@@ -350,9 +356,18 @@ def compute_if_dask(*values):
     return dask.compute(*values)
 
 
-def persist_if_dask(value):
-    """``value`` persisted in (cluster) memory if it is a Dask collection."""
-    return value.persist() if is_dask_collection(value) else value
+def persist_if_dask(*values):
+    """``values`` with the Dask collections persisted in (cluster) memory.
+
+    Returns
+    -------
+    values : tuple
+        Same order; values that are not Dask collections are unchanged.
+    """
+    if not any(is_dask_collection(v) for v in values):
+        return values
+    dask, _ = _import_dask()
+    return dask.persist(*values)
 
 
 def _contains_dask(value):
