@@ -194,7 +194,10 @@ def special_module(xp):
 
 
 def linalg_module(xp):
-    """``scipy.linalg`` for NumPy, ``cupyx.scipy.linalg`` for CuPy (triangular solves)."""
+    """``scipy.linalg`` for NumPy, ``cupyx.scipy.linalg`` for CuPy.
+
+    Used for the triangular solves.
+    """
     if xp is np:
         import scipy.linalg
 
