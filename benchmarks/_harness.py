@@ -14,12 +14,21 @@ import json
 import os
 import platform
 import time
+import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Row", "best_time", "device_sync", "parse_args", "report"]
+__all__ = [
+    "Row",
+    "best_time",
+    "device_sync",
+    "estimator_device",
+    "fit_and_score",
+    "parse_args",
+    "report",
+]
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 
@@ -84,6 +93,42 @@ def parse_args(description, *, extra=None, argv=None):
     if extra is not None:
         extra(parser)
     return parser.parse_args(argv)
+
+
+def estimator_device(args):
+    """The estimators' ``device`` for ``--device``: ``None`` (cpu) or ``"cuda"``."""
+    return None if args.device == "cpu" else "cuda"
+
+
+def fit_and_score(contenders, X, y, X_test, y_test, case):
+    """Fit each ``contenders[name]()`` on ``(X, y)``; time it and score it.
+
+    ConvergenceWarnings are silenced (the peers run a fixed number of epochs).
+    Prints one line per contender, ``case`` naming the data.
+
+    Returns
+    -------
+    results : dict
+        ``name -> (fit seconds, test R^2)``.
+    """
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import r2_score
+
+    results = {}
+    for name, make in contenders.items():
+        model = make()
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(X, y)
+        seconds = time.perf_counter() - start
+        results[name] = (seconds, r2_score(y_test, model.predict(X_test)))
+        print(
+            f"  {name:<14} {case}: fit {seconds:.2f} s, "
+            f"test R^2 = {results[name][1]:.6f}",
+            flush=True,
+        )
+    return results
 
 
 def device_sync(xp):

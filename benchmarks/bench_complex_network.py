@@ -21,7 +21,14 @@ import time
 import warnings
 
 import numpy as np
-from _harness import Row, best_time, parse_args, report
+from _harness import (
+    Row,
+    best_time,
+    device_sync,
+    estimator_device,
+    parse_args,
+    report,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
@@ -33,12 +40,6 @@ from sklearn_polynn.complex_network import _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
 
 TARGET = 0.05
-
-
-def _sync(xp):
-    if xp is np:
-        return None
-    return xp.cuda.Device().synchronize
 
 
 def bench_step(N, n, m, device, repeat):
@@ -63,12 +64,13 @@ def bench_step(N, n, m, device, repeat):
         _, grads = problem.loss_grad(params, None)
         return optimizer.step(params, grads)
 
-    seconds, _ = best_time(step, repeat=repeat, sync=_sync(xp))
+    sync = device_sync(xp)
+    seconds, _ = best_time(step, repeat=repeat, sync=sync)
     Xc = X.astype(xp.complex128)
     D = asarray(rng.standard_normal((N, m)) + 0j, xp)
-    floor, _ = best_time(lambda: (Xc @ W, Xc.T @ D), repeat=repeat, sync=_sync(xp))
+    floor, _ = best_time(lambda: (Xc @ W, Xc.T @ D), repeat=repeat, sync=sync)
     # The elementwise part the floor leaves out: one complex exp of (N, m).
-    exp, _ = best_time(lambda: xp.exp(D), repeat=repeat, sync=_sync(xp))
+    exp, _ = best_time(lambda: xp.exp(D), repeat=repeat, sync=sync)
     return seconds, floor, exp
 
 
@@ -150,7 +152,7 @@ def bench_race(n, degree, budget, device, random_state=0):
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     rows = []
     shapes = (
         [(5000, 10, 50), (5000, 20, 100)]

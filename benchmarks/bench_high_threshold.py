@@ -18,25 +18,23 @@ Run ``python benchmarks/bench_high_threshold.py [--quick] [--device cuda]``; set
 """
 
 import math
-import time
-import warnings
 
 import numpy as np
-from _harness import Row, best_time, parse_args, report
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
+from _harness import (
+    Row,
+    best_time,
+    device_sync,
+    estimator_device,
+    fit_and_score,
+    parse_args,
+    report,
+)
 from sklearn.neural_network import MLPRegressor
 
 from sklearn_polynn import HighThresholdLayerRecovery
 from sklearn_polynn import _high_threshold as ht
 from sklearn_polynn._backend import asarray, resolve_device
 from sklearn_polynn.datasets import make_high_threshold_network
-
-
-def _sync(xp):
-    if xp is np:
-        return None
-    return xp.cuda.Device().synchronize
 
 
 def bench_loss(N, n, d, restarts, device, repeat):
@@ -52,7 +50,7 @@ def bench_loss(N, n, d, restarts, device, repeat):
     rng = np.random.RandomState(0)
     Z = asarray(rng.standard_normal((n, restarts)), xp)
     B = asarray(rng.standard_normal((n, d)), xp)
-    sync = _sync(xp)
+    sync = device_sync(xp)
     out = {}
     out["dense"], _ = best_time(
         lambda: ht.landscape_loss(X, f, Z, 0.02, 0.02, 4.0, xp), repeat, sync
@@ -88,26 +86,12 @@ def bench_peers(N, n, d, device, random_state=0):
             hidden_layer_sizes=(64,), max_iter=30, random_state=random_state
         ),
     }
-    results = {}
-    for name, make in contenders.items():
-        model = make()
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)
-        seconds = time.perf_counter() - start
-        results[name] = (seconds, r2_score(yt, model.predict(Xt)))
-        print(
-            f"  {name:<14} N={N} n={n} d={d}: fit {seconds:.2f} s, "
-            f"test R^2 = {results[name][1]:.6f}",
-            flush=True,
-        )
-    return results
+    return fit_and_score(contenders, X, y, Xt, yt, f"N={N} n={n} d={d}")
 
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     rows = []
     shapes = (
         [(100_000, 20, 3, 8)]

@@ -82,15 +82,30 @@ def _scheduler(mode, n_workers):
         yield
 
 
-def _rows(name, case, numpy_fit, dask_fit, data, same, repeat):
+def _same_hidden_weights(a, b):
+    return np.allclose(a.hidden_weights_, b.hidden_weights_, rtol=1e-9, atol=0)
+
+
+def _rows(name, case, estimator, params, X, y, chunk, same, repeat):
     """NumPy fit, then the Dask fit with 1 and 2 workers under each scheduler.
 
-    ``data()`` builds the Dask arrays; they are persisted (loaded into the
-    workers) before the clock starts, as data read with Dask would be. The
-    1- and 2-worker fits alternate in ``repeat`` rounds and the best of each
-    is kept, so a change of the machine's load during the run hits both.
+    ``estimator(**params)`` is fitted on ``(X, y)`` and on Dask arrays of them in
+    chunks of ``chunk`` rows; these are persisted (loaded into the workers)
+    before the clock starts, as data read with Dask would be. The 1- and
+    2-worker fits alternate in ``repeat`` rounds and the best of each is kept,
+    so a change of the machine's load during the run hits both. ``same(numpy
+    model, dask model)`` must hold for every Dask fit.
     """
-    t_np, ref = best_time(numpy_fit, repeat)
+    import dask.array as da
+
+    def data():
+        return da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)
+
+    def dask_fit(Xd, yd):
+        return estimator(**params).fit(Xd, yd)
+
+    case = f"{case}, chunks={len(X) // chunk}"
+    t_np, ref = best_time(lambda: estimator(**params).fit(X, y), repeat)
     rows = []
     for mode in ("threads", "LocalCluster"):
         best = {1: float("inf"), 2: float("inf")}
@@ -119,8 +134,6 @@ def _rows(name, case, numpy_fit, dask_fit, data, same, repeat):
 
 
 def bench_random_features(N, d, m, chunk, repeat):
-    import dask.array as da
-
     X, y = make_sparse_polynomial(N, d, degree=3, random_state=0)
     kw = {"n_components": m, "activation": "exp", "random_state": 0}
 
@@ -130,18 +143,18 @@ def bench_random_features(N, d, m, chunk, repeat):
 
     return _rows(
         "RandomFeaturePolynomialRegressor.fit",
-        f"N={N}, d={d}, m={m}, chunks={N // chunk}",
-        lambda: RandomFeaturePolynomialRegressor(**kw).fit(X, y),
-        lambda Xd, yd: RandomFeaturePolynomialRegressor(**kw).fit(Xd, yd),
-        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
+        f"N={N}, d={d}, m={m}",
+        RandomFeaturePolynomialRegressor,
+        kw,
+        X,
+        y,
+        chunk,
         same,
         repeat,
     )
 
 
 def bench_tensor_gd(N, d, k, n_iter, chunk, repeat):
-    import dask.array as da
-
     X, y = make_teacher_network(N, d, k, random_state=0)
     kw = {
         "n_hidden": k,
@@ -151,24 +164,20 @@ def bench_tensor_gd(N, d, k, n_iter, chunk, repeat):
         "tol": 0.0,
         "random_state": 0,
     }
-
-    def same(a, b):
-        return np.allclose(a.hidden_weights_, b.hidden_weights_, rtol=1e-9, atol=0)
-
     return _rows(
         "TensorInitOneHiddenLayer.fit (GD)",
-        f"N={N}, d={d}, k={k}, {n_iter} steps, chunks={N // chunk}",
-        lambda: TensorInitOneHiddenLayer(**kw).fit(X, y),
-        lambda Xd, yd: TensorInitOneHiddenLayer(**kw).fit(Xd, yd),
-        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
-        same,
+        f"N={N}, d={d}, k={k}, {n_iter} steps",
+        TensorInitOneHiddenLayer,
+        kw,
+        X,
+        y,
+        chunk,
+        _same_hidden_weights,
         repeat,
     )
 
 
 def bench_complex_network(N, d, m, n_iter, chunk, repeat):
-    import dask.array as da
-
     X, y = make_sparse_polynomial(N, d, degree=2, distribution="circle", random_state=0)
     kw = {
         "n_hidden": m,
@@ -177,17 +186,15 @@ def bench_complex_network(N, d, m, n_iter, chunk, repeat):
         "tol": 0.0,
         "random_state": 0,
     }
-
-    def same(a, b):
-        return np.allclose(a.hidden_weights_, b.hidden_weights_, rtol=1e-9, atol=0)
-
     return _rows(
         "ComplexTwoLayerRegressor.fit",
-        f"N={N}, d={d}, m={m}, {n_iter} steps, chunks={N // chunk}",
-        lambda: ComplexTwoLayerRegressor(**kw).fit(X, y),
-        lambda Xd, yd: ComplexTwoLayerRegressor(**kw).fit(Xd, yd),
-        lambda: (da.from_array(X, chunks=(chunk, -1)), da.from_array(y, chunks=chunk)),
-        same,
+        f"N={N}, d={d}, m={m}, {n_iter} steps",
+        ComplexTwoLayerRegressor,
+        kw,
+        X,
+        y,
+        chunk,
+        _same_hidden_weights,
         repeat,
     )
 

@@ -30,7 +30,14 @@ import tracemalloc
 import warnings
 
 import numpy as np
-from _harness import Row, best_time, device_sync, parse_args, report
+from _harness import (
+    Row,
+    best_time,
+    device_sync,
+    estimator_device,
+    parse_args,
+    report,
+)
 from sklearn.kernel_approximation import Nystroem, PolynomialCountSketch, RBFSampler
 from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPRegressor
@@ -270,7 +277,7 @@ def _options(parser):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], extra=_options, argv=argv)
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     rows = []
     if args.only in (None, "floor"):
         if args.quick:

@@ -44,6 +44,7 @@ from _harness import (  # noqa: E402
     Row,
     best_time,
     device_sync,
+    estimator_device,
     parse_args,
     report,
 )
@@ -225,7 +226,7 @@ def _options(parser):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], extra=_options, argv=argv)
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     sync = device_sync(resolve_device(device)[0])
     sizes, gd_max = sample_sizes(args.quick, args.full)
     X, y = make_teacher_network(sizes[-1], N_FEATURES, 5, random_state=0)

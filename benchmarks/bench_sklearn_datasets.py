@@ -29,7 +29,7 @@ Run ``python benchmarks/bench_sklearn_datasets.py [--quick]`` (``--quick``:
 import warnings
 
 import numpy as np
-from _harness import Row, parse_args, report
+from _harness import Row, estimator_device, parse_args, report
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import (
     load_diabetes,
@@ -193,7 +193,7 @@ def bench_dataset(name, X, y, device=None):
 
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], argv=argv)
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     rows = []
     for name, (X, y) in datasets(500 if args.quick else 2000).items():
         rows.extend(bench_dataset(name, X, y, device))

@@ -17,13 +17,19 @@ Run ``python benchmarks/bench_tensor_init.py [--quick] [--device cuda]``; set
 ``OMP_NUM_THREADS`` to compare at a fixed thread count.
 """
 
-import time
 import warnings
 
 import numpy as np
-from _harness import Row, best_time, parse_args, report
+from _harness import (
+    Row,
+    best_time,
+    device_sync,
+    estimator_device,
+    fit_and_score,
+    parse_args,
+    report,
+)
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
 from sklearn_polynn import TensorInitOneHiddenLayer
@@ -32,12 +38,6 @@ from sklearn_polynn._tensor import moment_orders, tensor_initialization
 from sklearn_polynn.activations import get_activation
 from sklearn_polynn.datasets import make_teacher_network
 from sklearn_polynn.tensor_init import gradient_descent
-
-
-def _sync(xp):
-    if xp is np:
-        return None
-    return xp.cuda.Device().synchronize
 
 
 def bench_init(N, d, k, device, repeat):
@@ -62,10 +62,10 @@ def bench_init(N, d, k, device, repeat):
         )
         info.update(out)
 
-    seconds, _ = best_time(init, repeat=repeat, sync=_sync(xp))
+    seconds, _ = best_time(init, repeat=repeat, sync=device_sync(xp))
     V = asarray(np.linalg.qr(np.random.RandomState(1).standard_normal((d, k)))[0], xp)
-    gemm, _ = best_time(lambda: X @ V, repeat=repeat, sync=_sync(xp))
-    one_pass, _ = best_time(lambda: X.sum(axis=0), repeat=repeat, sync=_sync(xp))
+    gemm, _ = best_time(lambda: X @ V, repeat=repeat, sync=device_sync(xp))
+    one_pass, _ = best_time(lambda: X.sum(axis=0), repeat=repeat, sync=device_sync(xp))
     return seconds, gemm, one_pass, info["n_power_iter"]
 
 
@@ -94,9 +94,9 @@ def bench_step(N, d, k, device, repeat):
                 fit_output_weights=False,
             )
 
-    seconds, _ = best_time(step, repeat=repeat, sync=_sync(xp))
+    seconds, _ = best_time(step, repeat=repeat, sync=device_sync(xp))
     D = asarray(np.random.RandomState(2).standard_normal((N, k)), xp)
-    floor, _ = best_time(lambda: (X @ W0, X.T @ D), repeat=repeat, sync=_sync(xp))
+    floor, _ = best_time(lambda: (X @ W0, X.T @ D), repeat=repeat, sync=device_sync(xp))
     return seconds, floor
 
 
@@ -115,26 +115,12 @@ def bench_peers(N, d, k, device, random_state=0):
             hidden_layer_sizes=(256,), random_state=random_state
         ),
     }
-    results = {}
-    for name, make in contenders.items():
-        model = make()
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model.fit(X, y)
-        seconds = time.perf_counter() - start
-        results[name] = (seconds, r2_score(yt, model.predict(Xt)))
-        print(
-            f"  {name:<14} N={N} d={d} k={k}: fit {seconds:.2f} s, "
-            f"test R^2 = {results[name][1]:.6f}",
-            flush=True,
-        )
-    return results
+    return fit_and_score(contenders, X, y, Xt, yt, f"N={N} d={d} k={k}")
 
 
 def main():
     args = parse_args(__doc__.splitlines()[0])
-    device = None if args.device == "cpu" else "cuda"
+    device = estimator_device(args)
     rows = []
     shapes = (
         [(10_000, 20, 5), (20_000, 50, 5)]

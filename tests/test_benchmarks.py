@@ -110,6 +110,34 @@ def test_parse_args_extra_options(harness):
         harness.parse_args("x", argv=["--full"])
 
 
+def test_estimator_device_and_fit_and_score(harness, capsys):
+    from sklearn.linear_model import LinearRegression
+
+    assert harness.estimator_device(harness.parse_args("x", argv=[])) is None
+    cuda = harness.parse_args("x", argv=["--device", "cuda"])
+    assert harness.estimator_device(cuda) == "cuda"
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((40, 3))
+    y = X @ np.array([1.0, -2.0, 0.5])
+    results = harness.fit_and_score(
+        {
+            "ols": LinearRegression,
+            "no_icpt": lambda: LinearRegression(fit_intercept=False),
+        },
+        X[:30],
+        y[:30],
+        X[30:],
+        y[30:],
+        "N=30",
+    )
+    assert list(results) == ["ols", "no_icpt"]
+    seconds, r2 = results["ols"]
+    assert seconds > 0 and r2 == pytest.approx(1.0)
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("  ols            N=30: fit ")
+    assert out[0].endswith("test R^2 = 1.000000")
+
+
 def test_scaling_slope_and_grid(harness):
     scaling = _load(BENCH_DIR / "bench_scaling.py")
     sizes = [1_000, 10_000, 100_000]
