@@ -12,12 +12,21 @@ from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import asarray, is_cupy_array, resolve_device
 
-__all__ = ["check_dtype", "check_positive_int", "validate_input"]
+__all__ = ["check_dtype", "check_positive_int", "check_y_given", "validate_input"]
 
 _COMPLEX_HINT = (
     "Complex data not supported; X must be real. For inputs on the complex unit "
     "circle pass the angles theta (X = angle(z)) with domain='circle'."
 )
+
+
+def check_y_given(estimator, y):
+    """Raise the ValueError scikit-learn expects from fit(X, y=None)."""
+    if y is None:
+        raise ValueError(
+            f"{type(estimator).__name__} requires y to be passed, but the target y "
+            "is None."
+        )
 
 
 def check_dtype(dtype):

@@ -20,7 +20,7 @@ from ._backend import asarray, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import complex_inputs, complex_preactivations, draw_complex_weights
 from ._optim import make_optimizer, minimize
-from ._validation import check_dtype, validate_input
+from ._validation import check_dtype, check_y_given, validate_input
 from .activations import ACTIVATIONS, Activation, get_activation
 from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
@@ -656,11 +656,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         return xp.concatenate(Ws, axis=1), xp.concatenate(alphas), intercept
 
     def _fit(self, X, y, incremental):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
+        check_y_given(self, y)
         first = not hasattr(self, "hidden_weights_") or not (
             incremental or self.warm_start
         )

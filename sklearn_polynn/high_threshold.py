@@ -25,7 +25,7 @@ from . import _high_threshold as _ht
 from ._backend import asarray, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
-from ._validation import validate_input
+from ._validation import check_y_given, validate_input
 from .activations import Activation, get_activation
 from .hermite import hermite_coefficients
 
@@ -299,11 +299,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         -------
         self : HighThresholdLayerRecovery
         """
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
+        check_y_given(self, y)
         rng = check_random_state(self.random_state)
         X, y, xp, to_host = validate_input(
             self, X, y, reset=True, device=self.device, ensure_min_samples=2

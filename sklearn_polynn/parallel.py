@@ -36,7 +36,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from ._backend import asarray, resolve_device, to_numpy
-from ._validation import check_dtype
+from ._validation import check_dtype, check_y_given
 
 __all__ = [
     "compute_if_dask",
@@ -248,10 +248,7 @@ def validate_dask_input(est, X, y, *, dtype, reset=True):
         Persisted, with matching row chunks.
     """
     dask, da = _import_dask()
-    if y is None:
-        raise ValueError(
-            f"{type(est).__name__} requires y to be passed, but the target y is None."
-        )
+    check_y_given(est, y)
     X, y = _as_dask_inputs(X, y, da)
     _check_n_features(est, X.shape[1], reset)
     real_dtype = check_dtype(dtype)

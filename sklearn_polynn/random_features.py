@@ -51,7 +51,7 @@ from ._top_layer import (
     ridge_cholesky,
     ridge_eigen,
 )
-from ._validation import check_dtype, validate_input
+from ._validation import check_dtype, check_y_given, validate_input
 from .activations import get_activation
 
 __all__ = [
@@ -820,11 +820,7 @@ n_components)
         return self._fit(X, y, incremental=True)
 
     def _fit(self, X, y, incremental):
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
+        check_y_given(self, y)
         first = not (incremental and hasattr(self, "_stats"))
         alphas = _alpha_grid(self.alpha)
         if alphas is not None and self.solver == "gd":

@@ -21,7 +21,7 @@ from ._backend import asarray, get_namespace, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
-from ._validation import validate_input
+from ._validation import check_y_given, validate_input
 from .activations import Activation, get_activation
 from .parallel import is_dask_collection
 
@@ -270,11 +270,7 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         """
         rng = check_random_state(self.random_state)
         activation = self._get_activation()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y "
-                "is None."
-            )
+        check_y_given(self, y)
         X_gd = y_gd = None
         if is_dask_collection(X) or is_dask_collection(y):
             X, y, X_gd, y_gd = self._dask_input(X, y)
