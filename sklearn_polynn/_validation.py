@@ -11,13 +11,30 @@ import numpy as np
 from sklearn.utils.validation import column_or_1d, validate_data
 
 from ._backend import asarray, is_cupy_array, resolve_device
+from ._compat import Interval
 
-__all__ = ["check_dtype", "check_positive_int", "check_y_given", "validate_input"]
+__all__ = [
+    "ITERATIVE_CONSTRAINTS",
+    "check_dtype",
+    "check_positive_int",
+    "check_y_given",
+    "validate_input",
+]
 
 _COMPLEX_HINT = (
     "Complex data not supported; X must be real. For inputs on the complex unit "
     "circle pass the angles theta (X = angle(z)) with domain='circle'."
 )
+
+
+#: ``_parameter_constraints`` of the stopping parameters every estimator passes
+#: to :func:`sklearn_polynn._optim.minimize` (plus ``verbose``).
+ITERATIVE_CONSTRAINTS = {
+    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "tol": [Interval(numbers.Real, 0, None, closed="left")],
+    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "verbose": ["verbose"],
+}
 
 
 def check_y_given(estimator, y):

@@ -20,7 +20,12 @@ from ._backend import asarray, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import complex_inputs, complex_preactivations, draw_complex_weights
 from ._optim import make_optimizer, minimize
-from ._validation import check_dtype, check_y_given, validate_input
+from ._validation import (
+    ITERATIVE_CONSTRAINTS,
+    check_dtype,
+    check_y_given,
+    validate_input,
+)
 from .activations import ACTIVATIONS, Activation, get_activation
 from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
@@ -395,10 +400,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             StrOptions({"auto"}),
             Interval(numbers.Real, 0, None, closed="neither"),
         ],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
         "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "perturbation": [StrOptions({"auto", "complex", "real"}), None],
         "perturbation_scale": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_perturbations": [Interval(numbers.Integral, 0, None, closed="left")],
@@ -408,7 +410,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         "dtype": [StrOptions({"float64", "float32"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **ITERATIVE_CONSTRAINTS,
     }
 
     def __init__(

@@ -25,7 +25,7 @@ from . import _high_threshold as _ht
 from ._backend import asarray, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
-from ._validation import check_y_given, validate_input
+from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
 from .activations import Activation, get_activation
 from .hermite import hermite_coefficients
 
@@ -232,13 +232,10 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
         "n_restarts": [Interval(Integral, 1, None, closed="left"), None],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **ITERATIVE_CONSTRAINTS,
     }
 
     def __init__(

@@ -51,7 +51,12 @@ from ._top_layer import (
     ridge_cholesky,
     ridge_eigen,
 )
-from ._validation import check_dtype, check_y_given, validate_input
+from ._validation import (
+    ITERATIVE_CONSTRAINTS,
+    check_dtype,
+    check_y_given,
+    validate_input,
+)
 from .activations import get_activation
 
 __all__ = [
@@ -732,14 +737,11 @@ n_components)
         "alpha": [Interval(numbers.Real, 0, None, closed="left"), "array-like"],
         "solver": [StrOptions({"auto", "cholesky", "lstsq", "gd"})],
         "fit_intercept": ["boolean"],
+        **ITERATIVE_CONSTRAINTS,
         "learning_rate": [
             StrOptions({"auto"}),
             Interval(numbers.Real, 0, None, closed="neither"),
         ],
-        "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
-        "tol": [Interval(numbers.Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
-        "verbose": ["verbose"],
     }
 
     def __init__(

@@ -21,7 +21,7 @@ from ._backend import asarray, get_namespace, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
-from ._validation import check_y_given, validate_input
+from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
 from .activations import Activation, get_activation
 from .parallel import is_dask_collection
 
@@ -197,9 +197,6 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         "activation": [StrOptions(_NAMED_ACTIVATIONS), Activation, tuple],
         "init": [StrOptions({"tensor", "random"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "fit_output_weights": ["boolean"],
         "n_power_iter": [Interval(Integral, 1, None, closed="left")],
         "n_projections": [Interval(Integral, 1, None, closed="left")],
@@ -208,7 +205,7 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         "dtype": [StrOptions({"float64", "float32"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
-        "verbose": ["verbose"],
+        **ITERATIVE_CONSTRAINTS,
     }
 
     def __init__(
