@@ -27,7 +27,12 @@ from ._validation import (
     validate_input,
 )
 from .activations import ACTIVATIONS, Activation, get_activation
-from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
+from .parallel import (
+    compute_if_dask,
+    is_dask_collection,
+    persist_if_dask,
+    predict_blocks,
+)
 
 __all__ = ["ComplexTwoLayerRegressor"]
 
@@ -805,9 +810,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
-            return X.map_blocks(
-                self.predict, drop_axis=1, dtype=check_dtype(self.dtype)
-            )
+            return predict_blocks(self.predict, X, self.dtype)
         X, _, xp, to_host = validate_input(
             self, X, reset=False, dtype=self.dtype, device=self.device
         )

@@ -44,6 +44,7 @@ __all__ = [
     "data_parallel_loss_grad",
     "is_dask_collection",
     "persist_if_dask",
+    "predict_blocks",
     "tree_merge",
     "validate_dask_input",
 ]
@@ -223,6 +224,15 @@ def dask_statistics(est, X, y, *, reset):
 def is_dask_collection(obj):
     """Whether ``obj`` is a Dask collection (without importing Dask)."""
     return type(obj).__module__.split(".")[0] == "dask"
+
+
+def predict_blocks(predict, X, dtype):
+    """Lazy ``predict`` of a Dask ``X``, one block of rows at a time.
+
+    ``predict`` maps a block of shape ``(n, n_features)`` to ``(n,)`` values;
+    ``dtype`` is the estimator's ``dtype`` parameter. Returns a 1-D dask.array.
+    """
+    return X.map_blocks(predict, drop_axis=1, dtype=check_dtype(dtype))
 
 
 def validate_dask_input(est, X, y, *, dtype, reset=True):

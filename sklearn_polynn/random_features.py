@@ -58,6 +58,7 @@ from ._validation import (
     validate_input,
 )
 from .activations import get_activation
+from .parallel import is_dask_collection, predict_blocks
 
 __all__ = [
     "ComplexRandomFeatures",
@@ -276,10 +277,6 @@ def _alpha_grid(alpha):
             f">= 0; got {alpha!r}."
         )
     return alphas
-
-
-def _is_dask_collection(X):
-    return type(X).__module__.split(".")[0] == "dask"
 
 
 # --------------------------------------------------------------------------- #
@@ -830,7 +827,7 @@ n_components)
                 "alpha as an array (GCV path) needs solver 'auto', 'cholesky' or "
                 "'lstsq'; got solver='gd'."
             )
-        if _is_dask_collection(X) or _is_dask_collection(y):
+        if is_dask_collection(X) or is_dask_collection(y):
             from .parallel import dask_statistics
 
             stats, xp, to_host, W = dask_statistics(self, X, y, reset=first)
@@ -932,10 +929,8 @@ n_components)
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        if _is_dask_collection(X):
-            return X.map_blocks(
-                self.predict, drop_axis=1, dtype=check_dtype(self.dtype)
-            )
+        if is_dask_collection(X):
+            return predict_blocks(self.predict, X, self.dtype)
         X, _, xp, to_host = validate_input(
             self, X, reset=False, dtype=self.dtype, device=self.device
         )

@@ -23,7 +23,7 @@ from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
 from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
 from .activations import Activation, get_activation
-from .parallel import is_dask_collection
+from .parallel import is_dask_collection, predict_blocks
 
 __all__ = ["TensorInitOneHiddenLayer"]
 
@@ -390,7 +390,7 @@ class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
-            return X.map_blocks(self.predict, drop_axis=1, dtype=self.dtype)
+            return predict_blocks(self.predict, X, self.dtype)
         X, _, xp, to_host = validate_input(
             self, X, reset=False, dtype=self.dtype, device=self.device
         )
