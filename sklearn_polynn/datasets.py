@@ -45,6 +45,16 @@ _MAX_ONES_PER_COLUMN = 3
 
 
 # ----------------------------------------------------------------- shared helpers
+#: ``validate_params`` constraints of the parameters every generator takes.
+_GENERATOR_CONSTRAINTS = {
+    "n_samples": [Interval(Integral, 1, None, closed="left")],
+    "n_features": [Interval(Integral, 1, None, closed="left")],
+    "noise": [Interval(Real, 0, None, closed="left")],
+    "return_truth": ["boolean"],
+    "random_state": ["random_state"],
+}
+
+
 def _add_noise(y, noise, rng):
     """Add ``N(0, noise**2)`` noise to ``y`` (no draw at all when ``noise == 0``)."""
     if noise > 0:
@@ -134,14 +144,10 @@ def _sparse_polynomial_values(X, monomials, coefficients, distribution):
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **_GENERATOR_CONSTRAINTS,
         "n_terms": [Interval(Integral, 1, None, closed="left"), None],
         "degree": [Interval(Integral, 1, None, closed="left")],
         "distribution": [StrOptions({"gaussian", "uniform", "circle"})],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "return_truth": ["boolean"],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -305,16 +311,12 @@ def _check_input_covariance(input_covariance, n_features):
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **_GENERATOR_CONSTRAINTS,
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "activation": [str, Activation, tuple],
         "condition_number": [Interval(Real, 0, None, closed="neither")],
         "output_weights": [StrOptions({"sign", "ones"}), "array-like"],
         "input_covariance": ["array-like", None],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "return_truth": ["boolean"],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -486,17 +488,13 @@ def _upper_polynomial_values(H, powers, coef, c0):
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **_GENERATOR_CONSTRAINTS,
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "threshold": [Interval(Real, 0, None, closed="left")],
         "activation": [str, Activation, tuple],
         "upper": [StrOptions({"linear", "monotone", "polynomial"})],
         "binary": ["boolean"],
         "ones_per_column": [Interval(Integral, 1, None, closed="left"), None],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "return_truth": ["boolean"],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -644,13 +642,9 @@ def _periodic_function(function):
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **_GENERATOR_CONSTRAINTS,
         "norm": [Interval(Real, 0, None, closed="neither")],
         "function": [StrOptions({"cos", "sin"}), callable],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "return_truth": ["boolean"],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -776,13 +770,9 @@ def _boolean_hard_instance(rng, n_features, n_hidden):
 
 @validate_params(
     {
-        "n_samples": [Interval(Integral, 1, None, closed="left")],
-        "n_features": [Interval(Integral, 1, None, closed="left")],
+        **_GENERATOR_CONSTRAINTS,
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "distribution": [StrOptions({"boolean", "gaussian"})],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "return_truth": ["boolean"],
-        "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,
 )
