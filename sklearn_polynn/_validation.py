@@ -16,6 +16,7 @@ from ._compat import Interval
 __all__ = [
     "ITERATIVE_CONSTRAINTS",
     "check_dtype",
+    "check_int",
     "check_positive_int",
     "check_y_given",
     "validate_input",
@@ -161,8 +162,24 @@ def _validate_cupy(estimator, X, y, *, reset, dtype, ensure_min_samples):
     return X, y
 
 
+def check_int(value, name, *, minimum=1, allowed=None):
+    """Return ``int(value)``, or raise ``ValueError`` naming ``name``.
+
+    ``value`` must be an integer (not ``bool``) ``>= minimum``; ``allowed``
+    words the allowed values in the message (default ``"an integer >=
+    {minimum}"``).
+    """
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value < minimum
+    ):
+        if allowed is None:
+            allowed = f"an integer >= {minimum}"
+        raise ValueError(f"{name} must be {allowed}; got {value!r}.")
+    return int(value)
+
+
 def check_positive_int(value, name):
     """Raise ``ValueError`` naming ``name`` unless ``value`` is an int >= 1."""
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be an integer >= 1; got {value!r}.")
-    return int(value)
+    return check_int(value, name, minimum=1)

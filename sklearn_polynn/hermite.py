@@ -23,7 +23,6 @@ on which Gauss-Hermite converges only algebraically.
 
 import functools
 import math
-import numbers
 
 import numpy as np
 import scipy.special
@@ -32,6 +31,7 @@ from numpy.polynomial import hermite_e as _herme
 from numpy.polynomial.legendre import leggauss
 
 from ._backend import asarray, get_namespace, to_numpy
+from ._validation import check_int
 from .activations import get_activation
 
 __all__ = [
@@ -58,11 +58,7 @@ _WINDOW = 12.0
 
 def _check_degree(k, name):
     """Return ``k`` as an ``int`` after checking it is a non-negative integer."""
-    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
-        raise ValueError(f"{name} must be a non-negative integer; got {k!r}.")
-    if k < 0:
-        raise ValueError(f"{name} must be a non-negative integer; got {k!r}.")
-    return int(k)
+    return check_int(k, name, minimum=0, allowed="a non-negative integer")
 
 
 def _check_sigma(sigma):
@@ -474,11 +470,7 @@ def _scaled_activation_coefficients(
 def _check_n_nodes(n_nodes):
     if n_nodes is None:
         return DEFAULT_N_NODES
-    if isinstance(n_nodes, bool) or not isinstance(n_nodes, numbers.Integral):
-        raise ValueError(f"n_nodes must be an integer >= 2 or None; got {n_nodes!r}.")
-    if n_nodes < 2:
-        raise ValueError(f"n_nodes must be an integer >= 2 or None; got {n_nodes!r}.")
-    return int(n_nodes)
+    return check_int(n_nodes, "n_nodes", minimum=2, allowed="an integer >= 2 or None")
 
 
 def hermite_coefficients(activation, max_degree, *, n_nodes=None):
