@@ -55,6 +55,12 @@ _DASK_HINT = (
 )
 
 
+_COMPLEX_MESSAGE = (
+    "Complex data not supported; X must be real. For inputs on the complex "
+    "unit circle pass the angles theta with domain='circle'."
+)
+
+
 def _import_dask():
     """Return ``(dask, dask.array)`` or raise an ImportError with install advice."""
     try:
@@ -76,10 +82,7 @@ def _chunk_statistics(X, y, W, spec):
     real_dtype = check_dtype(spec.dtype)
     X = np.asarray(X)
     if X.dtype.kind == "c":
-        raise ValueError(
-            "Complex data not supported; X must be real. For inputs on the complex "
-            "unit circle pass the angles theta with domain='circle'."
-        )
+        raise ValueError(_COMPLEX_MESSAGE)
     X = X.astype(real_dtype, copy=False)
     y = np.asarray(y, dtype=real_dtype).reshape(-1)
     if X.shape[0] == 0:
@@ -127,23 +130,20 @@ def tree_merge(parts, merge):
 
 def _as_dask_inputs(X, y, da):
     """Check shapes lazily and align ``y``'s chunks with ``X``'s rows."""
-    X = X if type(X).__module__.split(".")[0] == "dask" else da.asarray(X)
+    X = X if is_dask_collection(X) else da.asarray(X)
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array instead; reshape your data."
         )
     if X.dtype.kind == "c":
-        raise ValueError(
-            "Complex data not supported; X must be real. For inputs on the complex "
-            "unit circle pass the angles theta with domain='circle'."
-        )
+        raise ValueError(_COMPLEX_MESSAGE)
     if X.dtype.kind not in "fiub":
         raise ValueError(f"X must be numeric; got dtype {X.dtype}.")
     if any(np.isnan(c) for c in X.chunks[0]):
         raise ValueError(
             "X has unknown chunk sizes; call X.compute_chunk_sizes() first."
         )
-    y = y if type(y).__module__.split(".")[0] == "dask" else da.asarray(y)
+    y = y if is_dask_collection(y) else da.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.reshape(-1)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
