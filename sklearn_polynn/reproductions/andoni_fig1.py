@@ -15,16 +15,11 @@ parameters; it overfits when the training set is not well above that, so the
 training set is ``sample_factor`` times the real parameter count.
 """
 
-import csv
-import time
-import warnings
-from pathlib import Path
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..complex_network import ComplexTwoLayerRegressor
 from ..datasets import make_sparse_polynomial
+from ._io import output_paths, progress, pyplot, save_figure, timed_fit, write_csv
 
 __all__ = ["run"]
 
@@ -60,11 +55,7 @@ def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state):
         device=device,
         random_state=random_state,
     )
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X[:n_train], y[:n_train])
-    seconds = time.perf_counter() - start
+    seconds = timed_fit(model, X[:n_train], y[:n_train])
     curve = 2.0 * np.asarray(model.loss_curve_) / np.var(y[:n_train])
     row = {
         "degree": degree,
@@ -85,11 +76,7 @@ def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state):
 
 
 def _plot(curves, degrees, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(degrees), figsize=(5.5 * len(degrees), 4))
     axes = np.atleast_1d(axes)
     for ax, degree in zip(axes, degrees):
@@ -102,9 +89,7 @@ def _plot(curves, degrees, path):
         ax.set_ylabel("relative training MSE")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(
@@ -149,8 +134,7 @@ def run(
         ``csv``, ``png`` paths and ``rows`` (one dict per fitted network with
         the final relative train and test MSE).
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     if n_values is None:
         n_values = (10, 20, 40, 80) if full else (5, 10)
     if max_iter is None:
@@ -174,19 +158,13 @@ def run(
                 rows.append(row)
                 if train == "both":
                     curves[degree, n] = curve
-                if verbose:
-                    print(
-                        f"degree {degree} n {n:3d} train={train:<4} N={row['n_train']}"
-                        f" iters {row['iterations']:5d}  rel. train MSE "
-                        f"{row['rel_train_mse']:.4f}  test {row['rel_test_mse']:.4f}"
-                        f"  ({row['seconds']:.0f} s)",
-                        flush=True,
-                    )
-    csv_path = output_dir / f"{NAME}.csv"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+                progress(
+                    verbose,
+                    f"degree {degree} n {n:3d} train={train:<4} N={row['n_train']}"
+                    f" iters {row['iterations']:5d}  rel. train MSE "
+                    f"{row['rel_train_mse']:.4f}  test {row['rel_test_mse']:.4f}"
+                    f"  ({row['seconds']:.0f} s)",
+                )
+    write_csv(csv_path, rows)
     _plot(curves, degrees, png_path)
     return {"csv": str(csv_path), "png": str(png_path), "rows": rows}

@@ -16,14 +16,17 @@ error, per perturbation scale and weight type; and gradient descent (Adam) with
 perturbations at plateaus started at the critical point.
 """
 
-import csv
-import warnings
-from pathlib import Path
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..complex_network import ComplexTwoLayerRegressor
+from ._io import (
+    fit_quietly,
+    output_paths,
+    progress,
+    pyplot,
+    save_figure,
+    write_csv,
+)
 
 __all__ = ["lemma57_data", "lemma57_model", "run"]
 
@@ -47,12 +50,6 @@ def lemma57_model(weights, n_hidden, n_features, **params):
     )
 
 
-def _fit(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return model.fit(X, y)
-
-
 def _single_perturbation(weights, scale, seed, X, y, n_hidden):
     """Relative loss change of the first perturbation tried at the critical point."""
     model = lemma57_model(
@@ -68,16 +65,12 @@ def _single_perturbation(weights, scale, seed, X, y, n_hidden):
         max_perturbations=1,
         random_state=seed,
     )
-    (record,) = _fit(model, X, y).perturbations_
+    (record,) = fit_quietly(model, X, y).perturbations_
     return record["loss_after"] / record["loss_before"] - 1.0
 
 
 def _plot(changes, curves, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4))
     scales = sorted({s for _, s in changes})
     width = 0.38
@@ -98,9 +91,7 @@ def _plot(changes, curves, path):
     ax2.set_ylabel("training loss")
     ax2.set_title("Adam + perturbation at plateaus (dotted: kept)")
     ax2.legend(title="weights")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(output_dir, *, full=True, random_state=0, verbose=1):
@@ -121,8 +112,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
         error per weight type and scale) and ``escape`` (first and final loss of
         the gradient-descent runs).
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     n, m, trials = (10, 40, 200) if full else (5, 20, 40)
     X, y = lemma57_data(4000 if not full else 10000, n, random_state)
     scales = (0.03, 0.1, 0.3, 1.0)
@@ -143,15 +133,14 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
                     "median_relative_change": float(np.median(c)),
                 }
             )
-            if verbose:
-                print(
-                    f"{weights:<7} scale {scale:<5g} lowered the error in "
-                    f"{rows[-1]['fraction_lowered']:.2f} of {trials} trials",
-                    flush=True,
-                )
+            progress(
+                verbose,
+                f"{weights:<7} scale {scale:<5g} lowered the error in "
+                f"{rows[-1]['fraction_lowered']:.2f} of {trials} trials",
+            )
     curves, escape = {}, {}
     for weights in ("complex", "real"):
-        model = _fit(
+        model = fit_quietly(
             lemma57_model(
                 weights,
                 m,
@@ -173,13 +162,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
             "perturbations_tried": model.n_perturbations_,
             "perturbations_kept": len(kept),
         }
-        if verbose:
-            print(f"{weights:<7} gradient descent: {escape[weights]}", flush=True)
-    csv_path = output_dir / f"{NAME}.csv"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+        progress(verbose, f"{weights:<7} gradient descent: {escape[weights]}")
+    write_csv(csv_path, rows)
     _plot(changes, curves, png_path)
     return {"csv": str(csv_path), "png": str(png_path), "rows": rows, "escape": escape}

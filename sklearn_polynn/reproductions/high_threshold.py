@@ -19,19 +19,23 @@ make_high_threshold_network` with ``upper="monotone"``).
     :class:`~sklearn.neural_network.MLPRegressor` on the same data.
 """
 
-import csv
 import math
-import time
-import warnings
-from pathlib import Path
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
 
 from ..datasets import make_high_threshold_network
 from ..high_threshold import HighThresholdLayerRecovery
 from ..metrics import parameter_recovery_error
+from ._io import (
+    fit_quietly,
+    output_paths,
+    progress,
+    pyplot,
+    save_figure,
+    timed_fit,
+    write_csv,
+)
 
 __all__ = ["run"]
 
@@ -45,12 +49,14 @@ def _max_angle(W_true, W_est):
     return float(np.max(np.arccos(np.clip(cosines, -1.0, 1.0))))
 
 
+def _estimator(threshold, n_hidden, seed, **params):
+    return HighThresholdLayerRecovery(
+        n_hidden=n_hidden, threshold=threshold, random_state=seed, **params
+    )
+
+
 def _fit(X, y, threshold, n_hidden, seed, **params):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return HighThresholdLayerRecovery(
-            n_hidden=n_hidden, threshold=threshold, random_state=seed, **params
-        ).fit(X, y)
+    return fit_quietly(_estimator(threshold, n_hidden, seed, **params), X, y)
 
 
 def _error_vs_threshold(n, d, n_samples, thresholds, seeds, refine_iter, verbose):
@@ -82,12 +88,11 @@ def _error_vs_threshold(n, d, n_samples, thresholds, seeds, refine_iter, verbose
             except ValueError:  # t = 0, or too few samples for the bands
                 angle = float("nan")
             rows.append(("landscape + refine", t, seed, angle))
-            if verbose:
-                print(
-                    f"t={t:.2f} seed={seed}: landscape {rows[-2][3]:.3f}, "
-                    f"+ refine {angle:.3f}",
-                    flush=True,
-                )
+            progress(
+                verbose,
+                f"t={t:.2f} seed={seed}: landscape {rows[-2][3]:.3f}, "
+                f"+ refine {angle:.3f}",
+            )
     return rows
 
 
@@ -101,11 +106,7 @@ def _refinement(n, d, n_samples, t, iterations, seed, verbose):
         params = {"refine": False} if n_iter == 0 else {"refine_iter": n_iter}
         est = _fit(X, y, t, d, seed, **params)
         true_angles.append(_max_angle(truth.hidden_weights, est.hidden_weights_))
-        if verbose:
-            print(
-                f"refine_iter={n_iter}: true max angle {true_angles[-1]:.4f}",
-                flush=True,
-            )
+        progress(verbose, f"refine_iter={n_iter}: true max angle {true_angles[-1]:.4f}")
     trace = est.recovery_trace_
     # Thm 5: alpha_T = alpha_0 (1 - c/n)^T  ->  log alpha linear in T
     steps = np.arange(trace.shape[1])
@@ -125,38 +126,25 @@ def _prediction(n, d, n_samples, t, seed, mlp_iter, verbose):
         X[n_samples:],
         y[n_samples:],
     )
+    contenders = {
+        "HighThresholdLayerRecovery": _estimator(t, d, seed, refine_iter=100),
+        "MLPRegressor(64)": MLPRegressor(
+            hidden_layer_sizes=(64,), max_iter=mlp_iter, random_state=seed
+        ),
+    }
     results = []
-    start = time.perf_counter()
-    est = _fit(X_train, y_train, t, d, seed, refine_iter=100)
-    results.append(
-        (
-            "HighThresholdLayerRecovery",
-            time.perf_counter() - start,
-            est.score(X_test, y_test),
-        )
-    )
-    mlp = MLPRegressor(hidden_layer_sizes=(64,), max_iter=mlp_iter, random_state=seed)
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        mlp.fit(X_train, y_train)
-    results.append(
-        ("MLPRegressor(64)", time.perf_counter() - start, mlp.score(X_test, y_test))
-    )
-    if verbose:
-        for name, seconds, r2 in results:
-            print(f"{name:<28} test R^2 {r2:.4f}  fit {seconds:.1f} s", flush=True)
+    for name, model in contenders.items():
+        seconds = timed_fit(model, X_train, y_train)
+        results.append((name, seconds, model.score(X_test, y_test)))
+    for name, seconds, r2 in results:
+        progress(verbose, f"{name:<28} test R^2 {r2:.4f}  fit {seconds:.1f} s")
     return results
 
 
 def _plot(
     errors, thresholds, t_star, trace, iterations, true_angles, c, n, prediction, path
 ):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (ax_a, ax_b, ax_c) = plt.subplots(1, 3, figsize=(15, 4.5))
     for method, marker in (("landscape", "o"), ("landscape + refine", "s")):
         means = []
@@ -193,9 +181,7 @@ def _plot(
     ax_c.set_ylim(min(misfit) / 3, max(misfit) * 5)
     ax_c.set_ylabel("1 - test R^2")
     ax_c.set_title("(c) prediction on the same data")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(output_dir, *, full=True, random_state=0, verbose=1):
@@ -236,32 +222,18 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     prediction = _prediction(
         n, d, n_samples, t_star, random_state, 50 if full else 20, verbose
     )
-    output_dir = Path(output_dir)
-    csv_path, png_path = output_dir / f"{NAME}.csv", output_dir / f"{NAME}.png"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["panel", "setting", "t", "seed", "step", "value"])
-        for method, t, seed, angle in errors:
-            writer.writerow(["a", method, t, seed, "", angle])
-        for j, row in enumerate(trace):
-            for step, angle in enumerate(row):
-                writer.writerow(
-                    [
-                        "b",
-                        f"estimated angle column {j}",
-                        t_star,
-                        random_state,
-                        step,
-                        angle,
-                    ]
-                )
-        for step, angle in zip(iterations, true_angles):
-            writer.writerow(["b", "true max angle", t_star, random_state, step, angle])
-        for name, seconds, r2 in prediction:
-            writer.writerow(["c", f"{name} test R^2", t_star, random_state, "", r2])
-            writer.writerow(
-                ["c", f"{name} fit seconds", t_star, random_state, "", seconds]
-            )
+    csv_path, png_path = output_paths(output_dir, NAME)
+    rows = [["a", method, t, seed, "", angle] for method, t, seed, angle in errors]
+    for j, row in enumerate(trace):
+        for step, angle in enumerate(row):
+            setting = f"estimated angle column {j}"
+            rows.append(["b", setting, t_star, random_state, step, angle])
+    for step, angle in zip(iterations, true_angles):
+        rows.append(["b", "true max angle", t_star, random_state, step, angle])
+    for name, seconds, r2 in prediction:
+        rows.append(["c", f"{name} test R^2", t_star, random_state, "", r2])
+        rows.append(["c", f"{name} fit seconds", t_star, random_state, "", seconds])
+    write_csv(csv_path, rows, ["panel", "setting", "t", "seed", "step", "value"])
     _plot(
         errors,
         thresholds,

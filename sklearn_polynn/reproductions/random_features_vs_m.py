@@ -18,17 +18,16 @@ representation_weights`) on circle inputs, whose error decays like ``1/m``
 (eq. 3.2), with ``m`` up to ten times larger.
 """
 
-import csv
 import math
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from .._complex import draw_complex_weights
 from ..datasets import make_sparse_polynomial
 from ..random_features import RandomFeaturePolynomialRegressor, representation_weights
+from ._io import output_paths, progress, pyplot, save_figure, write_csv
 
 __all__ = ["run"]
 
@@ -106,11 +105,7 @@ def _slope(rows):
 
 
 def _plot(rows, degrees, n, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, len(degrees), figsize=(5.5 * len(degrees), 4.2))
     for ax, degree in zip(np.atleast_1d(axes), degrees):
         labels = sorted({r["setting"] for r in rows if r["degree"] == degree})
@@ -126,9 +121,7 @@ def _plot(rows, degrees, n, path):
         ax.set_ylabel("relative test MSE (floored at 1e-16)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(
@@ -167,8 +160,7 @@ def run(
         and ``slopes``: the log-log slope of the error against ``m`` per
         (setting, degree) and the error at the largest ``m``.
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     if n is None:
         n = 20 if full else 8
     if m_values is None:
@@ -204,17 +196,11 @@ def run(
                 "slope": _slope(curve),
                 "error_at_max_m": curve[-1]["rel_test_mse"],
             }
-            if verbose:
-                print(
-                    f"d={degree} {label:<28} errors "
-                    + " ".join(f"{r['rel_test_mse']:.2e}" for r in curve),
-                    flush=True,
-                )
-    csv_path = output_dir / f"{NAME}.csv"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+            progress(
+                verbose,
+                f"d={degree} {label:<28} errors "
+                + " ".join(f"{r['rel_test_mse']:.2e}" for r in curve),
+            )
+    write_csv(csv_path, rows)
     _plot(rows, degrees, n, png_path)
     return {"csv": str(csv_path), "png": str(png_path), "rows": rows, "slopes": summary}

@@ -16,12 +16,10 @@ Four panels:
     Carlo resolution (upper limits drawn), the ReLU one does not decay.
 """
 
-import csv
-from pathlib import Path
-
 import numpy as np
 
 from ..hardness import gradient_variance, objective_landscape, periodic_gradient_bound
+from ._io import all_keys, output_paths, progress, pyplot, save_figure, write_csv
 
 __all__ = ["run"]
 
@@ -118,11 +116,7 @@ def _landscape_summary(land):
 
 
 def _plot(land, eq2, relu_rows, norms, dims_small, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig = plt.figure(figsize=(16, 4.2))
     ax = fig.add_subplot(1, 4, 1, projection="3d")
     W1, W2 = np.meshgrid(land.w1, land.w2)
@@ -219,9 +213,7 @@ def _plot(land, eq2, relu_rows, norms, dims_small, path):
         title="(d) ReLU neuron: cos vs ReLU target",
     )
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def run(output_dir, *, full=True, random_state=0, verbose=1):
@@ -243,8 +235,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
         flatness, the exact ``log10`` variance of Eq. (2) at the largest ``d``,
         and the ReLU/cos variance ratio per ``d``.
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     rng = np.random.RandomState(random_state)
     land = objective_landscape(grid=241 if full else 121, extent=3.0)
     summary = _landscape_summary(land)
@@ -262,22 +253,15 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     for d in mc_dims:
         pair = {r["target"]: r for r in relu_rows if r["n_features"] == d}
         ratios[d] = pair["relu"]["variance"] / max(pair["cos"]["ci_high"], 1e-300)
-        if verbose:
-            print(
-                f"d={d:<4} relu-target variance {pair['relu']['variance']:.3g}, "
-                f"cos-target variance {pair['cos']['variance']:.3g} "
-                f"(95% CI up to {pair['cos']['ci_high']:.3g}), "
-                f"Thm 7 bound {10 ** pair['cos']['log10_bound']:.3g}",
-                flush=True,
-            )
+        progress(
+            verbose,
+            f"d={d:<4} relu-target variance {pair['relu']['variance']:.3g}, "
+            f"cos-target variance {pair['cos']['variance']:.3g} "
+            f"(95% CI up to {pair['cos']['ci_high']:.3g}), "
+            f"Thm 7 bound {10 ** pair['cos']['log10_bound']:.3g}",
+        )
     rows = eq2 + relu_rows
-    csv_path = output_dir / f"{NAME}.csv"
-    fields = sorted({k for r in rows for k in r})
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+    write_csv(csv_path, rows, all_keys(rows))
     _plot(land, eq2, relu_rows, norms, dims_small, png_path)
     top = max(dims)
     headline = {

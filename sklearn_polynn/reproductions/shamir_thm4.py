@@ -16,19 +16,23 @@ invariant but assumes ``x ~ N(0, I)``:
   ``input_space_weights``).
 """
 
-import csv
-import warnings
-from pathlib import Path
-
 import numpy as np
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.pipeline import make_pipeline
 
 from ..datasets import make_teacher_network
 from ..metrics import parameter_recovery_error
 from ..preprocessing import WhiteningTransformer
 from ..tensor_init import TensorInitOneHiddenLayer
+from ._io import (
+    all_keys,
+    fit_quietly,
+    output_paths,
+    progress,
+    pyplot,
+    save_figure,
+    write_csv,
+)
 
 __all__ = ["random_invertible", "run"]
 
@@ -47,12 +51,8 @@ def random_invertible(rng, n, condition_number):
 
 
 def _fit(model, X, y):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        warnings.filterwarnings(
-            "ignore", message=".*assumes x ~ N", category=UserWarning
-        )
-        return model.fit(X, y)
+    # the correlated / transformed inputs trigger the estimator's N(0, I) warning
+    return fit_quietly(model, X, y, ignore_messages=(".*assumes x ~ N",))
 
 
 def _invariance_rows(est, d, k, n, kappas, rng, random_state):
@@ -117,11 +117,7 @@ def _correlated_rows(est, d, k, n, kappas, rng, random_state):
 
 
 def _plot(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     for k, how in enumerate(("alone", "whitened")):
         inv = [r for r in rows if r["experiment"] == "invariance" and r["how"] == how]
@@ -157,9 +153,7 @@ def _plot(rows, path):
     for ax in axes:
         ax.legend()
     fig.suptitle("Shamir (2018) Thm 4 with TensorInitOneHiddenLayer")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def run(output_dir, *, full=True, random_state=0, verbose=1):
@@ -180,8 +174,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
         prediction change over the condition numbers) and ``recovery_error``
         (``{how: {kappa: error}}``).
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     rng = np.random.RandomState(random_state)
     d, k, n = (20, 4, 20_000) if full else (8, 3, 4000)
     kappas = [1.0, 10.0, 100.0, 1e3, 1e4] if full else [1.0, 10.0, 100.0, 1e3]
@@ -202,19 +195,14 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
             recovery.setdefault(r["how"], {})[r["condition_number"]] = r[
                 "recovery_error"
             ]
-    if verbose:
-        for how, value in max_change.items():
-            print(f"{how:<9} largest prediction change over kappa(A): {value:.2e}")
-        for how, errors in recovery.items():
-            text = "  ".join(f"kappa={kap:g}: {e:.2g}" for kap, e in errors.items())
-            print(f"{how:<9} recovery error of W*: {text}")
-    csv_path = output_dir / f"{NAME}.csv"
-    fields = sorted({key for r in rows for key in r})
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+    for how, value in max_change.items():
+        progress(
+            verbose, f"{how:<9} largest prediction change over kappa(A): {value:.2e}"
+        )
+    for how, errors in recovery.items():
+        text = "  ".join(f"kappa={kap:g}: {e:.2g}" for kap, e in errors.items())
+        progress(verbose, f"{how:<9} recovery error of W*: {text}")
+    write_csv(csv_path, rows, all_keys(rows))
     _plot(rows, png_path)
     return {
         "csv": str(csv_path),

@@ -19,18 +19,14 @@ this measures the test ``R^2`` (0 = the constant predictor) of
   separate the effect of clipping from that of the input distribution.
 """
 
-import csv
 import math
-import time
-import warnings
-from pathlib import Path
 
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import r2_score
 from sklearn.neural_network import MLPRegressor
 
 from ..complex_network import ComplexTwoLayerRegressor
 from ..datasets import make_clipped_relu_network, make_teacher_network
+from ._io import output_paths, progress, pyplot, save_figure, timed_fit, write_csv
 
 __all__ = ["hidden_units", "make_problem", "run"]
 
@@ -71,11 +67,7 @@ def _learners(full, random_state):
 
 
 def _plot(rows, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, axes = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
     for ax, learner in zip(axes, ("MLPRegressor", "ComplexTwoLayerRegressor")):
         for k, kind in enumerate(("teacher", "clipped-gaussian", "boolean")):
@@ -100,9 +92,7 @@ def _plot(rows, path):
         "Shamir (2018) Thm 5: clipped ReLU sums on the hard Boolean "
         "distribution vs Gaussian teachers"
     )
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    save_figure(fig, path, dpi=110)
 
 
 def run(output_dir, *, full=True, random_state=0, verbose=1):
@@ -122,8 +112,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     result : dict
         ``csv``, ``png``, ``rows`` and ``r2`` (``{(learner, kind): {d: R^2}}``).
     """
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
+    csv_path, png_path = output_paths(output_dir, NAME)
     dims = [10, 20, 40, 80, 160, 320] if full else [10, 20, 40, 80]
     rows = []
     for d in dims:
@@ -132,10 +121,7 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
             for name, learner in _learners(full, random_state).items():
                 if name != "MLPRegressor" and kind == "clipped-gaussian" and not full:
                     continue
-                start = time.perf_counter()
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    learner.fit(Xtr, ytr)
+                seconds = timed_fit(learner, Xtr, ytr)
                 r2 = float(r2_score(yte, learner.predict(Xte)))
                 rows.append(
                     {
@@ -145,20 +131,13 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
                         "n_hidden": hidden_units(d),
                         "n_samples": 100 * d,
                         "r2": r2,
-                        "seconds": time.perf_counter() - start,
+                        "seconds": seconds,
                     }
                 )
-                if verbose:
-                    print(
-                        f"d={d:<4} {kind:<17} {name:<25} test R^2 = {r2:6.3f}",
-                        flush=True,
-                    )
-    csv_path = output_dir / f"{NAME}.csv"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    png_path = output_dir / f"{NAME}.png"
+                progress(
+                    verbose, f"d={d:<4} {kind:<17} {name:<25} test R^2 = {r2:6.3f}"
+                )
+    write_csv(csv_path, rows)
     _plot(rows, png_path)
     r2 = {}
     for r in rows:

@@ -11,17 +11,12 @@ the best permutation ``pi``. The heat map shows the success rate; the paper's
 finding is a phase transition with ``N`` proportional to ``d``.
 """
 
-import csv
-import time
-import warnings
-from pathlib import Path
-
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from ..datasets import make_teacher_network
 from ..metrics import parameter_recovery_error
 from ..tensor_init import TensorInitOneHiddenLayer
+from ._io import output_paths, progress, pyplot, save_figure, timed_fit, write_csv
 
 __all__ = ["run", "trial"]
 
@@ -58,11 +53,7 @@ def trial(
         random_state=seed,
         device=device,
     )
-    start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
-    seconds = time.perf_counter() - start
+    seconds = timed_fit(model, X, y)
     W, v = truth.hidden_weights, truth.output_weights
     init_error, init_match = parameter_recovery_error(W, model.init_hidden_weights_)
     error, matching = parameter_recovery_error(W, model.hidden_weights_)
@@ -81,11 +72,7 @@ def trial(
 
 
 def _plot(rates, d_values, n_values, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     image = ax.imshow(
         rates, origin="lower", cmap="gray", vmin=0.0, vmax=1.0, aspect="auto"
@@ -96,9 +83,7 @@ def _plot(rates, d_values, n_values, path):
     ax.set_ylabel("dimension d")
     ax.set_title("Recovery rate (k = 5, squared ReLU)")
     fig.colorbar(image, ax=ax, label="fraction of successful trials")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(
@@ -168,18 +153,13 @@ def run(
             ]
             rows.extend(cell)
             rates[i, j] = np.mean([r["success"] for r in cell])
-            if verbose:
-                print(
-                    f"d={d:4d} N={n:6d} success={rates[i, j]:.2f} "
-                    f"init error={np.mean([r['init_error'] for r in cell]):.3f}",
-                    flush=True,
-                )
-    output_dir = Path(output_dir)
-    csv_path, png_path = output_dir / f"{NAME}.csv", output_dir / f"{NAME}.png"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+            progress(
+                verbose,
+                f"d={d:4d} N={n:6d} success={rates[i, j]:.2f} "
+                f"init error={np.mean([r['init_error'] for r in cell]):.3f}",
+            )
+    csv_path, png_path = output_paths(output_dir, NAME)
+    write_csv(csv_path, rows)
     _plot(rates, d_values, n_values, png_path)
     return {
         "csv": str(csv_path),

@@ -14,10 +14,8 @@ then GD on ``W``; (II) random Gaussian ``W`` and ``v``, GD on both; (III)
 converging, (I) and (III) linear once the objective is small.
 """
 
-import csv
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
@@ -26,6 +24,14 @@ from ..activations import get_activation
 from ..datasets import make_teacher_network
 from ..metrics import parameter_recovery_error
 from ..tensor_init import TensorInitOneHiddenLayer, gradient_descent
+from ._io import (
+    fit_quietly,
+    output_paths,
+    progress,
+    pyplot,
+    save_figure,
+    write_csv,
+)
 
 __all__ = ["run"]
 
@@ -40,9 +46,7 @@ def _init_error(d, n, seed, resample, n_hidden=5):
     model = TensorInitOneHiddenLayer(
         n_hidden=n_hidden, max_iter=1, resample=resample, random_state=seed
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        model.fit(X, y)
+    fit_quietly(model, X, y)
     error, match = parameter_recovery_error(
         truth.hidden_weights, model.init_hidden_weights_
     )
@@ -85,11 +89,7 @@ def _loss_curves(d, n, seed, max_iter, resample, n_hidden=5):
 
 
 def _plot(errors, v_ok, d_values, n_values, curves, path):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     fig, (ax_b, ax_c) = plt.subplots(1, 2, figsize=(11, 4.5))
     shown = np.where(v_ok, errors, np.nan)
     cmap = plt.get_cmap("gray_r").copy()
@@ -115,9 +115,7 @@ def _plot(errors, v_ok, d_values, n_values, curves, path):
     ax_c.set_title("(c) gradient descent, d = 10, k = 5")
     ax_c.grid(True, which="both", alpha=0.3)
     ax_c.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def run(
@@ -183,26 +181,18 @@ def run(
             v_ok[i, j] = all(ok for _, ok in cell)
             for t, (e, ok) in enumerate(cell):
                 rows.append(["b", "tensor init", d, n, random_state + t, "", e, ok])
-            if verbose:
-                print(
-                    f"d={d:4d} N={n:6d} init error={errors[i, j]:.3f} "
-                    f"v ok={v_ok[i, j]}",
-                    flush=True,
-                )
+            progress(
+                verbose,
+                f"d={d:4d} N={n:6d} init error={errors[i, j]:.3f} v ok={v_ok[i, j]}",
+            )
     curves = _loss_curves(10, curve_samples, random_state, max_iter, resample)
     for label, curve in curves.items():
         for it, loss in enumerate(curve, 1):
             rows.append(["c", label, 10, curve_samples, random_state, it, loss, ""])
-        if verbose:
-            print(f"{label}: final objective {curve[-1]:.3g}", flush=True)
-    output_dir = Path(output_dir)
-    csv_path, png_path = output_dir / f"{NAME}.csv", output_dir / f"{NAME}.png"
-    with open(csv_path, "w", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(
-            ["panel", "approach", "d", "N", "seed", "iteration", "value", "v_ok"]
-        )
-        writer.writerows(rows)
+        progress(verbose, f"{label}: final objective {curve[-1]:.3g}")
+    csv_path, png_path = output_paths(output_dir, NAME)
+    header = ["panel", "approach", "d", "N", "seed", "iteration", "value", "v_ok"]
+    write_csv(csv_path, rows, header)
     _plot(errors, v_ok, d_values, n_values, curves, png_path)
     return {
         "csv": str(csv_path),
