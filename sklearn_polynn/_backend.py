@@ -28,6 +28,7 @@ __all__ = [
     "linalg_module",
     "model_to_host",
     "resolve_device",
+    "row_batches",
     "special_module",
     "to_output",
     "to_numpy",
@@ -205,3 +206,9 @@ def linalg_module(xp):
     import cupyx.scipy.linalg
 
     return cupyx.scipy.linalg
+
+
+def row_batches(n_samples, batch_size):
+    """Slices ``[start, stop)`` covering ``range(n_samples)`` in ``batch_size`` rows."""
+    for start in range(0, n_samples, batch_size):
+        yield slice(start, min(start + batch_size, n_samples))

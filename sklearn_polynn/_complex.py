@@ -18,7 +18,6 @@ __all__ = [
     "draw_complex_weights",
     "interleaved_features",
     "real_features",
-    "row_batches",
 ]
 
 WEIGHT_DISTRIBUTIONS = ("circle", "gaussian")
@@ -133,9 +132,3 @@ def real_features(X, W, activation, domain, xp):
 def deinterleave_permutation(n_units, xp):
     """Indices taking interleaved columns ``(Re0, Im0, Re1, ...)`` to ``[Re, Im]``."""
     return xp.concatenate([xp.arange(0, 2 * n_units, 2), xp.arange(1, 2 * n_units, 2)])
-
-
-def row_batches(n_samples, batch_size):
-    """Slices ``[start, stop)`` covering ``range(n_samples)`` in ``batch_size`` rows."""
-    for start in range(0, n_samples, batch_size):
-        yield slice(start, min(start + batch_size, n_samples))

@@ -26,17 +26,12 @@ from scipy.optimize import minimize as scipy_minimize
 from scipy.special import ndtr
 from scipy.stats import norm
 
-from ._backend import to_numpy
+from ._backend import row_batches, to_numpy
 
 BATCH_ROWS = 65536
 """Rows of ``X`` per batch in the empirical expectations."""
 
 _SQRT2, _SQRT12, _SQRT24 = math.sqrt(2.0), math.sqrt(12.0), math.sqrt(24.0)
-
-
-def _row_batches(n_samples, batch_rows=BATCH_ROWS):
-    for start in range(0, n_samples, batch_rows):
-        yield slice(start, min(start + batch_rows, n_samples))
 
 
 def _projection_moments(X, f, Z, xp, batch_rows):
@@ -52,7 +47,7 @@ def _projection_moments(X, f, Z, xp, batch_rows):
     moments = xp.zeros((3, Z.shape[1]), dtype=X.dtype)
     back3 = xp.zeros(Z.shape, dtype=X.dtype)
     back1 = xp.zeros(Z.shape, dtype=X.dtype)
-    for rows in _row_batches(n_samples, batch_rows):
+    for rows in row_batches(n_samples, batch_rows):
         Xb, fb = X[rows], f[rows]
         P = Xb @ Z
         fp = fb[:, None] * P
@@ -172,7 +167,7 @@ def simultaneous_loss(X, f, B, u2, u4, penalty, gamma, xp, batch_rows=BATCH_ROWS
     diag = xp.zeros((2, d), dtype=X.dtype)  # E[f p_j^4], E[f p_j^2]
     fpp = xp.zeros((d, d), dtype=X.dtype)
     back = xp.zeros((X.shape[1], 2 * d), dtype=X.dtype)
-    for rows in _row_batches(n_samples, batch_rows):
+    for rows in row_batches(n_samples, batch_rows):
         P = X[rows] @ B
         fb = f[rows][:, None]
         P2 = P * P  # products, not **: pow is an order of magnitude slower
@@ -359,7 +354,7 @@ GAP_FACTOR = 2.0
 def correlation_matrix(X, f, xp, batch_rows=BATCH_ROWS):
     """``alpha_ij = E[f x_i x_j]`` of Algorithm 3 (App. D.1), by row batches."""
     out = xp.zeros((X.shape[1], X.shape[1]), dtype=X.dtype)
-    for rows in _row_batches(X.shape[0], batch_rows):
+    for rows in row_batches(X.shape[0], batch_rows):
         out += X[rows].T @ (f[rows][:, None] * X[rows])
     return out / X.shape[0]
 

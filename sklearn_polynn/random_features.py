@@ -33,14 +33,13 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import asarray, get_namespace, to_numpy, to_output
+from ._backend import asarray, get_namespace, row_batches, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
     draw_complex_weights,
     interleaved_features,
     real_features,
-    row_batches,
 )
 from ._optim import make_optimizer, minimize
 from ._top_layer import (
