@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 from sklearn.exceptions import ConvergenceWarning
 
+from ._backend import get_namespace
+
 __all__ = ["Adam", "GradientDescent", "OptimizeResult", "make_optimizer", "minimize"]
 
 _DIVERGENCE_FACTOR = 10.0
@@ -73,11 +75,19 @@ class Adam:
         new = {}
         for k, p in params.items():
             g = grads[k]
-            sq = (g * g.conj()).real
+            sq = _squared_modulus(g)
             self.first[k] = b1 * self.first.get(k, 0) + (1 - b1) * g
             self.second[k] = b2 * self.second.get(k, 0) + (1 - b2) * sq
             new[k] = p - scale * self.first[k] / (self.second[k] ** 0.5 + self.epsilon)
         return new
+
+
+def _squared_modulus(g):
+    """``|g|**2`` elementwise, real, for real and complex arrays."""
+    xp = get_namespace(g)
+    if xp.isdtype(g.dtype, "complex floating"):
+        return xp.real(g) ** 2 + xp.imag(g) ** 2
+    return g * g
 
 
 def make_optimizer(solver, learning_rate):

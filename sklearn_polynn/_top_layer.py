@@ -6,7 +6,8 @@ counts of a least-squares problem in real features ``F``; two sets merge exactly
 so batches, ``partial_fit`` calls and Dask chunks combine in any order. The solvers
 work on these statistics only: Cholesky, an eigendecomposition (SVD of ``F``), and
 the generalized cross-validation path over many penalties from one
-eigendecomposition. Array code is namespace-agnostic (``xp`` is NumPy or CuPy).
+eigendecomposition. Array code follows the array API standard (``xp`` is the
+namespace of the statistics).
 """
 
 import math
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import asarray, linalg_module
+from ._backend import device_of, solve_triangular
 
 # Relative residual above which a Cholesky solve is deemed to have failed; a
 # backward-stable solve gives ~ m * eps, a failed factorization O(1).
@@ -22,7 +23,6 @@ _RESIDUAL_TOL = 1e-8
 
 __all__ = [
     "SufficientStatistics",
-    "add_gram",
     "gcv_path",
     "largest_eigenvalue",
     "ridge_cholesky",
@@ -67,14 +67,15 @@ class SufficientStatistics:
             self.y_ss + other.y_ss + w * delta_y**2,
         )
 
-    def to(self, xp):
-        """The same statistics with arrays in namespace ``xp``."""
+    def to(self, ns):
+        """The same statistics with arrays in namespace ``ns``
+        (a :class:`~sklearn_polynn._backend.Namespace`)."""
         return SufficientStatistics(
             self.n,
-            asarray(self.f_mean, xp),
+            ns.asarray(self.f_mean),
             self.y_mean,
-            asarray(self.scatter, xp),
-            asarray(self.cross, xp),
+            ns.asarray(self.scatter),
+            ns.asarray(self.cross),
             self.y_ss,
         )
 
@@ -89,48 +90,31 @@ class SufficientStatistics:
         return G, c, self.y_ss + self.n * self.y_mean**2
 
 
-def add_gram(S, F, xp):
-    """``S += F^T F`` in place (upper triangle only for NumPy float64).
-
-    NumPy: BLAS ``dsyrk`` on ``F.T`` (Fortran-ordered view of the C-ordered
-    batch, so no copy) into the Fortran-ordered accumulator: half the flops of a
-    GEMM and no ``m x m`` temporary per batch. CuPy / float32: a GEMM into a
-    temporary, accumulated in float64.
-    """
-    if xp is np and F.dtype == np.float64:
-        import scipy.linalg.blas  # numpy has no in-place rank-k update
-
-        out = scipy.linalg.blas.dsyrk(1.0, F.T, beta=1.0, c=S, trans=0, overwrite_c=1)
-        if out is not S:  # f2py copied instead of updating in place
-            S[...] = out
-        return False
-    S += xp.dot(F.T, F).astype(xp.float64, copy=False)
-    return True
-
-
 def ridge_cholesky(G, c, alpha, xp):
     """Solve ``(G + alpha I) beta = c`` by Cholesky; ``None`` if not positive
     definite in floating point."""
-    A = G + alpha * xp.eye(G.shape[0], dtype=G.dtype)
-    linalg = linalg_module(xp)
+    A = G + alpha * xp.eye(G.shape[0], dtype=G.dtype, device=device_of(G))
     try:
         L = xp.linalg.cholesky(A)
-    except np.linalg.LinAlgError:
+    except Exception:  # LinAlgError (NumPy), torch's _LinAlgError, ...
         return None
     # CuPy does not raise on a failed factorization (it leaves NaN or garbage):
     # require a positive finite diagonal and a backward-stable residual.
-    diag = xp.diagonal(L)
-    if not bool(xp.isfinite(L).all()) or not bool((diag > 0).all()):
+    diag = xp.linalg.diagonal(L)
+    if not bool(xp.all(xp.isfinite(L))) or not bool(xp.all(diag > 0)):
         return None
-    z = linalg.solve_triangular(L, c, lower=True)
-    beta = linalg.solve_triangular(L.T, z, lower=False)
-    residual = float(xp.linalg.norm(A @ beta - c))
-    scale = float(xp.linalg.norm(A)) * float(xp.linalg.norm(beta))
-    if not math.isfinite(residual) or residual > _RESIDUAL_TOL * (
-        scale + float(xp.linalg.norm(c))
-    ):
+    z = solve_triangular(L, c, lower=True, xp=xp)
+    beta = solve_triangular(L.T, z, lower=False, xp=xp)
+    residual = _norm(A @ beta - c, xp)
+    scale = _norm(A, xp) * _norm(beta, xp)
+    if not math.isfinite(residual) or residual > _RESIDUAL_TOL * (scale + _norm(c, xp)):
         return None
     return beta
+
+
+def _norm(a, xp):
+    """Frobenius / Euclidean norm as a Python float."""
+    return float(xp.sqrt(xp.sum(a * a)))
 
 
 def ridge_eigen(G, c, alpha, xp):
@@ -163,7 +147,7 @@ def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
     evals = xp.maximum(evals, 0.0)
     q = V.T @ c
     q2 = q * q
-    scores = np.empty(len(alphas))
+    scores = np.empty(len(alphas))  # host: one float per penalty
     for k, a in enumerate(alphas):
         rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
         df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
@@ -175,11 +159,11 @@ def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
 
 def largest_eigenvalue(G, xp, n_iter=100):
     """Top eigenvalue of a PSD matrix by power iteration (deterministic start)."""
-    v = xp.ones(G.shape[0], dtype=G.dtype) / math.sqrt(G.shape[0])
+    v = xp.ones(G.shape[0], dtype=G.dtype, device=device_of(G)) / math.sqrt(G.shape[0])
     lam = 0.0
     for _ in range(n_iter):
         w = G @ v
-        lam = float(xp.linalg.norm(w))
+        lam = _norm(w, xp)
         if lam == 0.0:
             return 0.0
         v = w / lam

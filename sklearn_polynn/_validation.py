@@ -1,8 +1,10 @@
-"""Shared input checks: NumPy input through scikit-learn, CuPy input natively.
+"""Shared input checks, through scikit-learn's ``validate_data`` in the input's
+array namespace.
 
-scikit-learn's :func:`~sklearn.utils.validation.validate_data` converts its input
-with ``numpy.asarray``, which CuPy refuses; CuPy input is therefore checked here
-with the same rules (2-D, real, finite, enough samples) and the same error classes.
+Under ``array_api_dispatch`` scikit-learn validates any array-API input in its
+own namespace; ``device="cuda"`` with CuPy input and no dispatch is checked here
+natively with the same rules (2-D, real, finite, enough samples) and the same
+error classes, so the data never leaves the GPU.
 """
 
 import numbers
@@ -10,7 +12,18 @@ import numbers
 import numpy as np
 from sklearn.utils.validation import column_or_1d, validate_data
 
-from ._backend import asarray, is_cupy_array, resolve_device
+from ._backend import (
+    _is_array,
+    _is_numpy_array,
+    asarray,
+    check_same_namespace,
+    device_of,
+    dispatch_enabled,
+    get_namespace,
+    is_numpy_namespace,
+    real_dtype_for,
+    resolve_namespace,
+)
 from ._compat import Interval
 
 __all__ = [
@@ -65,9 +78,10 @@ def validate_input(
     dtype="float64",
     device=None,
     ensure_min_samples=1,
-    skip_check_array=False,
+    fitted=None,
+    method="predict",
 ):
-    """Validate ``X`` (and ``y``) and move them to the compute namespace.
+    """Validate ``X`` (and ``y``) and move them to the namespace that computes.
 
     Parameters
     ----------
@@ -75,37 +89,65 @@ def validate_input(
         Receives ``n_features_in_`` (and ``feature_names_in_``) when ``reset``.
     X : array-like of shape (n_samples, n_features)
     y : array-like of shape (n_samples,), default=None
-        Regression target; validated as numeric and finite when given.
+        Regression target; validated as numeric and finite when given. Under
+        array-API dispatch a NumPy ``y`` follows ``X`` to its namespace/device.
     reset : bool
         True in ``fit``, False in ``predict``/``transform``/``partial_fit`` after
         the first call.
-    dtype : {"float64", "float32"}, default="float64"
+    dtype : {"float64", "float32"} or None, default="float64"
+        Real dtype to compute in (float32 where the device has no float64);
+        ``None`` keeps float32 input float32 and computes everything else in
+        float64.
     device : {None, "cpu", "cuda"}, default=None
+        See :func:`~sklearn_polynn._backend.resolve_namespace`.
     ensure_min_samples : int, default=1
         Minimum number of rows the method needs.
+    fitted : array, default=None
+        A fitted attribute: when given, ``X`` must be in its namespace and on its
+        device (``predict`` after ``fit`` under dispatch).
+    method : str, default="predict"
+        The calling method, named in the error when ``fitted`` does not match.
 
     Returns
     -------
-    X, y : arrays in namespace ``xp``
-    xp : module
-    to_host : bool
-        Whether outputs go back to NumPy.
+    X, y : arrays in namespace ``ns.xp`` on ``ns.device``
+    ns : :class:`~sklearn_polynn._backend.Namespace`
     """
-    real_dtype = check_dtype(dtype)
-    xp, to_host = resolve_device(device, X, y)
-    if is_cupy_array(X) or is_cupy_array(y):
-        X, y = _validate_cupy(
-            estimator,
-            X,
-            y,
-            reset=reset,
-            dtype=real_dtype,
-            ensure_min_samples=ensure_min_samples,
+    real_dtype = None if dtype is None else check_dtype(dtype)
+    ns = resolve_namespace(device, X, y)
+    if device is None and fitted is not None:
+        check_same_namespace(estimator, X, fitted, method)
+    foreign = _is_array(X) and not _is_numpy_array(X)
+    if foreign and not dispatch_enabled() and device == "cuda":
+        X, y = _validate_native(
+            estimator, X, y, reset=reset, ensure_min_samples=ensure_min_samples
         )
-        return asarray(X, xp), asarray(y, xp), xp, to_host
+    else:
+        X, y = _validate_sklearn(
+            estimator, X, y, reset=reset, ensure_min_samples=ensure_min_samples
+        )
+    if real_dtype is None:  # preserve the validated float32 / float64
+        real_dtype = np.float32 if _is_float32(X) else np.float64
+    precision = "float32" if real_dtype == np.float32 else "float64"
+    target = real_dtype_for(ns.xp, ns.device, precision)
+    X = ns.asarray(X)
+    if X.dtype != target:
+        X = ns.xp.astype(X, target)
+    if y is not None:
+        y = ns.asarray(y)
+        if y.dtype != target:
+            y = ns.xp.astype(y, target)
+    return X, y, ns
+
+
+def _validate_sklearn(estimator, X, y, *, reset, ensure_min_samples):
+    """scikit-learn's ``validate_data`` in the input's namespace (under dispatch)."""
+    xp = get_namespace(X) if dispatch_enabled() else get_namespace()
+    if y is not None and dispatch_enabled() and _is_array(X) and not _is_numpy_array(X):
+        y = asarray(y, xp, device=device_of(X))  # y follows X
     kwargs = {
         "reset": reset,
-        "dtype": [np.float64, np.float32],
+        "dtype": [_plain_dtype(xp, "float64"), _plain_dtype(xp, "float32")],
         "ensure_min_samples": ensure_min_samples,
     }
     try:
@@ -117,31 +159,41 @@ def validate_input(
         if "Complex data not supported" in str(exc):
             raise ValueError(_COMPLEX_HINT) from exc
         raise
-    X = X.astype(real_dtype, copy=False)
     if y is not None:
-        y = column_or_1d(y, warn=True).astype(real_dtype, copy=False)
-    return asarray(X, xp), asarray(y, xp), xp, to_host
+        y = column_or_1d(y, warn=True)
+    return X, y
 
 
-def _validate_cupy(estimator, X, y, *, reset, dtype, ensure_min_samples):
-    """The checks of ``validate_data`` for CuPy arrays, without leaving the GPU."""
-    from ._backend import get_namespace
+def _is_float32(X):
+    return str(X.dtype).endswith("float32")
 
+
+def _plain_dtype(xp, name):
+    """``xp``'s dtype object (plain NumPy dtypes for NumPy, as sklearn expects)."""
+    if is_numpy_namespace(xp):
+        return getattr(np, name)
+    return getattr(xp, name)
+
+
+def _validate_native(estimator, X, y, *, reset, ensure_min_samples):
+    """The checks of ``validate_data`` in the input's own namespace, without a
+    host copy (``device="cuda"`` with CuPy input and no array-API dispatch)."""
     xp = get_namespace(X, y)
-    X = xp.asarray(X)
+    dev = device_of(X)
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array instead; reshape your data."
         )
-    if X.dtype.kind == "c":
+    if xp.isdtype(X.dtype, "complex floating"):
         raise ValueError(_COMPLEX_HINT)
     if X.shape[0] < ensure_min_samples:
         raise ValueError(
-            f"Found array with {X.shape[0]} sample(s) (shape={X.shape}) while a "
-            f"minimum of {ensure_min_samples} is required."
+            f"Found array with {X.shape[0]} sample(s) (shape={tuple(X.shape)}) while "
+            f"a minimum of {ensure_min_samples} is required."
         )
-    X = X.astype(dtype, copy=False)
-    if not bool(xp.isfinite(X).all()):
+    if not xp.isdtype(X.dtype, "real floating"):
+        X = xp.astype(X, xp.float64)
+    if not bool(xp.all(xp.isfinite(X))):
         raise ValueError("Input X contains NaN or infinity.")
     if reset:
         estimator.n_features_in_ = X.shape[1]
@@ -151,13 +203,15 @@ def _validate_cupy(estimator, X, y, *, reset, dtype, ensure_min_samples):
             f"expecting {estimator.n_features_in_} features as input."
         )
     if y is not None:
-        y = xp.asarray(y).astype(dtype, copy=False).reshape(-1)
+        y = xp.reshape(asarray(y, xp, device=dev), (-1,))
+        if not xp.isdtype(y.dtype, "real floating"):
+            y = xp.astype(y, xp.float64)
         if y.shape[0] != X.shape[0]:
             raise ValueError(
                 f"Found input variables with inconsistent numbers of samples: "
                 f"[{X.shape[0]}, {y.shape[0]}]"
             )
-        if not bool(xp.isfinite(y).all()):
+        if not bool(xp.all(xp.isfinite(y))):
             raise ValueError("Input y contains NaN or infinity.")
     return X, y
 

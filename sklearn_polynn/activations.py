@@ -9,9 +9,10 @@
   units of the ICLR 2019 submission on high-threshold networks.
 * ``"linear"``: the identity.
 
-Every activation works on NumPy and CuPy arrays alike (the namespace is taken
-from the input). Look activations up by name with :func:`get_activation`; a
-user-defined activation is a ``(function, derivative)`` pair.
+Every activation works on arrays of any array-API namespace (NumPy, CuPy,
+PyTorch...; the namespace is taken from the input). Look activations up by
+name with :func:`get_activation`; a user-defined activation is a
+``(function, derivative)`` pair.
 """
 
 import math
@@ -19,9 +20,7 @@ import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-
-from ._backend import get_namespace, special_module
+from ._backend import erf, expit, get_namespace
 
 __all__ = ["ACTIVATIONS", "Activation", "get_activation"]
 
@@ -35,7 +34,8 @@ class Activation:
     name : str
         Registry name (or ``"custom"``).
     function : callable
-        ``function(z) -> sigma(z)``, elementwise, for NumPy or CuPy arrays.
+        ``function(z) -> sigma(z)``, elementwise, for arrays of any array-API
+        namespace.
     derivative : callable
         ``derivative(z) -> sigma'(z)``, elementwise (complex derivative for
         holomorphic activations).
@@ -90,15 +90,18 @@ def _relu(z):
     return get_namespace(z).maximum(z, 0.0)
 
 
-def _float_dtype(z):
+def _float_dtype(z, xp):
     """Floating dtype of a derivative at ``z``: float64 for integer input."""
-    return np.result_type(z.dtype, 0.0)
+    if xp.isdtype(z.dtype, ("real floating", "complex floating")):
+        return z.dtype
+    return xp.float64
 
 
 def _step(z, threshold=0.0):
     """``1[z > threshold]`` in the floating dtype of ``z`` (also for scalars)."""
-    z = get_namespace(z).asarray(z)
-    return (z > threshold).astype(_float_dtype(z))
+    xp = get_namespace(z)
+    z = xp.asarray(z)
+    return xp.astype(z > threshold, _float_dtype(z, xp))
 
 
 def _leaky_relu(slope):
@@ -108,7 +111,8 @@ def _leaky_relu(slope):
     def df(z):
         xp = get_namespace(z)
         z = xp.asarray(z)
-        return xp.where(z > 0, 1.0, slope).astype(_float_dtype(z))
+        one = xp.ones_like(z, dtype=_float_dtype(z, xp))
+        return xp.where(z > 0, one, slope * one)
 
     return f, df
 
@@ -119,7 +123,7 @@ def _squared_relu(z):
 
 
 def _sigmoid(z):
-    return special_module(get_namespace(z)).expit(z)
+    return expit(z)
 
 
 def _sigmoid_derivative(z):
@@ -137,7 +141,7 @@ def _tanh_derivative(z):
 
 
 def _erf(z):
-    return special_module(get_namespace(z)).erf(z)
+    return erf(z)
 
 
 def _erf_derivative(z):

@@ -35,7 +35,7 @@ Dask is optional: ``pip install "sklearn-polynn[dask]"``.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._backend import asarray, resolve_device, to_numpy
+from ._backend import resolve_namespace, to_numpy
 from ._validation import check_dtype, check_y_given
 
 __all__ = [
@@ -187,21 +187,20 @@ def dask_statistics(est, X, y, *, reset):
     -------
     stats : SufficientStatistics
         Summed over all chunks (NumPy arrays).
-    xp : module
-        Namespace of the solve (``cupy`` with ``device="cuda"``).
-    to_host : bool
+    ns : :class:`~sklearn_polynn._backend.Namespace`
+        Where the solve runs (CuPy with ``device="cuda"``, else NumPy).
     W : complex array
-        The bottom layer, in ``xp``.
+        The bottom layer, in ``ns.xp``.
     """
     from .random_features import _draw_bottom_layer, _FeatureSpec
 
     dask, da = _import_dask()
     X, y = _as_dask_inputs(X, y, da)
     _check_n_features(est, X.shape[1], reset)
-    xp, to_host = resolve_device(est.device)
+    ns = resolve_namespace(est.device)
     if reset:
         rng = check_random_state(est.random_state)
-        W = to_numpy(_draw_bottom_layer(est, X.shape[1], rng, np))
+        W = to_numpy(_draw_bottom_layer(est, X.shape[1], rng, resolve_namespace("cpu")))
     else:
         W = to_numpy(est.hidden_weights_)
     spec = _FeatureSpec.from_estimator(est)
@@ -217,7 +216,7 @@ def dask_statistics(est, X, y, *, reset):
         raise ValueError(
             "Found array with 0 sample(s) while a minimum of 1 is required."
         )
-    return stats, xp, to_host, asarray(W, xp)
+    return stats, ns, ns.asarray(W)
 
 
 # ------------------------------------------------------- data-parallel gradients
@@ -279,9 +278,9 @@ def _chunk_sums(chunk_loss_grad, params, X, y, device):
     """
     if X.shape[0] == 0:
         return None
-    xp, _ = resolve_device(device, X)
-    X, y = asarray(X, xp), asarray(y, xp)
-    params = {k: asarray(p, xp) for k, p in params.items()}
+    ns = resolve_namespace(device, X)
+    X, y = ns.asarray(X), ns.asarray(y)
+    params = {k: ns.asarray(p) for k, p in params.items()}
     loss, grads = chunk_loss_grad(params, X, y)
     return float(loss), {k: to_numpy(g) for k, g in grads.items()}
 

@@ -8,6 +8,7 @@ whitening step, designed to sit in front of any estimator of this package in a
 :class:`~sklearn.pipeline.Pipeline`.
 """
 
+import math
 import warnings
 from numbers import Integral, Real
 
@@ -19,7 +20,7 @@ from sklearn.base import (
 )
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import asarray, resolve_device, to_output
+from ._backend import check_same_namespace, resolve_namespace, to_numpy
 from ._compat import Interval, StrOptions, _fit_context
 from ._validation import validate_input
 
@@ -31,68 +32,73 @@ class WhiteningTransformer(
 ):
     """Whiten inputs so that the training data has identity second moment.
 
-    From the thin SVD of the (optionally centered) training matrix
-    ``X = U D V^T``, each row ``x`` is mapped to ``sqrt(N) D^{-1} V^T x``, so the
-    transformed training data ``Z`` satisfies ``Z^T Z / N = I``. This is the
-    whitening of Shamir (2018), Theorem 4: for any invertible ``A``, whitening
-    ``X A`` and whitening ``X`` give the same output up to an orthogonal matrix,
-    which makes orthogonally invariant learners linearly invariant.
+        From the thin SVD of the (optionally centered) training matrix
+        ``X = U D V^T``, each row ``x`` is mapped to ``sqrt(N) D^{-1} V^T x``, so the
+        transformed training data ``Z`` satisfies ``Z^T Z / N = I``. This is the
+        whitening of Shamir (2018), Theorem 4: for any invertible ``A``, whitening
+        ``X A`` and whitening ``X`` give the same output up to an orthogonal matrix,
+        which makes orthogonally invariant learners linearly invariant.
 
-    Parameters
-    ----------
-    center : bool, default=False
-        Subtract the training mean first. The theorems assume zero-mean inputs,
-        so whitening does not center by default.
-    n_components : int or None, default=None
-        Keep at most this many directions (largest singular values first).
-        ``None`` keeps every direction above ``tol``.
-    tol : float or None, default=None
-        Relative tolerance for the numerical rank: directions with singular value
-        ``<= tol * D.max()`` are dropped (with a warning naming the detected
-        rank). ``None`` uses ``max(N, d) * eps`` as :func:`numpy.linalg.matrix_rank`.
-    device : {None, "cpu", "cuda"}, default=None
-        Where to compute; ``None`` follows the input (see the user guide).
+        Parameters
+        ----------
+        center : bool, default=False
+            Subtract the training mean first. The theorems assume zero-mean inputs,
+            so whitening does not center by default.
+        n_components : int or None, default=None
+            Keep at most this many directions (largest singular values first).
+            ``None`` keeps every direction above ``tol``.
+        tol : float or None, default=None
+            Relative tolerance for the numerical rank: directions with singular value
+            ``<= tol * D.max()`` are dropped (with a warning naming the detected
+            rank). ``None`` uses ``max(N, d) * eps`` as :func:`numpy.linalg.matrix_rank`.
+        device : {None, "cpu", "cuda"}, default=None
+            Where to compute; ``None`` follows the input: its own namespace and
+            device under ``sklearn.set_config(array_api_dispatch=True)``, else NumPy.
+            ``"cuda"`` computes with CuPy and returns NumPy (see the user guide).
+            float32 input stays float32.
 
-    Attributes
-    ----------
-    mean_ : ndarray of shape (n_features,)
-        Training mean (zeros when ``center=False``).
-    singular_values_ : ndarray of shape (n_components_,)
-        Kept singular values ``D`` of the training matrix.
-    components_ : ndarray of shape (n_components_, n_features)
-        Kept right singular vectors ``V^T``.
-    whitening_matrix_ : ndarray of shape (n_features, n_components_)
-        ``M = sqrt(N) V D^{-1}``; ``transform(X) = (X - mean_) @ M``.
-    n_components_ : int
-        Number of output features (the detected rank, capped by
-        ``n_components``).
-    n_samples_seen_ : int
-        ``N``, the number of training rows.
-    n_features_in_ : int
-        Number of features seen during :term:`fit`.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Names of features seen during :term:`fit`, when ``X`` has string
-        feature names.
+        Attributes
+        ----------
+        mean_ : ndarray of shape (n_features,)
+            Training mean (zeros when ``center=False``).
+        singular_values_ : ndarray of shape (n_components_,)
+            Kept singular values ``D`` of the training matrix.
+        components_ : ndarray of shape (n_components_, n_features)
+            Kept right singular vectors ``V^T``.
+        whitening_matrix_ : ndarray of shape (n_features, n_components_)
+            ``M = sqrt(N) V D^{-1}``; ``transform(X) = (X - mean_) @ M``.
+        n_components_ : int
+            Number of output features (the detected rank, capped by
+            ``n_components``).
+        n_samples_seen_ : int
+            ``N``, the number of training rows.
+        n_features_in_ : int
+            Number of features seen during :term:`fit`.
+        feature_names_in_ : ndarray of shape (n_features_in_,)
+            Names of features seen during :term:`fit`, when ``X`` has string
+            feature names.
 
-    See Also
-    --------
-    sklearn.decomposition.PCA : ``PCA(whiten=True)`` centers and scales to unit
-        variance, with a different normalisation and no ``input_space_weights``.
+        See Also
+        --------
+        sklearn.decomposition.PCA : ``PCA(whiten=True)`` centers and scales to unit
+            variance, with a different normalisation and no ``input_space_weights``.
 
-    References
-    ----------
-    .. [1] O. Shamir, "Distribution-specific hardness of learning neural
-       networks", JMLR 19(32), 2018, Theorem 4.
+        References
+        ----------
+        .. [1] O. Shamir, "Distribution-specific hardness of learning neural
+           networks", JMLR 19(32), 2018, Theorem 4.
 
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_polynn import WhiteningTransformer
-    >>> rng = np.random.RandomState(0)
-    >>> X = rng.standard_normal((500, 3)) @ np.diag([1.0, 10.0, 100.0])
-    >>> Z = WhiteningTransformer().fit_transform(X)
-    >>> bool(np.allclose(Z.T @ Z / len(Z), np.eye(3)))
-    True
+        Examples
+        --------
+        >>> import math
+
+    import numpy as np
+        >>> from sklearn_polynn import WhiteningTransformer
+        >>> rng = np.random.RandomState(0)
+        >>> X = rng.standard_normal((500, 3)) @ np.diag([1.0, 10.0, 100.0])
+        >>> Z = WhiteningTransformer().fit_transform(X)
+        >>> bool(np.allclose(Z.T @ Z / len(Z), np.eye(3)))
+        True
     """
 
     _parameter_constraints = {
@@ -124,20 +130,22 @@ class WhiteningTransformer(
         self : object
             Fitted transformer.
         """
-        X, _, xp, to_host = validate_input(
-            self, X, reset=True, device=self.device, ensure_min_samples=2
+        X, _, ns = validate_input(
+            self, X, reset=True, dtype=None, device=self.device, ensure_min_samples=2
         )
+        xp = ns.xp
         n_samples, n_features = X.shape
-        mean = xp.mean(X, axis=0) if self.center else xp.zeros(n_features, X.dtype)
+        if self.center:
+            mean = xp.mean(X, axis=0)
+        else:
+            mean = xp.zeros(n_features, dtype=X.dtype, device=ns.device)
         _, s, vt = xp.linalg.svd(X - mean, full_matrices=False)
-        rank = self._numerical_rank(to_output(s, True), n_samples, n_features)
-        s, vt = s[:rank], vt[:rank]
-        self.mean_ = to_output(mean, to_host)
-        self.singular_values_ = to_output(s, to_host)
-        self.components_ = to_output(vt, to_host)
-        self.whitening_matrix_ = to_output(
-            np.sqrt(n_samples) * vt.T / s[None, :], to_host
-        )
+        rank = self._numerical_rank(to_numpy(s), n_samples, n_features)
+        s, vt = s[:rank], vt[:rank, :]
+        self.mean_ = ns.output(mean)
+        self.singular_values_ = ns.output(s)
+        self.components_ = ns.output(vt)
+        self.whitening_matrix_ = ns.output(math.sqrt(n_samples) * vt.T / s[None, :])
         self.n_components_ = int(rank)
         self.n_samples_seen_ = int(n_samples)
         return self
@@ -180,10 +188,18 @@ class WhiteningTransformer(
             ``(X - mean_) @ whitening_matrix_``.
         """
         check_is_fitted(self)
-        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
-        M = asarray(self.whitening_matrix_, xp, X.dtype)
-        mean = asarray(self.mean_, xp, X.dtype)
-        return to_output((X - mean) @ M, to_host)
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            dtype=None,
+            device=self.device,
+            fitted=self.whitening_matrix_,
+            method="transform",
+        )
+        M = ns.asarray(self.whitening_matrix_, X.dtype)
+        mean = ns.asarray(self.mean_, X.dtype)
+        return ns.output((X - mean) @ M)
 
     def inverse_transform(self, Z):
         """Map whitened data back to the input space.
@@ -200,16 +216,22 @@ class WhiteningTransformer(
         X : ndarray of shape (n_samples, n_features)
         """
         check_is_fitted(self)
-        xp, to_host = resolve_device(self.device, Z)
-        Z = asarray(Z, xp)
+        ns = resolve_namespace(self.device, Z)
+        check_same_namespace(self, Z, self.components_, "inverse_transform")
+        Z = ns.asarray(Z)
         if Z.ndim != 2 or Z.shape[1] != self.n_components_:
             raise ValueError(
-                f"Z must have shape (n_samples, {self.n_components_}); got {Z.shape}."
+                f"Z must have shape (n_samples, {self.n_components_}); "
+                f"got {tuple(Z.shape)}."
             )
-        unwhiten = asarray(
-            self.singular_values_[:, None] * self.components_, xp, Z.dtype
-        ) / np.sqrt(self.n_samples_seen_)
-        return to_output(Z @ unwhiten + asarray(self.mean_, xp, Z.dtype), to_host)
+        dtype = self.components_.dtype
+        if not ns.xp.isdtype(Z.dtype, "real floating"):
+            Z = ns.xp.astype(Z, dtype)
+        scaled = ns.asarray(self.singular_values_)[:, None] * ns.asarray(
+            self.components_
+        )
+        unwhiten = ns.xp.astype(scaled, Z.dtype) / math.sqrt(self.n_samples_seen_)
+        return ns.output(Z @ unwhiten + ns.asarray(self.mean_, Z.dtype))
 
     def input_space_weights(self, weights):
         """Map first-layer weights learned on whitened data to the input space.
@@ -228,14 +250,18 @@ class WhiteningTransformer(
         weights_in : ndarray of shape (n_features, n_hidden) or (n_features,)
         """
         check_is_fitted(self)
-        xp, to_host = resolve_device(self.device, weights)
-        W = asarray(weights, xp)
+        ns = resolve_namespace(self.device, weights)
+        check_same_namespace(
+            self, weights, self.whitening_matrix_, "input_space_weights"
+        )
+        W = ns.asarray(weights)
         if W.ndim not in (1, 2) or W.shape[0] != self.n_components_:
             raise ValueError(
                 f"weights must have {self.n_components_} rows (n_components_); "
-                f"got shape {W.shape}."
+                f"got shape {tuple(W.shape)}."
             )
-        return to_output(asarray(self.whitening_matrix_, xp) @ W, to_host)
+        M = ns.asarray(self.whitening_matrix_)
+        return ns.output(M @ ns.xp.astype(W, M.dtype, copy=False))
 
     @property
     def _n_features_out(self):
@@ -244,4 +270,6 @@ class WhiteningTransformer(
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.array_api_support = True
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

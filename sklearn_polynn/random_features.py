@@ -33,7 +33,7 @@ from sklearn.base import (
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from ._backend import asarray, get_namespace, row_batches, to_numpy, to_output
+from ._backend import add_gram, asarray, get_namespace, row_batches, to_numpy, to_output
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
@@ -44,7 +44,6 @@ from ._complex import (
 from ._optim import make_optimizer, minimize
 from ._top_layer import (
     SufficientStatistics,
-    add_gram,
     gcv_path,
     largest_eigenvalue,
     ridge_cholesky,
