@@ -24,7 +24,7 @@ from ._backend import (
     real_dtype_for,
     resolve_namespace,
 )
-from ._compat import Interval
+from ._compat import Interval, IntInterval
 
 __all__ = [
     "ITERATIVE_CONSTRAINTS",
@@ -44,9 +44,9 @@ _COMPLEX_HINT = (
 #: ``_parameter_constraints`` of the stopping parameters every estimator passes
 #: to :func:`sklearn_polynn._optim.minimize` (plus ``verbose``).
 ITERATIVE_CONSTRAINTS = {
-    "max_iter": [Interval(numbers.Integral, 1, None, closed="left")],
+    "max_iter": [IntInterval(1, None, closed="left")],
     "tol": [Interval(numbers.Real, 0, None, closed="left")],
-    "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_iter_no_change": [IntInterval(1, None, closed="left")],
     "verbose": ["verbose"],
 }
 
