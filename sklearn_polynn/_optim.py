@@ -50,7 +50,9 @@ Solvers (``make_optimizer(solver, learning_rate)``)
     is not used. ``on_plateau`` is called when L-BFGS-B converges; new
     parameters restart it (fresh curvature memory) for the remaining
     iterations. ``loss_curve`` gets one entry per L-BFGS iteration (the loss
-    at its accepted point; line-search evaluations are not counted),
+    at its accepted point; line-search evaluations are not counted; a start
+    that already satisfies ``tol`` counts as one iteration, as in
+    scikit-learn),
     ``verbose`` prints each, and ``n_iter`` counts iterations. Stopping on
     ``max_iter`` (or SciPy's evaluation limit) or on a line-search failure
     emits a ``ConvergenceWarning`` quoting SciPy's message; the optimizer holds
@@ -546,6 +548,8 @@ def _minimize_lbfgs(
             },
         )
         x, message = res.x, str(res.message)
+        if len(curve) == before:  # converged at the start: record its loss
+            curve.append(float(res.fun))
         done = len(curve) - before
         n_iter += done
         remaining -= max(done, 1)
