@@ -299,6 +299,7 @@ def minimize(
     verbose=0,
     warn_max_iter=True,
     estimator_name="estimator",
+    stacklevel=2,
 ):
     """Minimize ``loss_grad`` from ``params`` until convergence, ``max_iter``, or
     divergence.
@@ -336,6 +337,10 @@ def minimize(
         Emit a ``ConvergenceWarning`` when stopping on ``max_iter``.
     estimator_name : str
         Used in warning messages.
+    stacklevel : int, default=2
+        ``stacklevel`` of the warnings as if ``minimize`` emitted them: 2 points
+        at the caller of ``minimize``; an estimator passes the depth of its
+        ``fit`` caller (the user's line).
 
     Returns
     -------
@@ -359,6 +364,7 @@ def minimize(
             verbose=verbose,
             warn_max_iter=warn_max_iter,
             estimator_name=estimator_name,
+            stacklevel=stacklevel + 1,
         )
     curve = [] if loss_curve is None else loss_curve
     start = len(curve)
@@ -383,10 +389,12 @@ def minimize(
             if reference_loss is None:
                 reference_loss = loss
                 if not math.isfinite(loss):
-                    _warn_divergence(estimator_name, loss, optimizer, at_start=True)
+                    _warn_divergence(
+                        estimator_name, loss, optimizer, stacklevel, at_start=True
+                    )
                     return OptimizeResult(params, curve, 0, "diverged", best_loss)
             if _diverged(loss, reference_loss):
-                _warn_divergence(estimator_name, loss, optimizer)
+                _warn_divergence(estimator_name, loss, optimizer, stacklevel)
                 return OptimizeResult(
                     best_params, curve, n_iter - 1, "diverged", best_loss
                 )
@@ -415,16 +423,16 @@ def minimize(
                 break
             params, no_improvement, pending = new_params, 0, None
     if status == "max_iter" and warn_max_iter:
-        _warn_max_iter(estimator_name, max_iter)
+        _warn_max_iter(estimator_name, max_iter, stacklevel)
     return OptimizeResult(params, curve, n_iter, status, min([best_loss, *curve[-1:]]))
 
 
-def _warn_max_iter(estimator_name, max_iter, detail=""):
+def _warn_max_iter(estimator_name, max_iter, stacklevel, detail=""):
     warnings.warn(
         f"{estimator_name}: maximum iterations ({max_iter}) reached and the "
         f"optimization has not converged yet{detail}; increase max_iter.",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=stacklevel + 1,
     )
 
 
@@ -435,7 +443,7 @@ def _diverged(loss, reference_loss):
     return reference_loss > 0 and loss > _DIVERGENCE_FACTOR * reference_loss
 
 
-def _warn_divergence(estimator_name, loss, optimizer, at_start=False):
+def _warn_divergence(estimator_name, loss, optimizer, stacklevel, at_start=False):
     if at_start:
         cause = (
             "the loss is not finite at the starting parameters: the inputs or "
@@ -456,7 +464,7 @@ def _warn_divergence(estimator_name, loss, optimizer, at_start=False):
         f"{estimator_name}: the loss diverged (reached {loss:.3g}); the last good "
         f"weights were restored. Likely cause: {cause}",
         ConvergenceWarning,
-        stacklevel=4,
+        stacklevel=stacklevel + 1,
     )
 
 
@@ -508,6 +516,7 @@ def _minimize_lbfgs(
     verbose,
     warn_max_iter,
     estimator_name,
+    stacklevel,
 ):
     """``minimize`` with SciPy's L-BFGS-B (see the module notes)."""
     from scipy.optimize import minimize as scipy_minimize
@@ -567,9 +576,11 @@ def _minimize_lbfgs(
                 f"{estimator_name}: L-BFGS-B stopped after {n_iter} iterations: "
                 f"{message}",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=stacklevel,
             )
         else:
-            _warn_max_iter(estimator_name, max_iter, f" (L-BFGS-B: {message})")
+            _warn_max_iter(
+                estimator_name, max_iter, stacklevel, f" (L-BFGS-B: {message})"
+            )
     best = min(curve[start:], default=float(fun(x)[0]))
     return OptimizeResult(vector.unflatten(x), curve, n_iter, status, best, message)
