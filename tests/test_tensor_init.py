@@ -443,3 +443,45 @@ def test_gd_resample_uses_a_fresh_part_per_iteration():
         TensorInitOneHiddenLayer(
             n_hidden=2, solver="gd", gd_resample=True, max_iter=3000
         ).fit(X[:3000], y[:3000])
+
+
+def _dispatch_available():
+    import sklearn
+
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            return True
+    except (RuntimeError, ImportError):
+        return False
+
+
+@pytest.mark.skipif(
+    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "gd", "batch_size": 200},  # line search on xp.take batches
+        {"solver": "gd", "learning_rate": 0.02, "warm_start": True},
+        {"solver": "lbfgs"},
+    ],
+    ids=["gd-auto-minibatch", "gd-fixed-warm-start", "lbfgs"],
+)
+def test_local_search_on_array_api_strict_matches_numpy(params):
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, _ = _teacher(1000, 5, 2, seed=0)
+    common = {"n_hidden": 2, "init": "random", "fit_output_weights": True}
+    common.update(max_iter=10, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**common).fit(X, y).fit(X, y)
+        X_xp, y_xp = xps.asarray(X, device=device), xps.asarray(y, device=device)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**common).fit(X_xp, y_xp).fit(X_xp, y_xp)
+    assert model.hidden_weights_.device == device
+    assert len(model.loss_curve_) == len(reference.loss_curve_)
+    got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
