@@ -485,3 +485,21 @@ def test_local_search_on_array_api_strict_matches_numpy(params):
     assert len(model.loss_curve_) == len(reference.loss_curve_)
     got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
     assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+def test_default_lbfgs_on_dask_matches_numpy():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y, truth = _teacher(4000, 6, 2, seed=0)
+    params = {"n_hidden": 2, "random_state": 0}
+    reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        model = TensorInitOneHiddenLayer(**params).fit(
+            da.from_array(X, chunks=(1000, -1)), da.from_array(y, chunks=1000)
+        )
+    assert isinstance(model.hidden_weights_, np.ndarray)
+    # L-BFGS-B amplifies the summation-order differences slightly
+    assert_allclose(model.hidden_weights_, reference.hidden_weights_, rtol=1e-6)
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 1e-7
