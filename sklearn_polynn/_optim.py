@@ -1,48 +1,159 @@
-"""The one gradient-descent loop shared by every iterative estimator.
+"""The one optimisation module shared by every iterative estimator.
 
-Estimators describe their model by a function ``loss_grad(params, batch)`` that
-returns the loss and the descent gradients of a dict of parameter arrays, and hand
-it to :func:`minimize`. The loop owns everything else, following the contract of
-scikit-learn's ``MLPRegressor``: the step rule (plain gradient descent or Adam),
-``tol`` / ``n_iter_no_change`` plateau detection, ``loss_curve_``, ``verbose``
-output (``Iteration %d, loss = %.8f``), a ``ConvergenceWarning`` on ``max_iter``,
-and divergence rollback (a non-finite loss, or one 10x above the first loss of the
-run, restores the best parameters and stops with a warning to lower the learning
-rate).
+Estimators describe their model by a function ``loss_grad(params, batch)`` and
+hand it with an optimizer from :func:`make_optimizer` to :func:`minimize`. The
+module owns everything else, following the contract of scikit-learn's
+``MLPRegressor``: the step rule, ``tol`` / ``n_iter_no_change`` plateau
+detection, ``loss_curve``, ``verbose`` output (``Iteration %d, loss = %.8f``), a
+``ConvergenceWarning`` on ``max_iter``, and divergence rollback.
 
-Complex parameters use the descent direction ``2 dE/d(conj z) = dE/dRe z +
-i dE/dIm z`` (Wirtinger calculus), so the same update ``z <- z - lr * g`` applies
-to real and complex arrays alike.
+The ``loss_grad`` contract
+--------------------------
+``loss_grad(params, batch) -> (loss, grads)``: ``params`` is a dict of arrays
+(real or complex, any shapes, in the data's namespace and device), ``batch`` a
+batch key (``None`` for the full batch). ``loss`` is a scalar (a Python float
+or a 0-d array) and ``grads`` a dict with the same keys, shapes and dtypes: for
+a real array the gradient ``dE/dp``; for a complex array the Wirtinger descent
+direction ``2 dE/d(conj z) = dE/dRe z + i dE/dIm z``, so that the update
+``z <- z - lr * g`` applies to real and complex arrays alike.
+
+Solvers (``make_optimizer(solver, learning_rate)``)
+---------------------------------------------------
+``"gd"``
+    Gradient descent. A float ``learning_rate`` is a fixed step (an explicit
+    choice: it diverges when the curvature of the loss, which grows with the
+    scale of the inputs and targets, exceeds ``2 / learning_rate``).
+    ``learning_rate="auto"`` chooses the step by Armijo backtracking
+    (Nocedal & Wright 2006, Alg. 3.1): a trial step ``lr`` is accepted when
+    ``E(p - lr g) <= E(p) - 1e-4 lr ||g||^2`` (halved otherwise); the step grows
+    by 1.25 after a step accepted at the first trial (and doubles while
+    accepted during the first iteration, from ``1.0``), so it follows the
+    curvature of the problem. The loss never increases, so a default fit does
+    not diverge on whitened, rescaled or large-valued data. The accepted
+    trial's ``(loss, grads)`` is reused by the next iteration, so a step costs
+    one ``loss_grad`` call when the first trial is accepted. With mini-batches
+    the search runs on each batch (a stochastic line search).
+``"adam"``
+    Adam with the fixed ``learning_rate``.
+``"lbfgs"``
+    SciPy's L-BFGS-B (``scipy.optimize.minimize(method="L-BFGS-B")``) on the
+    real parameter vector: the dict is flattened in key order, a complex array
+    as its real parts then its imaginary parts, whose real gradient is
+    ``(Re g, Im g)`` of the Wirtinger direction above. Only this small vector
+    goes to the host (:func:`~sklearn_polynn._backend.to_numpy`); each
+    evaluation moves the parameters back into the data's namespace and device
+    and ``loss_grad`` computes there. ``learning_rate`` is ignored. Full batch
+    only: ``batches`` must be ``None``. ``tol`` is SciPy's ``ftol`` and
+    ``gtol``: it stops when an iteration lowers the loss by less than
+    ``tol * max(|loss|, 1)`` (the GD rule's absolute ``tol`` for losses <= 1)
+    or when the largest gradient entry is below ``tol``; ``n_iter_no_change``
+    is not used. ``on_plateau`` is called when L-BFGS-B converges; new
+    parameters restart it (fresh curvature memory) for the remaining
+    iterations. ``loss_curve`` gets one entry per L-BFGS iteration (the loss
+    at its accepted point; line-search evaluations are not counted; a start
+    that already satisfies ``tol`` counts as one iteration, as in
+    scikit-learn),
+    ``verbose`` prints each, and ``n_iter`` counts iterations. Stopping on
+    ``max_iter`` (or SciPy's evaluation limit) or on a line-search failure
+    emits a ``ConvergenceWarning`` quoting SciPy's message; the optimizer holds
+    no state between calls (``partial_fit`` restarts its memory).
+
+Divergence (``"gd"`` with a fixed step, ``"adam"``): a non-finite loss, or one
+10x above the first loss of the run, restores the best parameters and stops
+with a warning that names the step size and the scale of the data as the
+likely cause.
 """
 
 import math
 import warnings
 from dataclasses import dataclass, field
 
+import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from ._backend import get_namespace
+from ._backend import asarray, device_of, get_namespace, to_numpy
 
-__all__ = ["Adam", "GradientDescent", "OptimizeResult", "make_optimizer", "minimize"]
+__all__ = [
+    "LBFGS",
+    "SOLVERS",
+    "Adam",
+    "GradientDescent",
+    "OptimizeResult",
+    "make_optimizer",
+    "minimize",
+]
 
 _DIVERGENCE_FACTOR = 10.0
+SOLVERS = ("gd", "adam", "lbfgs")
+# Armijo backtracking of learning_rate="auto".
+_ARMIJO_C = 1e-4
+_SHRINK = 0.5
+_GROW = 1.25
+_MAX_BACKTRACKS = 60
 
 
 class GradientDescent:
-    """Plain gradient descent ``p <- p - learning_rate * g``.
+    """Gradient descent ``p <- p - lr * g``, fixed step or Armijo line search.
 
     Parameters
     ----------
-    learning_rate : float
-        Step size.
+    learning_rate : float or "auto"
+        Fixed step, or ``"auto"``: Armijo backtracking (see the module notes).
+
+    Attributes
+    ----------
+    step_size : float
+        The last accepted step (``"auto"``), else ``learning_rate``.
     """
 
     def __init__(self, learning_rate):
         self.learning_rate = learning_rate
+        self.step_size = 1.0 if learning_rate == "auto" else learning_rate
+        self._first = True
+
+    @property
+    def line_search(self):
+        return self.learning_rate == "auto"
 
     def step(self, params, grads):
-        """Return the updated parameter dict."""
-        return {k: p - self.learning_rate * grads[k] for k, p in params.items()}
+        """Return the updated parameter dict (fixed step)."""
+        return _moved(params, grads, self.step_size)
+
+    def search(self, params, grads, loss, evaluate):
+        """Armijo backtracking from ``params``; ``evaluate(p) -> (loss, grads)``.
+
+        Returns
+        -------
+        params, (loss, grads) : the accepted point and its evaluation, or the
+            start and ``None`` when no step lowers the loss (converged to
+            rounding).
+        """
+        decrease = _ARMIJO_C * sum(
+            float(_sum_squared_modulus(g)) for g in grads.values()
+        )
+        if decrease == 0.0:
+            return params, None
+        lr, accepted, expanding = self.step_size, None, self._first
+        self._first = False
+        for trial in range(_MAX_BACKTRACKS):
+            candidate = _moved(params, grads, lr)
+            value = evaluate(candidate)
+            t_loss = float(value[0])
+            if math.isfinite(t_loss) and t_loss <= loss - lr * decrease:
+                accepted = (trial, lr, candidate, value)
+                if not expanding:
+                    break
+                lr *= 2.0  # first iteration: expand while accepted
+            elif accepted is not None:  # the expansion overshot: keep the last
+                break
+            else:
+                expanding = False
+                lr *= _SHRINK
+        if accepted is None:
+            return params, None
+        trial, lr, candidate, value = accepted
+        self.step_size = lr * _GROW if trial == 0 else lr
+        return candidate, value
 
 
 class Adam:
@@ -57,6 +168,8 @@ class Adam:
     beta_1, beta_2 : float, default=(0.9, 0.999)
     epsilon : float, default=1e-8
     """
+
+    line_search = False
 
     def __init__(self, learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
         self.learning_rate = learning_rate
@@ -82,6 +195,26 @@ class Adam:
         return new
 
 
+class LBFGS:
+    """SciPy's L-BFGS-B on the real parameter vector (see the module notes).
+
+    Parameters
+    ----------
+    memory : int, default=10
+        Stored correction pairs (SciPy's ``maxcor``).
+    """
+
+    line_search = False
+    learning_rate = None
+
+    def __init__(self, memory=10):
+        self.memory = memory
+
+
+def _moved(params, grads, lr):
+    return {k: p - lr * grads[k] for k, p in params.items()}
+
+
 def _squared_modulus(g):
     """``|g|**2`` elementwise, real, for real and complex arrays."""
     xp = get_namespace(g)
@@ -90,13 +223,38 @@ def _squared_modulus(g):
     return g * g
 
 
+def _sum_squared_modulus(g):
+    return get_namespace(g).sum(_squared_modulus(g))
+
+
 def make_optimizer(solver, learning_rate):
-    """Optimizer for an estimator's ``solver`` parameter ("gd" or "adam")."""
+    """Optimizer for an estimator's ``solver`` and ``learning_rate`` parameters.
+
+    Parameters
+    ----------
+    solver : {"gd", "adam", "lbfgs"}
+    learning_rate : float or "auto"
+        Step of "gd" (``"auto"``: Armijo line search) and "adam" (float only);
+        ignored by "lbfgs".
+
+    Returns
+    -------
+    optimizer : GradientDescent, Adam or LBFGS
+    """
     if solver == "gd":
         return GradientDescent(learning_rate)
     if solver == "adam":
+        if learning_rate == "auto":
+            raise ValueError(
+                "learning_rate='auto' (line search) is for solver='gd'; give "
+                "solver='adam' a float learning_rate."
+            )
         return Adam(learning_rate)
-    raise ValueError(f"solver must be 'gd' or 'adam'; got {solver!r}.")
+    if solver == "lbfgs":
+        return LBFGS()
+    raise ValueError(
+        f"solver must be one of {', '.join(repr(s) for s in SOLVERS)}; got {solver!r}."
+    )
 
 
 @dataclass
@@ -112,8 +270,11 @@ class OptimizeResult:
         Loss per iteration (mean over the mini-batches of an epoch).
     n_iter : int
         Iterations run in this call.
-    status : {"converged", "max_iter", "diverged"}
+    status : {"converged", "max_iter", "diverged", "failed"}
+        "failed": L-BFGS-B stopped on a line-search failure.
     best_loss : float
+    message : str
+        SciPy's message for "lbfgs", else empty.
     """
 
     params: dict
@@ -121,6 +282,7 @@ class OptimizeResult:
     n_iter: int = 0
     status: str = "max_iter"
     best_loss: float = float("inf")
+    message: str = ""
 
 
 def minimize(
@@ -137,31 +299,36 @@ def minimize(
     verbose=0,
     warn_max_iter=True,
     estimator_name="estimator",
+    stacklevel=2,
 ):
-    """Run gradient descent until convergence, ``max_iter``, or divergence.
+    """Minimize ``loss_grad`` from ``params`` until convergence, ``max_iter``, or
+    divergence.
 
     Parameters
     ----------
     loss_grad : callable
-        ``loss_grad(params, batch) -> (loss, grads)``: the loss (a scalar) at
-        ``params`` and the descent gradient of each entry, for one batch key.
+        ``loss_grad(params, batch) -> (loss, grads)``, see the module notes.
     params : dict of str -> array
         Starting parameters (not modified).
-    optimizer : GradientDescent or Adam
-        Holds the step rule and its state (reused by ``partial_fit``).
+    optimizer : GradientDescent, Adam or LBFGS
+        From :func:`make_optimizer`; holds the step rule and its state (reused
+        by ``partial_fit``).
     max_iter : int
         Maximum number of iterations (epochs when ``batches`` is given).
     tol : float, default=1e-4
-        An iteration improves when its loss is below ``best_loss - tol``.
+        An iteration improves when its loss is below ``best_loss - tol``
+        ("lbfgs": SciPy's ``ftol`` and ``gtol``).
     n_iter_no_change : int, default=10
-        Iterations without improvement that make a plateau.
+        Iterations without improvement that make a plateau (not "lbfgs").
     batches : callable, default=None
         ``batches(iteration) -> iterable of batch keys`` passed to ``loss_grad``;
-        ``None`` runs one full-batch step (key ``None``) per iteration.
+        ``None`` runs one full-batch step (key ``None``) per iteration. Must be
+        ``None`` for "lbfgs".
     on_plateau : callable, default=None
-        ``on_plateau(params, best_loss) -> params or None``. Called on a plateau;
-        returning new parameters continues from them (used for the random
-        perturbations of Andoni et al., Thm 5.1), ``None`` stops as converged.
+        ``on_plateau(params, best_loss) -> params or None``. Called on a plateau
+        ("lbfgs": on convergence); returning new parameters continues from them
+        (used for the random perturbations of Andoni et al., Thm 5.1), ``None``
+        stops as converged.
     loss_curve : list, default=None
         Existing curve to extend (``partial_fit``, ``warm_start``).
     verbose : int, default=0
@@ -170,11 +337,35 @@ def minimize(
         Emit a ``ConvergenceWarning`` when stopping on ``max_iter``.
     estimator_name : str
         Used in warning messages.
+    stacklevel : int, default=2
+        ``stacklevel`` of the warnings as if ``minimize`` emitted them: 2 points
+        at the caller of ``minimize``; an estimator passes the depth of its
+        ``fit`` caller (the user's line).
 
     Returns
     -------
     result : OptimizeResult
     """
+    if isinstance(optimizer, LBFGS):
+        if batches is not None:
+            raise ValueError(
+                f"{estimator_name}: solver='lbfgs' runs full-batch L-BFGS-B; "
+                "mini-batches are not supported (set batch_size=None or use "
+                "solver='gd' / 'adam')."
+            )
+        return _minimize_lbfgs(
+            loss_grad,
+            params,
+            optimizer,
+            max_iter=max_iter,
+            tol=tol,
+            on_plateau=on_plateau,
+            loss_curve=loss_curve,
+            verbose=verbose,
+            warn_max_iter=warn_max_iter,
+            estimator_name=estimator_name,
+            stacklevel=stacklevel + 1,
+        )
     curve = [] if loss_curve is None else loss_curve
     start = len(curve)
     best_loss = min(curve) if curve else float("inf")
@@ -184,24 +375,44 @@ def minimize(
     status = "max_iter"
     n_iter = 0
     reference_loss = None  # first loss of this call: divergence is judged against it
+    pending = None  # (loss, grads) at params, from the last line search
     for n_iter in range(1, max_iter + 1):
         epoch_start = params
         losses = []
         for key in [None] if batches is None else batches(n_iter - 1):
-            loss, grads = loss_grad(params, key)
+            if pending is not None and key is None:
+                loss, grads = pending
+            else:
+                loss, grads = loss_grad(params, key)
+            pending = None
             loss = float(loss)
-            reference_loss = loss if reference_loss is None else reference_loss
+            if reference_loss is None:
+                reference_loss = loss
+                if not math.isfinite(loss):
+                    _warn_divergence(
+                        estimator_name, loss, optimizer, stacklevel, at_start=True
+                    )
+                    return OptimizeResult(params, curve, 0, "diverged", best_loss)
             if _diverged(loss, reference_loss):
-                _warn_divergence(estimator_name, loss)
+                _warn_divergence(estimator_name, loss, optimizer, stacklevel)
                 return OptimizeResult(
                     best_params, curve, n_iter - 1, "diverged", best_loss
                 )
             losses.append(loss)
-            params = optimizer.step(params, grads)
+            if optimizer.line_search:
+                params, pending = optimizer.search(
+                    params, grads, loss, lambda p, key=key: loss_grad(p, key)
+                )
+                if pending is None and batches is None:  # no descent step left
+                    status = "converged"
+            else:
+                params = optimizer.step(params, grads)
         epoch_loss = sum(losses) / len(losses)
         curve.append(epoch_loss)
         if verbose:
             print(f"Iteration {start + n_iter}, loss = {epoch_loss:.8f}")
+        if status == "converged":
+            break
         no_improvement = 0 if epoch_loss < best_loss - tol else no_improvement + 1
         if epoch_loss < best_loss:
             best_loss, best_params = epoch_loss, epoch_start
@@ -210,14 +421,19 @@ def minimize(
             if new_params is None:
                 status = "converged"
                 break
-            params, no_improvement = new_params, 0
+            params, no_improvement, pending = new_params, 0, None
     if status == "max_iter" and warn_max_iter:
-        warnings.warn(
-            f"{estimator_name}: maximum iterations ({max_iter}) reached and the "
-            "optimization has not converged yet; increase max_iter.",
-            ConvergenceWarning,
-        )
-    return OptimizeResult(params, curve, n_iter, status, best_loss)
+        _warn_max_iter(estimator_name, max_iter, stacklevel)
+    return OptimizeResult(params, curve, n_iter, status, min([best_loss, *curve[-1:]]))
+
+
+def _warn_max_iter(estimator_name, max_iter, stacklevel, detail=""):
+    warnings.warn(
+        f"{estimator_name}: maximum iterations ({max_iter}) reached and the "
+        f"optimization has not converged yet{detail}; increase max_iter.",
+        ConvergenceWarning,
+        stacklevel=stacklevel + 1,
+    )
 
 
 def _diverged(loss, reference_loss):
@@ -227,9 +443,144 @@ def _diverged(loss, reference_loss):
     return reference_loss > 0 and loss > _DIVERGENCE_FACTOR * reference_loss
 
 
-def _warn_divergence(estimator_name, loss):
+def _warn_divergence(estimator_name, loss, optimizer, stacklevel, at_start=False):
+    if at_start:
+        cause = (
+            "the loss is not finite at the starting parameters: the inputs or "
+            "targets are too large for the model's floating-point range; rescale "
+            "them (e.g. StandardScaler, WhiteningTransformer)."
+        )
+    elif optimizer.line_search:
+        cause = "the line search could not keep the loss finite."
+    else:
+        cause = (
+            f"the step learning_rate={optimizer.learning_rate!r} is too large for "
+            "the curvature of this loss, which grows with the scale of the inputs "
+            "and targets (unwhitened, correlated or large-valued X or y). Lower "
+            "learning_rate, rescale the data, or use learning_rate='auto' (line "
+            "search) or solver='lbfgs'."
+        )
     warnings.warn(
         f"{estimator_name}: the loss diverged (reached {loss:.3g}); the last good "
-        "weights were restored. Lower learning_rate.",
+        f"weights were restored. Likely cause: {cause}",
         ConvergenceWarning,
+        stacklevel=stacklevel + 1,
     )
+
+
+# ---------------------------------------------------------------------- L-BFGS-B
+class _ParamVector:
+    """Flattens a dict of (real or complex) arrays to one real host vector."""
+
+    def __init__(self, params):
+        self.keys = list(params)
+        first = next(iter(params.values()))
+        self.xp = get_namespace(first)
+        self.device = device_of(first)
+        self.specs = []
+        for k in self.keys:
+            p = params[k]
+            complex_ = bool(self.xp.isdtype(p.dtype, "complex floating"))
+            self.specs.append((tuple(p.shape), p.dtype, complex_, math.prod(p.shape)))
+
+    def flatten(self, arrays):
+        """Real float64 host vector; a complex array as (Re, Im)."""
+        parts = []
+        for k, (_, _, complex_, _) in zip(self.keys, self.specs):
+            a = np.asarray(to_numpy(arrays[k])).ravel()
+            parts.extend([a.real, a.imag] if complex_ else [a])
+        return np.concatenate(parts).astype(np.float64, copy=False)
+
+    def unflatten(self, x):
+        """The params dict in the data's namespace and device."""
+        params, offset = {}, 0
+        for k, (shape, dtype, complex_, size) in zip(self.keys, self.specs):
+            a = x[offset : offset + size].reshape(shape)
+            offset += size
+            if complex_:
+                a = a + 1j * x[offset : offset + size].reshape(shape)
+                offset += size
+            params[k] = asarray(a, self.xp, dtype=dtype, device=self.device)
+        return params
+
+
+def _minimize_lbfgs(
+    loss_grad,
+    params,
+    optimizer,
+    *,
+    max_iter,
+    tol,
+    on_plateau,
+    loss_curve,
+    verbose,
+    warn_max_iter,
+    estimator_name,
+    stacklevel,
+):
+    """``minimize`` with SciPy's L-BFGS-B (see the module notes)."""
+    from scipy.optimize import minimize as scipy_minimize
+
+    curve = [] if loss_curve is None else loss_curve
+    start = len(curve)
+    vector = _ParamVector(params)
+
+    def fun(x):
+        loss, grads = loss_grad(vector.unflatten(x), None)
+        loss = float(loss)
+        if not math.isfinite(loss):
+            return math.inf, np.zeros_like(x)  # makes the line search backtrack
+        return loss, vector.flatten(grads)
+
+    def callback(intermediate_result):
+        curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(curve)}, loss = {curve[-1]:.8f}")
+
+    x = vector.flatten(params)
+    n_iter, remaining = 0, max_iter
+    status, message = "max_iter", ""
+    while remaining > 0:
+        before = len(curve)
+        res = scipy_minimize(
+            fun,
+            x,
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={
+                "maxiter": remaining,
+                "maxfun": max(15000, 20 * remaining),
+                "ftol": tol,
+                "gtol": tol,
+                "maxcor": optimizer.memory,
+            },
+        )
+        x, message = res.x, str(res.message)
+        if len(curve) == before:  # converged at the start: record its loss
+            curve.append(float(res.fun))
+        done = len(curve) - before
+        n_iter += done
+        remaining -= max(done, 1)
+        if res.status != 0:
+            status = "max_iter" if res.status == 1 else "failed"
+            break
+        status = "converged"
+        new = None if on_plateau is None else on_plateau(vector.unflatten(x), res.fun)
+        if new is None:
+            break
+        x, status = vector.flatten(new), "max_iter"
+    if status == "failed" or (status == "max_iter" and warn_max_iter):
+        if status == "failed":
+            warnings.warn(
+                f"{estimator_name}: L-BFGS-B stopped after {n_iter} iterations: "
+                f"{message}",
+                ConvergenceWarning,
+                stacklevel=stacklevel,
+            )
+        else:
+            _warn_max_iter(
+                estimator_name, max_iter, stacklevel, f" (L-BFGS-B: {message})"
+            )
+    best = min(curve[start:], default=float(fun(x)[0]))
+    return OptimizeResult(vector.unflatten(x), curve, n_iter, status, best, message)

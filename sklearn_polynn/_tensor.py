@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._backend import asarray, get_namespace, to_numpy
+from ._backend import asarray, device_of, get_namespace, to_numpy
 from .hermite import gamma_moments, hermite_e, zhong_m_coefficients
 from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
@@ -155,6 +155,22 @@ def _host(a):
     return a
 
 
+def _to(a, ref, dtype="like"):
+    """Host array ``a`` in the namespace, dtype and device of the array ``ref``.
+
+    For a ``dask.array`` ``ref`` the small array stays a NumPy array on the
+    driver (it multiplies the blocks where needed).
+    """
+    dtype = ref.dtype if dtype == "like" else dtype
+    if is_dask_collection(ref):
+        return np.asarray(a, dtype=dtype)
+    return asarray(a, get_namespace(ref), dtype=dtype, device=device_of(ref))
+
+
+def _outer(u, v):
+    return u[:, None] * v[None, :]
+
+
 # ----------------------------------------------------------------------------- P2
 def _p2_terms(X, y, alpha, order):
     """The empirical ``P2`` of Definition 5.4 as ``X^T diag(c) X + sum u v^T + s I``.
@@ -206,22 +222,23 @@ def _p2_operator(X, y, alpha, order, *, dense=False):
     xp = get_namespace(X)
     c, rank_one, shift = _p2_terms(X, y, alpha, order)
     if dense:
-        P2 = X.T @ (c[:, None] * X) + shift * xp.eye(X.shape[1], dtype=X.dtype)
+        P2 = X.T @ (c[:, None] * X)
+        P2 = P2 + shift * xp.eye(X.shape[1], dtype=X.dtype, device=device_of(X))
         for u, v in rank_one:
-            P2 = P2 + xp.outer(u, v)
+            P2 = P2 + _outer(u, v)
         P2 = _host(P2)
         return lambda U: P2 @ U
 
     def matvec(U):
         out = X.T @ (c[:, None] * (X @ U)) + shift * U
         for u, v in rank_one:
-            out = out + xp.outer(u, v @ U)
+            out = out + _outer(u, v @ U)
         return _host(out)
 
     return matvec
 
 
-def _top_eigenspace(matvec, n_features, n_hidden, rng, xp, *, max_iter, dtype):
+def _top_eigenspace(matvec, n_features, n_hidden, rng, like, *, max_iter):
     """PowerMethod of Algorithm 1, line 4: top-``k`` eigenspace by ``|eigenvalue|``.
 
     Subspace iteration on a block of ``r = min(d, 2k)`` columns (the
@@ -238,7 +255,7 @@ def _top_eigenspace(matvec, n_features, n_hidden, rng, xp, *, max_iter, dtype):
     n_iter : int
     """
     r = min(n_features, 2 * n_hidden)
-    Q = asarray(np.linalg.qr(rng.standard_normal((n_features, r)))[0], xp, dtype)
+    Q = _to(np.linalg.qr(rng.standard_normal((n_features, r)))[0], like)
     V_old, n_iter = None, 0
     for n_iter in range(1, max_iter + 1):
         Y = matvec(Q)
@@ -246,13 +263,13 @@ def _top_eigenspace(matvec, n_features, n_hidden, rng, xp, *, max_iter, dtype):
         H = to_numpy(Q.T @ Y)
         values, vectors = np.linalg.eigh((H + H.T) / 2.0)
         top = np.argsort(-np.abs(values))[:n_hidden]
-        V = Q @ asarray(vectors[:, top], xp, dtype)
+        V = Q @ _to(vectors[:, top], like)
         if V_old is not None:
             cosines = np.linalg.svd(to_numpy(V_old.T @ V), compute_uv=False)
             if math.sqrt(max(0.0, 1.0 - float(cosines.min()) ** 2)) < _POWER_TOL:
                 break
         V_old = V
-        Q = xp.linalg.qr(Y)[0]
+        Q = get_namespace(Y).linalg.qr(Y)[0]
     return V, values[top], n_iter
 
 
@@ -270,13 +287,14 @@ def _weighted_cube_moment(Z, weights):
     """``sum_n weights_n z_n (x) z_n (x) z_n`` as a GEMM, in row blocks."""
     xp = get_namespace(Z)
     n, k = Z.shape
-    out = xp.zeros((k, k * k), dtype=Z.dtype)
+    out = xp.zeros((k, k * k), dtype=Z.dtype, device=device_of(Z))
     block = max(1, _BLOCK_ELEMENTS // (k * k))
     for start in range(0, n, block):
-        Zb = Z[start : start + block]
-        pairs = (Zb[:, :, None] * Zb[:, None, :]).reshape(Zb.shape[0], k * k)
-        out = out + (Zb * weights[start : start + block, None]).T @ pairs
-    return out.reshape(k, k, k)
+        stop = min(start + block, n)  # in-bounds slices (array API)
+        Zb = Z[start:stop, :]
+        pairs = xp.reshape(Zb[:, :, None] * Zb[:, None, :], (Zb.shape[0], k * k))
+        out = out + (Zb * weights[start:stop, None]).T @ pairs
+    return xp.reshape(out, (k, k, k))
 
 
 def _reduced_third_moment(Z, y, order, beta):
@@ -304,7 +322,7 @@ def _reduced_third_moment(Z, y, order, beta):
     if order == 3:
         cube = to_numpy(_weighted_cube_moment(Z, y)) / n
         return cube - _symmetrized_outer(to_numpy(y @ Z) / n, eye)
-    t = Z @ asarray(beta, xp, Z.dtype)
+    t = Z @ _to(beta, Z)
     yt = y * t
     cube = to_numpy(_weighted_cube_moment(Z, yt)) / n
     second = to_numpy(Z.T @ (y[:, None] * Z)) / n
@@ -612,8 +630,8 @@ def tensor_initialization(
     if resample:
         # Sorted indices: the same random partition, read with better locality.
         split = np.array_split(rng.permutation(n), 3)
-        parts = [asarray(np.sort(p), xp) for p in split]
-        subsets = (a[p] for p in parts for a in (X, y))
+        parts = [_to(np.sort(p), X, dtype=None) for p in split]
+        subsets = (xp.take(a, p, axis=0) for p in parts for a in (X, y))
         X2, y2, X3, y3, X4, y4 = persist_if_dask(*subsets)
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
@@ -624,9 +642,9 @@ def tensor_initialization(
     # its variance.
     y2 = y2 - xp.mean(y2) - X2 @ first
     dense = d <= _DENSE_P2_FACTOR * min(d, 2 * n_hidden)
-    matvec = _p2_operator(X2, y2, asarray(alpha, xp, X.dtype), orders.p2, dense=dense)
+    matvec = _p2_operator(X2, y2, _to(alpha, X), orders.p2, dense=dense)
     V, eigenvalues, n_iter = _top_eigenspace(
-        matvec, d, n_hidden, rng, xp, max_iter=n_power_iter, dtype=X.dtype
+        matvec, d, n_hidden, rng, X, max_iter=n_power_iter
     )
     Z3 = X3 @ V
     # Same control variate in span(V): polynomials of z of degree < j3.
@@ -639,7 +657,7 @@ def tensor_initialization(
         # that the random alpha made (nearly) vanish.
         R3 = _reduced_third_moment(Z3, y3, orders.p3, _balanced_direction(A))
         A, _ = symmetric_cp(R3, rng, n_projections)
-    directions = V @ asarray(A, xp, X.dtype)
+    directions = V @ _to(A, X)
     T4 = X4 @ directions
     if activation.homogeneous_degree:
         signs, norms, v = rec_mag_sign(
@@ -648,7 +666,7 @@ def tensor_initialization(
         scales = signs * norms
     else:
         scales, v = least_squares_magnitudes(T4, y4, activation)
-    W = directions * asarray(scales, xp, X.dtype)[None, :]
+    W = directions * _to(scales, X)[None, :]
     info = {
         "subspace": V,
         "p2_eigenvalues": eigenvalues,
@@ -686,11 +704,12 @@ def _polynomial_residual(Z, y, degree):
     F = _polynomial_features(Z, degree)
     if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
         return y - xp.mean(y)
-    # Normal equations (a k-sized system): much cheaper than an SVD of F.
-    gram, moment = _host(F.T @ F), _host(F.T @ y)
-    ridge = 1e-10 * float(xp.trace(gram)) / gram.shape[0]
-    coef = xp.linalg.solve(gram + ridge * xp.eye(gram.shape[0], dtype=F.dtype), moment)
-    return y - F @ coef
+    # Normal equations (a k-sized system, solved on the host): much cheaper
+    # than an SVD of F.
+    gram, moment = to_numpy(_host(F.T @ F)), to_numpy(_host(F.T @ y))
+    ridge = 1e-10 * float(np.trace(gram)) / gram.shape[0]
+    coef = np.linalg.solve(gram + ridge * np.eye(gram.shape[0]), moment)
+    return y - F @ (coef if is_dask_collection(F) else _to(coef, F))
 
 
 def _p2_direction(first_moment, orders, rng):

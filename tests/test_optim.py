@@ -134,6 +134,232 @@ def test_params_are_not_modified_in_place():
     assert_allclose(start["p"], 0.0)
 
 
-def test_unknown_solver():
-    with pytest.raises(ValueError, match="solver must be 'gd' or 'adam'"):
-        make_optimizer("lbfgs", 0.1)
+def test_unknown_solver_lists_the_choices():
+    with pytest.raises(
+        ValueError, match="solver must be one of 'gd', 'adam', 'lbfgs'; got 'sgd'"
+    ):
+        make_optimizer("sgd", 0.1)
+    with pytest.raises(ValueError, match="learning_rate='auto'.*solver='gd'"):
+        make_optimizer("adam", "auto")
+
+
+def test_divergence_warning_names_step_and_data_scale():
+    with pytest.warns(
+        ConvergenceWarning, match="learning_rate=5.0 is too large.*scale"
+    ):
+        minimize(
+            _quadratic(np.ones(2)),
+            {"p": np.zeros(2)},
+            GradientDescent(5.0),
+            max_iter=100,
+            tol=0.0,
+        )
+    with pytest.warns(ConvergenceWarning, match="not finite at the starting"):
+        res = minimize(
+            _quadratic(np.ones(2)),
+            {"p": np.full(2, np.inf)},
+            GradientDescent(0.1),
+            max_iter=100,
+        )
+    assert res.status == "diverged" and res.n_iter == 0
+
+
+def _ill_conditioned(scale):
+    """E(p) = 0.5 sum c_i (p_i - 1)^2 with curvatures c = scale * (1, 0.1)."""
+    c = scale * np.array([1.0, 0.1])
+    calls = []
+
+    def loss_grad(params, batch):
+        calls.append(1)
+        r = params["p"] - 1.0
+        return 0.5 * float(np.sum(c * r * r)), {"p": c * r}
+
+    return loss_grad, calls
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 1e4])
+def test_auto_step_converges_at_any_curvature_and_never_increases(scale):
+    loss_grad, calls = _ill_conditioned(scale)
+    res = minimize(
+        loss_grad,
+        {"p": np.zeros(2)},
+        make_optimizer("gd", "auto"),
+        max_iter=5000,
+        tol=0.0,
+        n_iter_no_change=5,
+    )
+    assert res.status == "converged"
+    assert_allclose(res.params["p"], 1.0, atol=1e-6)
+    assert np.all(np.diff(res.loss_curve) <= 0)
+    # the accepted trial's evaluation is reused: ~1.3 calls per iteration
+    assert len(calls) < 2 * res.n_iter + 20
+    if scale == 1e4:  # a fixed step of the default size diverges there
+        with pytest.warns(ConvergenceWarning, match="diverged"):
+            minimize(
+                loss_grad,
+                {"p": np.zeros(2)},
+                GradientDescent(0.02),
+                max_iter=100,
+                tol=0.0,
+            )
+
+
+def test_auto_step_on_complex_parameters():
+    target = np.array([1 + 2j, -1j])
+    res = minimize(
+        _quadratic(target),
+        {"p": np.zeros(2, complex)},
+        make_optimizer("gd", "auto"),
+        max_iter=1000,
+        tol=1e-14,
+    )
+    assert res.status == "converged"
+    assert_allclose(res.params["p"], target, atol=1e-6)
+
+
+@pytest.mark.parametrize("target", [np.array([1.0, -2.0]), np.array([1 + 2j, -1j])])
+def test_lbfgs_solves_quadratics(target):
+    res = minimize(
+        _quadratic(target),
+        {"p": np.zeros_like(target)},
+        make_optimizer("lbfgs", 0.1),
+        max_iter=100,
+        tol=1e-12,
+    )
+    assert res.status == "converged"
+    assert res.params["p"].dtype == target.dtype
+    assert_allclose(res.params["p"], target, atol=1e-8)
+    assert len(res.loss_curve) == res.n_iter <= 5
+
+
+def _mixed_loss(params, batch):
+    """A non-quadratic loss of a real matrix and a complex vector, with the
+    package's gradients (Wirtinger descent direction for the complex one)."""
+    W, z = params["W"], params["z"]
+    u = np.tanh(W).sum(axis=0) + np.abs(z) ** 2 + (z * z).real + z.imag
+    loss = 0.5 * float(np.sum(u * u)) + float(np.sum(W**3))
+    gW = (1 - np.tanh(W) ** 2) * u[None, :] + 3 * W**2
+    # u = |z|^2 + Re(z^2) + Im z = 2 Re(z)^2 + Im z:
+    # dE/dRe z + i dE/dIm z = u (4 Re z + i)
+    gz = u * (4 * z.real + 1j)
+    return loss, {"W": gW, "z": gz}
+
+
+def test_lbfgs_real_gradient_matches_finite_differences():
+    from sklearn_polynn._optim import _ParamVector
+
+    rng = np.random.RandomState(0)
+    params = {
+        "W": rng.standard_normal((2, 3)),
+        "z": rng.standard_normal(3) + 1j * rng.standard_normal(3),
+    }
+    vector = _ParamVector(params)
+    x = vector.flatten(params)
+    assert x.shape == (6 + 2 * 3,)
+    grad = vector.flatten(_mixed_loss(vector.unflatten(x), None)[1])
+    eps = 1e-6
+    numeric = np.array(
+        [
+            (
+                _mixed_loss(vector.unflatten(x + eps * e), None)[0]
+                - _mixed_loss(vector.unflatten(x - eps * e), None)[0]
+            )
+            / (2 * eps)
+            for e in np.eye(x.size)
+        ]
+    )
+    assert_allclose(grad, numeric, rtol=1e-6, atol=1e-8)
+    for key in params:
+        assert_allclose(vector.unflatten(x)[key], params[key], rtol=0)
+
+
+def test_lbfgs_curve_verbose_and_maxiter_warning(capsys):
+    loss_grad, _ = _ill_conditioned(1.0)
+    curve = [7.0]
+    with pytest.warns(
+        ConvergenceWarning, match=r"maximum iterations \(1\).*L-BFGS-B: STOP"
+    ):
+        res = minimize(
+            loss_grad,
+            {"p": np.zeros(2)},
+            make_optimizer("lbfgs", None),
+            max_iter=1,
+            tol=0.0,
+            loss_curve=curve,
+            verbose=1,
+            estimator_name="Toy",
+        )
+    assert res.status == "max_iter" and res.n_iter == 1
+    assert res.loss_curve is curve and len(curve) == 2 and curve[1] < 0.55
+    assert "Iteration 2, loss = " in capsys.readouterr().out
+
+
+def test_lbfgs_rejects_minibatches_and_restarts_on_plateau():
+    with pytest.raises(ValueError, match="mini-batches are not supported"):
+        minimize(
+            _quadratic(np.ones(1)),
+            {"p": np.zeros(1)},
+            make_optimizer("lbfgs", 0),
+            max_iter=5,
+            batches=lambda it: [0],
+        )
+    calls = []
+
+    def on_plateau(params, best):
+        calls.append(float(params["p"][0]))
+        return None if len(calls) == 2 else {"p": params["p"] + 1.0}
+
+    res = minimize(
+        _quadratic(np.zeros(1)),
+        {"p": np.ones(1)},
+        make_optimizer("lbfgs", 0),
+        max_iter=100,
+        tol=1e-12,
+        on_plateau=on_plateau,
+    )
+    assert len(calls) == 2 and res.status == "converged"
+    assert_allclose(calls, 0.0, atol=1e-6)
+
+
+def test_lbfgs_line_search_failure_warns_with_scipy_message():
+    def wrong_gradient(params, batch):  # the gradient points uphill
+        r = params["p"] - 1.0
+        return float(r @ r), {"p": -2 * r}
+
+    with pytest.warns(ConvergenceWarning, match="L-BFGS-B stopped.*ABNORMAL"):
+        res = minimize(
+            wrong_gradient,
+            {"p": np.zeros(2)},
+            make_optimizer("lbfgs", 0),
+            max_iter=50,
+            tol=1e-12,
+        )
+    assert res.status == "failed"
+
+
+def test_lbfgs_keeps_parameters_in_their_namespace():
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    target = xps.asarray([1.0, -2.0], device=device)
+    seen = []
+
+    def loss_grad(params, batch):
+        p = params["p"]
+        seen.append((type(p), p.device))
+        r = p - target
+        return float(xps.sum(r * r)), {"p": 2 * r}
+
+    res = minimize(
+        loss_grad,
+        {"p": xps.zeros(2, dtype=xps.float64, device=device)},
+        make_optimizer("lbfgs", 0),
+        max_iter=20,
+        tol=1e-12,
+    )
+    assert all(t is type(target) and d == device for t, d in seen)
+    assert res.params["p"].device == device
+    assert_allclose(
+        np.asarray(res.params["p"].to_device(xps.Device("CPU_DEVICE"))),
+        [1.0, -2.0],
+        atol=1e-8,
+    )

@@ -157,9 +157,7 @@ def test_top_eigenspace_by_absolute_eigenvalue():
     Q = np.linalg.qr(rng.standard_normal((30, 30)))[0]
     values = np.concatenate([[-5.0, 4.0, -3.0], 0.1 * rng.standard_normal(27)])
     P = (Q * values) @ Q.T
-    V, found, n_iter = _top_eigenspace(
-        lambda U: P @ U, 30, 3, rng, np, max_iter=200, dtype=np.float64
-    )
+    V, found, n_iter = _top_eigenspace(lambda U: P @ U, 30, 3, rng, P, max_iter=200)
     assert_allclose(np.sort(np.abs(found)), [3.0, 4.0, 5.0], rtol=1e-6)
     # V spans the eigenvectors of -5, 4, -3 (negative ones included).
     assert np.linalg.norm(Q[:, :3] - V @ (V.T @ Q[:, :3])) < 1e-4

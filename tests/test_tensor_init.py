@@ -65,7 +65,9 @@ def test_gradient_descent_converges_linearly():
     # Theorem 4.4: ||W_t - W*||^2 shrinks by a constant factor per step, so the
     # log-loss falls on a straight line once in the local convexity region.
     X, y, _ = _teacher(10_000, 10, 3, seed=1)
-    model = _fit(X, y, n_hidden=3, max_iter=3000, random_state=1)
+    model = _fit(
+        X, y, n_hidden=3, solver="gd", learning_rate=0.02, max_iter=3000, random_state=1
+    )
     log_loss = np.log(np.asarray(model.loss_curve_))
     # From loss 1e-3 on, every 50-iteration window has a clearly negative slope
     # of comparable size: a geometric decrease at a (roughly) constant rate.
@@ -112,6 +114,7 @@ def test_tensor_init_beats_random_init():
     for seed in range(3):
         X, y, _ = _teacher(10_000, 10, 5, seed=seed)
         params = {"n_hidden": 5, "max_iter": 300, "random_state": seed}
+        params.update(solver="gd", learning_rate=0.02)  # the paper's GD
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             tensor = _fit(X, y, **params)
@@ -156,7 +159,7 @@ def test_fitted_attributes_and_determinism():
         b = TensorInitOneHiddenLayer(**params).fit(X, y)
     assert a.hidden_weights_.shape == a.init_hidden_weights_.shape == (8, 2)
     assert a.output_weights_.shape == a.init_output_weights_.shape == (2,)
-    assert len(a.loss_curve_) == a.n_iter_ == 50
+    assert len(a.loss_curve_) == a.n_iter_ <= 50
     assert_array_equal(a.hidden_weights_, b.hidden_weights_)
     # v stays fixed without fit_output_weights (Algorithm 2).
     assert_array_equal(a.output_weights_, a.init_output_weights_)
@@ -185,6 +188,7 @@ def test_minibatch_float32_and_verbose(capsys):
         warnings.simplefilter("ignore", ConvergenceWarning)
         model = TensorInitOneHiddenLayer(
             n_hidden=2,
+            solver="gd",
             batch_size=500,
             dtype="float32",
             max_iter=3,
@@ -293,3 +297,209 @@ def test_cuda_matches_cpu():
         gpu = TensorInitOneHiddenLayer(device="cuda", **params).fit(X, y)
     assert isinstance(gpu.hidden_weights_, np.ndarray)
     assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, rtol=1e-6, atol=1e-8)
+
+
+# ------------------------------------------------- solver, steps, edge cases
+def _correlated_teacher(n=9000, d=10, k=3, seed=0):
+    """x ~ N(0, Sigma) with the eigenvalues of Sigma spread over [1, 20]."""
+    rng = np.random.RandomState(seed)
+    Q = np.linalg.qr(rng.standard_normal((d, d)))[0]
+    cov = (Q * np.linspace(1.0, 20.0, d)) @ Q.T
+    return _teacher(n, d, k, seed=seed, input_covariance=cov)
+
+
+def test_default_pipeline_recovers_weights_on_correlated_inputs():
+    # The paper's fixed step 0.02 diverges here; the default (L-BFGS-B) may not.
+    X, y, truth = _correlated_teacher()
+    fixed = make_pipeline(
+        WhiteningTransformer(),
+        TensorInitOneHiddenLayer(
+            n_hidden=3, solver="gd", learning_rate=0.02, random_state=0
+        ),
+    )
+    with pytest.warns(ConvergenceWarning, match="learning_rate=0.02 is too large"):
+        fixed.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no divergence, no max_iter warning
+        for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+            pipe = make_pipeline(
+                WhiteningTransformer(),
+                TensorInitOneHiddenLayer(n_hidden=3, random_state=0, **params),
+            )
+            pipe.fit(X, y)
+            W_in = pipe[0].input_space_weights(pipe[1].hidden_weights_)
+            error, _ = parameter_recovery_error(truth.hidden_weights, W_in)
+            bound = 1e-4 if not params else 1e-2  # GD(auto): linear, slower
+            assert error < bound, (params, error)
+
+
+def test_lbfgs_default_recovers_to_high_precision():
+    X, y, truth = _teacher(10_000, 10, 3, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(n_hidden=3, random_state=0).fit(X, y)
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 2e-8, error
+    assert model.n_iter_ == len(model.loss_curve_) < 200
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_relu_teacher_converges_within_default_max_iter(seed):
+    X, y, truth = _teacher(10_000, 10, 3, "relu", seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(
+            n_hidden=3, activation="relu", random_state=seed
+        ).fit(X, y)
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 1e-3, error
+    assert model.n_iter_ < model.max_iter
+
+
+def test_large_targets_do_not_diverge():
+    X, y, truth = _teacher(6000, 8, 2, seed=0)
+    for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            model = TensorInitOneHiddenLayer(n_hidden=2, random_state=0, **params).fit(
+                X, 1e6 * y
+            )
+        # squared ReLU is 2-homogeneous: the teacher is W* * 1e3
+        error, _ = parameter_recovery_error(
+            1e3 * truth.hidden_weights, model.hidden_weights_
+        )
+        assert error < 1e-3, (params, error)
+
+
+def test_constant_target_warns_that_there_is_no_bias():
+    X = np.random.RandomState(0).standard_normal((600, 4))
+    with pytest.warns(UserWarning, match="y is constant.*no bias") as record:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            TensorInitOneHiddenLayer(n_hidden=2, init="random", max_iter=3).fit(
+                X, np.full(600, 3.0)
+            )
+    assert any(w.filename == __file__ for w in record)  # stacklevel: the caller
+
+
+def test_warm_start_continues_from_the_previous_weights():
+    X, y, truth = _teacher(3000, 8, 2, seed=3)
+    params = {"n_hidden": 2, "solver": "gd", "learning_rate": 0.02}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        once = TensorInitOneHiddenLayer(max_iter=20, random_state=0, **params).fit(X, y)
+        model = TensorInitOneHiddenLayer(
+            max_iter=10, warm_start=True, tol=0.0, random_state=0, **params
+        )
+        model.fit(X, y)
+        init = model.init_hidden_weights_.copy()
+        model.fit(X, y)
+    # 10 + 10 fixed-step iterations from the same init = 20 in one go
+    assert_allclose(model.hidden_weights_, once.hidden_weights_, rtol=1e-12)
+    assert_array_equal(model.init_hidden_weights_, init)
+    assert len(model.loss_curve_) == model.n_iter_ == 20
+    model.set_params(n_hidden=1)
+    with pytest.raises(ValueError, match="warm_start=True continues"):
+        model.fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["n_hidden", "max_iter", "n_projections"])
+def test_bool_counts_are_rejected(name):
+    X, y, _ = _teacher(600, 4, 2, seed=0)
+    with pytest.raises(TypeError, match=f"{name} must be an int, not a bool"):
+        TensorInitOneHiddenLayer(**{name: True}).fit(X, y)
+
+
+def test_unknown_solver_and_lbfgs_minibatches():
+    X, y, _ = _teacher(600, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="'solver' parameter"):
+        TensorInitOneHiddenLayer(solver="sgd").fit(X, y)
+    with pytest.raises(ValueError, match="solver='lbfgs' is full-batch"):
+        TensorInitOneHiddenLayer(n_hidden=2, batch_size=100).fit(X, y)
+
+
+def test_gd_resample_uses_a_fresh_part_per_iteration():
+    # Algorithm 2: S_0 for the initialization, S_q for step q.
+    X, y, truth = _teacher(30_000, 8, 2, seed=1)
+    params = {"n_hidden": 2, "solver": "gd", "max_iter": 20, "tol": 0.0}
+    model = TensorInitOneHiddenLayer(gd_resample=True, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+        # the initialization saw S_0 only: the same seed, replayed on S_0
+        rng = np.random.RandomState(0)
+        s0 = np.sort(np.array_split(rng.permutation(len(y)), 21)[0])
+        on_s0 = TensorInitOneHiddenLayer(random_state=rng, **params).fit(X[s0], y[s0])
+    assert_allclose(model.init_hidden_weights_, on_s0.init_hidden_weights_)
+    assert model.n_iter_ == len(model.loss_curve_) == 20
+    init_error, _ = parameter_recovery_error(
+        truth.hidden_weights, model.init_hidden_weights_
+    )
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 0.5 * init_error
+    with pytest.raises(ValueError, match="gd_resample=True.*needs solver='gd'"):
+        TensorInitOneHiddenLayer(n_hidden=2, gd_resample=True).fit(X, y)
+    with pytest.raises(ValueError, match="max_iter \\+ 1 = 3001 parts"):
+        TensorInitOneHiddenLayer(
+            n_hidden=2, solver="gd", gd_resample=True, max_iter=3000
+        ).fit(X[:3000], y[:3000])
+
+
+def _dispatch_available():
+    import sklearn
+
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            return True
+    except (RuntimeError, ImportError):
+        return False
+
+
+@pytest.mark.skipif(
+    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
+)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"solver": "gd", "batch_size": 200},  # line search on xp.take batches
+        {"solver": "gd", "learning_rate": 0.02, "warm_start": True},
+        {"solver": "lbfgs"},
+    ],
+    ids=["gd-auto-minibatch", "gd-fixed-warm-start", "lbfgs"],
+)
+def test_local_search_on_array_api_strict_matches_numpy(params):
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, _ = _teacher(1000, 5, 2, seed=0)
+    common = {"n_hidden": 2, "init": "random", "fit_output_weights": True}
+    common.update(max_iter=10, random_state=0, **params)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**common).fit(X, y).fit(X, y)
+        X_xp, y_xp = xps.asarray(X, device=device), xps.asarray(y, device=device)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**common).fit(X_xp, y_xp).fit(X_xp, y_xp)
+    assert model.hidden_weights_.device == device
+    assert len(model.loss_curve_) == len(reference.loss_curve_)
+    got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+def test_default_lbfgs_on_dask_matches_numpy():
+    da = pytest.importorskip("dask.array")
+    import dask
+
+    X, y, truth = _teacher(4000, 6, 2, seed=0)
+    params = {"n_hidden": 2, "random_state": 0}
+    reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+    with dask.config.set(scheduler="synchronous"):
+        model = TensorInitOneHiddenLayer(**params).fit(
+            da.from_array(X, chunks=(1000, -1)), da.from_array(y, chunks=1000)
+        )
+    assert isinstance(model.hidden_weights_, np.ndarray)
+    # L-BFGS-B amplifies the summation-order differences slightly
+    assert_allclose(model.hidden_weights_, reference.hidden_weights_, rtol=1e-6)
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 1e-7

@@ -48,6 +48,8 @@ def trial(
     )
     model = TensorInitOneHiddenLayer(
         n_hidden=n_hidden,
+        solver="gd",  # Algorithm 2 as in the paper's Sec. 7 (eta = 0.02)
+        learning_rate=0.02,
         max_iter=max_iter,
         resample=resample,
         random_state=seed,

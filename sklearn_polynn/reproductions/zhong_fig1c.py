@@ -59,7 +59,9 @@ def _loss_curves(d, n, seed, max_iter, resample, n_hidden=5):
     X, y, truth = make_teacher_network(
         n, d, n_hidden, random_state=seed, return_truth=True
     )
+    # Algorithm 2 as in the paper's Sec. 7: gradient descent with eta = 0.02
     common = {"n_hidden": n_hidden, "max_iter": max_iter, "tol": 0.0}
+    common.update(solver="gd", learning_rate=0.02)
     common["resample"] = resample
     curves = {}
     with warnings.catch_warnings():
