@@ -191,9 +191,12 @@ DEMO_TASKS = [
         10.0,
         "Shamir 2018, Thm 7: periodic targets have tiny gradient variance",
         note=(
-            "Var ratio (vs UCL): the gradient variance over random ReLU targets "
-            "divided by the upper 95% confidence limit of the variance over cos "
-            "targets; > 1 means ReLU targets move the gradient measurably more."
+            "Var ratio (vs UCL): the variance, over random targets, of the loss "
+            "gradient at a ReLU neuron when the targets are ReLU functions, "
+            "divided by the upper 95% confidence limit of the same variance for "
+            "cos (periodic) targets. Thm 7 bounds the latter by a quantity "
+            "exponentially small in d, so gradients carry almost no information "
+            "about a periodic target: the ratio is large."
         ),
     ),
     DemoTask(
