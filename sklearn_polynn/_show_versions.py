@@ -67,10 +67,20 @@ def _blas_info():
 def show_versions(file=None):
     """Print system, dependency and BLAS information for bug reports.
 
+    Lists the Python interpreter and platform, the versions of the runtime
+    dependencies and of the optional packages (array-api-strict, CuPy, PyTorch,
+    Dask, pandas, matplotlib; "not installed" when absent), and the BLAS and
+    OpenMP libraries loaded with their thread counts, as threadpoolctl reports
+    them. Paste its output into a bug report.
+
     Parameters
     ----------
     file : file-like, default=None
         Where to print; ``sys.stdout`` when None.
+
+    See Also
+    --------
+    sklearn.show_versions : The same report for scikit-learn.
 
     Examples
     --------
