@@ -2,8 +2,8 @@
 
 Build with ``make -C doc html`` (warnings are errors). The build is offline: no
 intersphinx inventories are fetched. Set ``POLYNN_DOC_NO_GALLERY=1`` to skip
-running the example gallery (fast builds); set ``POLYNN_FULL=1`` to run the
-examples at paper scale (slow).
+running the example gallery (fast builds). MathJax is bundled into the site
+(sphinx-mathjax-offline), so the math renders without network.
 """
 
 import os

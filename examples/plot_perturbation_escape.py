@@ -85,7 +85,9 @@ for weights in lowered:
 # Gradient descent with perturbations at plateaus
 # -----------------------------------------------
 # The full fit: Adam from the critical point, a perturbation whenever the loss
-# plateaus. Dotted lines mark the perturbations that were kept.
+# plateaus. Dotted lines mark the perturbations that were kept. With real
+# weights every perturbation is rejected (its bars on the left are at 0) and
+# the fit stops at the critical point once its 20 attempts are spent.
 curves = {}
 for weights in ["complex", "real"]:
     model = network(
