@@ -92,8 +92,8 @@ fig.colorbar(image, ax=ax, label="fraction of successful trials")
 plt.show()
 
 # %%
-# Gradient descent from the tensor initialization and from a random one (Fig. 1c)
-# ------------------------------------------------------------------------------
+# Gradient descent from the tensor and from a random start (Fig. 1c)
+# ------------------------------------------------------------------
 # ``loss_curve_`` holds the objective at every gradient step. From the tensor
 # initialization it decreases linearly (a straight line on a log scale) right
 # away; from a random start (``init="random"``) it stalls far above it here,

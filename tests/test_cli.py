@@ -207,9 +207,7 @@ def test_heartbeat_prints_only_after_silence():
         time.sleep(0.4)
     lines = out.getvalue().splitlines()
     assert lines and all(
-        re.fullmatch(
-            r"\.\.\. still running: \d+ s elapsed \(expected about 9 min\)", x
-        )
+        re.fullmatch(r"\.\.\. still running: \d+ s elapsed \(expected about 9 min\)", x)
         for x in lines
     )
     quiet = io.StringIO()

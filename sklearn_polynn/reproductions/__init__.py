@@ -120,5 +120,5 @@ def get_reproduction(name):
     if name not in REPRODUCTIONS:
         known = ", ".join(sorted(REPRODUCTIONS)) or "(none yet)"
         raise ValueError(f"Unknown reproduction {name!r}; choose one of: {known}.")
-    module, _ = REPRODUCTIONS[name]
+    module = REPRODUCTIONS[name].module
     return importlib.import_module(module).run
