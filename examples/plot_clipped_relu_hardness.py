@@ -57,7 +57,7 @@ learners = {
         hidden_layer_sizes=(64,), max_iter=200, early_stopping=True, random_state=0
     ),
 }
-dims = [10, 20, 40]
+dims = [10, 20, 30]
 r2 = {}
 for kind in ["teacher", "boolean"]:
     for d in dims:
