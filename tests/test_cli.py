@@ -12,6 +12,9 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
+
+import pytest
 
 import sklearn_polynn
 from sklearn_polynn import WhiteningTransformer, _demo, reproductions
@@ -269,3 +272,46 @@ def test_html_repr_links_to_this_package_api_pages():
     # the parameter names link to their entry on the same page
     assert f"{url}#:~:text=center" in html
     assert not re.search(r'href="[^"]*scikit-learn\.org', html)
+
+
+# -- packaging --------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def pyproject():
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    path = ROOT / "pyproject.toml"
+    if not path.exists():
+        pytest.skip("not a source checkout")
+    return tomllib.loads(path.read_text())["project"]
+
+
+def test_pyproject_metadata(pyproject):
+    assert pyproject["license"] == "BSD-3-Clause"  # SPDX expression
+    assert pyproject["license-files"] == ["LICENSE"]
+    assert {"Documentation", "Source", "Issues"} <= set(pyproject["urls"])
+    versions = {
+        c.rsplit(":: ", 1)[1]
+        for c in pyproject["classifiers"]
+        if c.startswith("Programming Language :: Python :: 3.")
+    }
+    assert versions == {"3.10", "3.11", "3.12", "3.13"}
+    extras = pyproject["optional-dependencies"]
+    assert any(dep.startswith("matplotlib") for dep in extras["plot"])
+    assert any(dep.startswith("sphinx-mathjax-offline") for dep in extras["docs"])
+    assert any(dep.startswith("ruff") for dep in extras["test"])
+    # every runtime dependency is imported by the package
+    source = "\n".join(p.read_text() for p in (ROOT / "sklearn_polynn").rglob("*.py"))
+    for dep in pyproject["dependencies"]:
+        name = re.split(r"[<>=!~ \[]", dep)[0]
+        module = {"scikit-learn": "sklearn"}.get(name, name.replace("-", "_"))
+        assert re.search(rf"^\s*(import|from) {module}\b", source, re.M), dep
+
+
+def test_docs_bundle_mathjax():
+    conf = ROOT / "doc" / "conf.py"
+    if not conf.exists():
+        pytest.skip("not a source checkout")
+    assert '"sphinx-mathjax-offline"' in conf.read_text()
