@@ -2,8 +2,8 @@
 
 Build with ``make -C doc html`` (warnings are errors). The build is offline: no
 intersphinx inventories are fetched. Set ``POLYNN_DOC_NO_GALLERY=1`` to skip
-running the example gallery (fast builds); set ``POLYNN_FULL=1`` to run the
-examples at paper scale (slow).
+running the example gallery (fast builds). MathJax is bundled into the site
+(sphinx-mathjax-offline), so the math renders without network.
 """
 
 import os
@@ -34,6 +34,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
+    # Bundles MathJax 3 into _static/mathjax/ and points mathjax_path at it, so
+    # the math renders without network (the docs extra installs it).
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
@@ -60,13 +63,6 @@ numpydoc_xref_param_type = False
 
 # Offline build: no intersphinx mapping, so nothing is downloaded. References to
 # numpy/scikit-learn objects render as plain code instead of links.
-
-# MathJax is loaded from its CDN when the site is viewed. To view the site without
-# network (or to take screenshots offline), point POLYNN_DOC_MATHJAX at a local
-# copy, e.g. Debian's libjs-mathjax:
-#   POLYNN_DOC_MATHJAX="file:///usr/share/javascript/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML"
-if os.environ.get("POLYNN_DOC_MATHJAX"):
-    mathjax_path = os.environ["POLYNN_DOC_MATHJAX"]
 
 # -- Example gallery ----------------------------------------------------------
 

@@ -10,76 +10,113 @@ Gaussian inputs, the gradient of the squared loss at any point barely depends on
 ``w* = (2, 2)``: flat everywhere except near ``+-w*`` and the maximum at 0. Thm 7
 bounds the variance over a random ``w*`` of the gradient at any point.
 
-This example reproduces Fig. 2 with
+This example draws Fig. 2 with
 :func:`~sklearn_polynn.hardness.objective_landscape` (closed form), computes the
 gradient variance of Eq. (2) *exactly* with
-:func:`~sklearn_polynn.hardness.gradient_variance` (``method="quadrature"``),
-draws Thm 7's bound (:func:`~sklearn_polynn.hardness.periodic_gradient_bound`,
-with the constants of its proof) beside it, and contrasts a periodic target with
-a ReLU target by Monte Carlo. Set ``POLYNN_FULL=1`` (or run ``python -m
-sklearn_polynn reproduce shamir-fig2``) for a finer grid and more Monte Carlo
-samples.
+:func:`~sklearn_polynn.hardness.gradient_variance` (``method="quadrature"``)
+next to Thm 7's bound (:func:`~sklearn_polynn.hardness.periodic_gradient_bound`),
+and contrasts a periodic target with a ReLU target by Monte Carlo.
+``python -m sklearn_polynn reproduce shamir-fig2`` runs finer grids and more
+Monte Carlo samples.
 """
-
-# %%
-# Compute the four panels
-# -----------------------
-import os
-import tempfile
-
-import matplotlib.pyplot as plt
-
-from sklearn_polynn.reproductions.shamir_fig2 import run
-
-FULL = os.environ.get("POLYNN_FULL") == "1"
-result = run(tempfile.mkdtemp(), full=FULL, random_state=0, verbose=0)
 
 # %%
 # Fig. 2: the objective is flat away from the minima
 # --------------------------------------------------
-# On the grid, every point at distance more than 1 from ``0`` and ``+-w*`` has
-# loss 1 up to a few parts in a billion; the minimum 0 is at ``+-w*`` and the
-# maximum 1.5 at 0.
-print(
-    f"plateau: {result['landscape_plateau_fraction']:.0%} of the grid, loss spread "
-    f"{result['landscape_plateau_spread']:.1e}; min {result['landscape_min']:.2g} at "
-    f"{result['landscape_argmin']}; max {result['landscape_max']:.3g}"
+# ``objective_landscape`` evaluates ``F`` on a grid over ``[-3, 3]^2``; ``loss``
+# uses the ``np.meshgrid`` layout.
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sklearn_polynn.hardness import (
+    gradient_variance,
+    objective_landscape,
+    periodic_gradient_bound,
 )
 
+land = objective_landscape("cos", weight=(2.0, 2.0), grid=121, extent=3.0)
+print(f"loss: min {land.loss.min():.2g}, max {land.loss.max():.3g}")
+
 # %%
-# Thm 7: the gradient variance falls exponentially with d and the norm
-# --------------------------------------------------------------------
-# Panels (b) and (c) are exact: the gradient of Eq. (2) at a point ``v`` with
-# ``||v|| = ||w*||``, averaged over a uniformly random direction of ``w*``. At
-# ``d = 200`` and ``||w*|| = 2`` the variance is about ``1e-66``: no
-# finite-precision gradient method can see ``w*``. Thm 7's bound (dashed, drawn for
-# ``d >= 40`` where its proof applies) is valid but loose: its ``exp(-d/20)`` term
-# with constant 40 dominates at these sizes.
-for key, value in result.items():
-    if key.startswith("eq2_log10_variance"):
-        print(f"{key}: {value:.1f}")
+# Thm 7: the gradient variance falls exponentially with d
+# -------------------------------------------------------
+# The variance over a uniformly random direction of ``w*`` (``||w*|| = norm``) of
+# the gradient at a point ``v`` with ``||v|| = ||w*||``, computed exactly by
+# quadrature (``log10_variance``: the values are far below double precision).
+# The bound of Thm 7 takes the gradient's second moment; it is drawn for
+# ``d >= 40``, where its proof applies: valid, and loose at these sizes.
+rng = np.random.RandomState(0)
+dims = [2, 5, 10, 20, 40, 100, 200]
+exact_curves = {}
+for norm in [1.0, 2.0]:
+    exact, bound = [], []
+    for d in dims:
+        v = rng.standard_normal(d)
+        v *= norm / np.linalg.norm(v)
+        result = gradient_variance(v, "cos", norm=norm, method="quadrature")
+        exact.append(result.log10_variance)
+        G2 = result.gradient_second_moment
+        bound.append(np.log10(periodic_gradient_bound(G2, d, norm)))
+    exact_curves[norm] = (exact, bound)
+    print(f"|w*| = {norm:g}: log10 variance at d = {dims[-1]}: {exact[-1]:.1f}")
 
 # %%
 # A ReLU target keeps its gradient signal
 # ---------------------------------------
-# Panel (d) takes one ReLU neuron as the model and compares the target
-# ``cos(2 pi w*^T x)`` with ``relu(w*^T x)``, ``||w*|| = 3``, by Monte Carlo with
-# fresh inputs per target (the Monte Carlo noise is subtracted; intervals are
-# 95%). The ReLU target's variance does not decay with ``d``; the periodic one is
-# indistinguishable from zero at the Monte Carlo resolution, below the bound of
-# Thm 7 wherever that bound is non-trivial, while the ReLU target's exceeds it.
-# The bound is not monotone in ``d``: its Fourier term ``eps(r)`` is small only
-# when ``r = ||w*|| / 2`` exceeds the radius ``sqrt(d) / (4 pi)`` where the
-# Gaussian's Fourier mass sits, so at ``||w*|| = 3`` it is non-trivial around
-# ``d = 200`` and vacuous again at ``d = 400`` (``POLYNN_FULL=1``).
-for d, ratio in result["relu_over_cos_upper_ratio"].items():
-    print(f"d={d}: relu variance / cos upper 95% limit = {ratio:.0f}")
+# The model is one ReLU neuron (``activation="relu"``); the targets are
+# ``cos(2 pi w*^T x)`` and ``relu(w*^T x)`` with ``||w*|| = 3``, by Monte Carlo
+# with fresh inputs per target. ``ci`` is the 95% interval; a periodic target's
+# variance is indistinguishable from zero, so its upper limit is drawn.
+mc_dims = [10, 50, 200]
+monte_carlo = {}
+for target in ["relu", "cos"]:
+    estimate, upper = [], []
+    for d in mc_dims:
+        v = rng.standard_normal(d)
+        v /= np.linalg.norm(v)
+        result = gradient_variance(
+            v,
+            target,
+            activation="relu",
+            norm=3.0,
+            n_targets=40,
+            n_samples=2000,
+            random_state=0,
+        )
+        estimate.append(result.variance)
+        upper.append(result.ci[1])
+    monte_carlo[target] = (estimate, upper)
+    values = ", ".join(f"d={d}: {e:.2g}" for d, e in zip(mc_dims, estimate))
+    print(f"{target} target, gradient variance: {values}")
 
 # %%
 # The figure
 # ----------
-img = plt.imread(result["png"])
-fig, ax = plt.subplots(figsize=(16, 4.2))
-ax.imshow(img)
-ax.axis("off")
+fig, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+image = axes[0].contourf(land.w1, land.w2, land.loss, levels=30, cmap="viridis")
+fig.colorbar(image, ax=axes[0], label="F(w)")
+axes[0].plot([2, -2], [2, -2], "r+", markersize=10, label="+-w*")
+axes[0].set(xlabel="w_1", ylabel="w_2", title="(a) Eq. (2), w* = (2, 2)")
+axes[0].legend(loc="lower right")
+
+big = np.asarray(dims) >= 40
+for norm, (exact, bound) in exact_curves.items():
+    (line,) = axes[1].plot(dims, exact, "o-", label=f"|w*| = {norm:g}")
+    axes[1].plot(
+        np.asarray(dims)[big], np.asarray(bound)[big], "--", color=line.get_color()
+    )
+axes[1].set(
+    xscale="log",
+    xlabel="d",
+    ylabel="log10 Var grad",
+    title="(b) exact variance (dashed: Thm 7 bound)",
+)
+axes[1].legend()
+
+axes[2].loglog(mc_dims, monte_carlo["relu"][0], "o-", label="relu target")
+axes[2].loglog(
+    mc_dims, monte_carlo["cos"][1], "v--", label="cos target: upper 95% limit"
+)
+axes[2].set(xlabel="d", ylabel="Var grad", title="(c) ReLU neuron: cos vs ReLU")
+axes[2].legend()
 plt.show()

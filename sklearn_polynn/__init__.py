@@ -8,6 +8,7 @@ Dhillon (2017), the ICLR 2019 submission on high-threshold networks, and Shamir
 
 from . import activations, datasets, hardness, hermite, metrics
 from ._backend import model_to_host
+from ._show_versions import show_versions
 from .complex_network import ComplexTwoLayerRegressor
 from .high_threshold import HighThresholdLayerRecovery
 from .preprocessing import WhiteningTransformer
@@ -35,4 +36,5 @@ __all__ = [
     "metrics",
     "model_to_host",
     "representation_weights",
+    "show_versions",
 ]

@@ -21,6 +21,7 @@ from sklearn.base import (
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import check_same_namespace, resolve_namespace, to_numpy
+from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, StrOptions, _fit_context
 from ._validation import validate_input
 
@@ -28,7 +29,10 @@ __all__ = ["WhiteningTransformer"]
 
 
 class WhiteningTransformer(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    _PolynnEstimatorMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Whiten inputs so that the training data has identity second moment.
 

@@ -265,3 +265,90 @@ def test_gallery_text_is_valid_rst(script):
     for block in _gallery_rst_blocks(script.read_text()):
         problems += _rst_problems(block)
     assert not problems, f"{script.name}: reStructuredText problems: {problems}"
+
+
+# -- numpydoc validation of the public API ------------------------------------
+#
+# scikit-learn's own rules (sklearn/tests/test_docstrings.py, ``filter_errors``):
+# RT02, GL01 and GL02 are ignored everywhere; PR02 and GL08 on properties; ES01,
+# SA01 and EX01 are required on class and function docstrings only, not methods.
+_IGNORED_EVERYWHERE = {"RT02", "GL01", "GL02"}
+_CLASS_LEVEL_ONLY = {"EX01", "SA01", "ES01"}
+
+
+def _sklearn_filter(errors, method, klass=None):
+    """scikit-learn's ``filter_errors``: the (code, message) pairs that count."""
+    for code, message in errors:
+        if code in _IGNORED_EVERYWHERE:
+            continue
+        if code in ("PR02", "GL08") and klass is not None and method is not None:
+            if isinstance(getattr(klass, method), property):
+                continue
+        if method is not None and code in _CLASS_LEVEL_ONLY:
+            continue
+        yield code, message
+
+
+def _defined_here(obj):
+    obj = obj.fget if isinstance(obj, property) else obj
+    return getattr(obj, "__module__", "").startswith("sklearn_polynn")
+
+
+def _public_api():
+    """``(import path, method or None, class or None)`` for every object listed
+    in doc/api.rst and, for classes, every public method or property defined in
+    this package (inherited scikit-learn methods are scikit-learn's to check)."""
+    targets = []
+    for module, entry in _autosummary_entries(API.read_text()):
+        obj = _resolve(module, entry)
+        path = f"{obj.__module__}.{obj.__qualname__}"
+        if not inspect.isclass(obj):
+            targets.append((path, None, None))
+            continue
+        targets.append((path, None, obj))
+        for name in sorted(dir(obj)):
+            member = inspect.getattr_static(obj, name, None)
+            if name.startswith("_") or not _defined_here(getattr(obj, name, None)):
+                continue
+            if callable(getattr(obj, name)) or isinstance(member, property):
+                targets.append((f"{path}.{name}", name, obj))
+    return targets
+
+
+def _numpydoc_problems():
+    validate = pytest.importorskip("numpydoc.validate").validate
+    problems = []
+    for path, method, klass in _public_api():
+        result = validate(path)
+        for code, message in _sklearn_filter(result["errors"], method, klass):
+            problems.append(f"{path}: {code} {message}")
+    return problems
+
+
+def test_public_api_collection_finds_classes_methods_and_functions():
+    paths = {path for path, _, _ in _public_api()}
+    assert "sklearn_polynn.preprocessing.WhiteningTransformer" in paths
+    assert "sklearn_polynn.preprocessing.WhiteningTransformer.fit" in paths
+    assert "sklearn_polynn.datasets.make_teacher_network" in paths
+    assert "sklearn_polynn._show_versions.show_versions" in paths
+    # scikit-learn's inherited methods are not ours to validate
+    assert "sklearn_polynn.preprocessing.WhiteningTransformer.get_params" not in paths
+
+
+def test_sklearn_filter_rules():
+    errors = [("GL01", "a"), ("EX01", "b"), ("PR01", "c"), ("SA01", "d")]
+    assert list(_sklearn_filter(errors, method=None)) == errors[1:]
+    assert list(_sklearn_filter(errors, method="fit")) == [("PR01", "c")]
+
+
+@pytest.mark.xfail(
+    strict=False,
+    reason="numpydoc issues remain in the estimator modules' docstrings (being "
+    "fixed there); remove this mark when the test passes",
+)
+def test_public_docstrings_pass_numpydoc_validation():
+    problems = _numpydoc_problems()
+    assert not problems, (
+        f"{len(problems)} numpydoc problems (scikit-learn's filter):\n"
+        + "\n".join(problems)
+    )

@@ -100,6 +100,7 @@ def test_every_reproduction_imports(name):
     assert module.NAME == name
 
 
+@pytest.mark.slow  # fits estimators for a few seconds
 def test_smallest_reproduction_writes_its_files(tmp_path):
     result = get_reproduction("shamir-thm4")(tmp_path / "out", full=False, verbose=0)
     assert result["csv"].endswith("shamir-thm4.csv")

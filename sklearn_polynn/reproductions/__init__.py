@@ -8,46 +8,103 @@ call the same functions at a small size, so the figure is computed in one place.
 """
 
 import importlib
+from typing import NamedTuple
 
-__all__ = ["REPRODUCTIONS", "get_reproduction"]
+__all__ = ["REPRODUCTIONS", "Reproduction", "get_reproduction"]
 
+
+class Reproduction(NamedTuple):
+    """One entry of :data:`REPRODUCTIONS`.
+
+    ``size`` is the paper-scale problem (what ``reproduce NAME`` runs) and
+    ``small_size`` the gallery's (``--small``); ``minutes`` is the expected
+    paper-scale run time on two CPU cores, ``small_seconds`` the ``--small`` one.
+    """
+
+    module: str
+    description: str
+    size: str
+    minutes: float
+    small_size: str
+    small_seconds: float
+
+
+# Run times on the shared 2-core development machine, one BLAS thread:
+# ``small_seconds`` measured with ``reproduce NAME --small`` (load average 0.8 to
+# 2.8); ``minutes`` (paper scale) estimated from those by the ratio of fits x
+# samples x iterations, except shamir-thm4 (9 min, measured).
 REPRODUCTIONS = {
-    # name: (module, one-line description)
-    "high-threshold": (
+    "high-threshold": Reproduction(
         "sklearn_polynn.reproductions.high_threshold",
         "ICLR 2019 high-threshold nets: error vs t, RefineEstimate, vs MLPRegressor",
+        "n=50, d=5, N=1e6, 7 thresholds x 3 seeds",
+        45,
+        "n=20, d=3, N=2e5, 5 thresholds",
+        52,
     ),
-    "andoni-fig1": (
+    "andoni-fig1": Reproduction(
         "sklearn_polynn.reproductions.andoni_fig1",
         "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
+        "n=10..80, degrees 2 and 3, 3000 iterations",
+        180,
+        "n=5, 10, 600 iterations",
+        50,
     ),
-    "andoni-random-features": (
+    "andoni-random-features": Reproduction(
         "sklearn_polynn.reproductions.random_features_vs_m",
         "Andoni et al. 2014 Thm 3.1/4.1: random complex features, error vs m",
+        "n=20, m=50..4000, N=20000",
+        10,
+        "n=8, m=10..400, N=3000",
+        7,
     ),
-    "andoni-perturbation": (
+    "andoni-perturbation": Reproduction(
         "sklearn_polynn.reproductions.andoni_perturbation",
         "Andoni et al. 2014 Thm 5.1 vs Lemma 5.7: complex perturbations escape",
+        "n=10, m=40, 200 trials per setting",
+        30,
+        "n=5, m=20, 40 trials",
+        14,
     ),
-    "zhong-fig1a": (
+    "zhong-fig1a": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1a",
         "Zhong et al. 2017 Fig. 1(a): recovery rate over d x N (tensor init + GD)",
+        "d=10..100 x N=1000..10000, 10 trials per cell",
+        20,
+        "d=10, 20 x N=1000..4000, 2 trials",
+        4,
     ),
-    "zhong-fig1c": (
+    "zhong-fig1c": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1c",
         "Zhong et al. 2017 Fig. 1(b)/(c): tensor init error; GD from tensor vs random",
+        "d=10..100 x N=1000..10000, 10 trials per cell",
+        10,
+        "d=10..40 x N=1000..8000, 3 trials",
+        5,
     ),
-    "shamir-fig2": (
+    "shamir-fig2": Reproduction(
         "sklearn_polynn.reproductions.shamir_fig2",
         "Shamir 2018 Fig. 2 + Thm 7: flat objective, gradient variance vs d, |w*|",
+        "d=2..400, 200 targets x 10000 inputs per point",
+        4,
+        "d=2..200, 40 targets x 2000 inputs",
+        5,
     ),
-    "shamir-thm4": (
+    "shamir-thm4": Reproduction(
         "sklearn_polynn.reproductions.shamir_thm4",
         "Shamir 2018 Thm 4: whitening makes tensor init + GD linearly invariant",
+        "d=20, k=4, N=20000, kappa up to 1e4",
+        9,
+        "d=8, k=3, N=4000, kappa up to 1e3",
+        5,
     ),
-    "shamir-thm5": (
+    "shamir-thm5": Reproduction(
         "sklearn_polynn.reproductions.shamir_thm5",
         "Shamir 2018 Thm 5: clipped ReLU sums, hard Boolean vs Gaussian inputs",
+        "d=10..320, N=100 d, 3 learners",
+        15,
+        "d=10..80",
+        48,
     ),
 }
 
@@ -63,5 +120,5 @@ def get_reproduction(name):
     if name not in REPRODUCTIONS:
         known = ", ".join(sorted(REPRODUCTIONS)) or "(none yet)"
         raise ValueError(f"Unknown reproduction {name!r}; choose one of: {known}.")
-    module, _ = REPRODUCTIONS[name]
+    module = REPRODUCTIONS[name].module
     return importlib.import_module(module).run

@@ -6,8 +6,11 @@ Each ``run(output_dir, ...)`` of this package writes ``NAME.csv`` and
 """
 
 import csv
+import sys
+import threading
 import time
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 from sklearn.exceptions import ConvergenceWarning
@@ -15,6 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 __all__ = [
     "all_keys",
     "fit_quietly",
+    "format_duration",
+    "heartbeat",
     "output_paths",
     "progress",
     "pyplot",
@@ -101,7 +106,82 @@ def timed_fit(model, X, y):
     return time.perf_counter() - start
 
 
+# When progress() last printed (time.monotonic()): heartbeat() stays quiet while
+# a reproduction reports its own progress.
+_last_output = [0.0]
+
+
 def progress(verbose, message):
     """Print ``message`` (flushed: runs take minutes) when ``verbose``."""
     if verbose:
         print(message, flush=True)
+        _last_output[0] = time.monotonic()
+
+
+def format_duration(seconds, rough=False):
+    """``seconds`` as ``"42 s"``, ``"3 min 05 s"`` or ``"1 h 02 min"``; with
+    ``rough``, one unit only (``"40 s"``, ``"9 min"``, ``"2.5 h"``)."""
+    if rough:
+        if seconds < 90:
+            return f"{round(seconds)} s"
+        if seconds < 90 * 60:
+            return f"{round(seconds / 60)} min"
+        return f"{seconds / 3600:.2g} h"
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+@contextmanager
+def heartbeat(verbose, expected_seconds=None, interval=30.0, file=None):
+    """While the block runs, print the elapsed time after every ``interval``
+    seconds without a :func:`progress` line, so that a long run is never silent.
+
+    Parameters
+    ----------
+    verbose : int
+        Nothing is printed (and no thread started) when 0.
+    expected_seconds : float, default=None
+        Added to each line as ``(expected about ...)``.
+    interval : float, default=30.0
+        Seconds of silence between two lines.
+    file : file-like, default=None
+        Where to print; ``sys.stdout`` when None.
+    """
+    if not verbose:
+        yield
+        return
+    out = sys.stdout if file is None else file
+    start = time.monotonic()
+    _last_output[0] = start
+    stop = threading.Event()
+    expected = (
+        f" (expected about {format_duration(expected_seconds, rough=True)})"
+        if expected_seconds
+        else ""
+    )
+
+    def beat():
+        while not stop.wait(min(interval, 1.0)):
+            now = time.monotonic()
+            if now - _last_output[0] >= interval:
+                print(
+                    f"... still running: {format_duration(now - start)} "
+                    f"elapsed{expected}",
+                    file=out,
+                    flush=True,
+                )
+                _last_output[0] = now
+
+    thread = threading.Thread(target=beat, name="polynn-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
