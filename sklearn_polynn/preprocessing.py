@@ -36,73 +36,72 @@ class WhiteningTransformer(
 ):
     """Whiten inputs so that the training data has identity second moment.
 
-        From the thin SVD of the (optionally centered) training matrix
-        ``X = U D V^T``, each row ``x`` is mapped to ``sqrt(N) D^{-1} V^T x``, so the
-        transformed training data ``Z`` satisfies ``Z^T Z / N = I``. This is the
-        whitening of Shamir (2018), Theorem 4: for any invertible ``A``, whitening
-        ``X A`` and whitening ``X`` give the same output up to an orthogonal matrix,
-        which makes orthogonally invariant learners linearly invariant.
+    From the thin SVD of the (optionally centered) training matrix
+    ``X = U D V^T``, each row ``x`` is mapped to ``sqrt(N) D^{-1} V^T x``, so the
+    transformed training data ``Z`` satisfies ``Z^T Z / N = I``. This is the
+    whitening of Shamir (2018), Theorem 4: for any invertible ``A``, whitening
+    ``X A`` and whitening ``X`` give the same output up to an orthogonal matrix,
+    which makes orthogonally invariant learners linearly invariant.
 
-        Parameters
-        ----------
-        center : bool, default=False
-            Subtract the training mean first. The theorems assume zero-mean inputs,
-            so whitening does not center by default.
-        n_components : int or None, default=None
-            Keep at most this many directions (largest singular values first).
-            ``None`` keeps every direction above ``tol``.
-        tol : float or None, default=None
-            Relative tolerance for the numerical rank: directions with singular value
-            ``<= tol * D.max()`` are dropped (with a warning naming the detected
-            rank). ``None`` uses ``max(N, d) * eps`` as :func:`numpy.linalg.matrix_rank`.
-        device : {None, "cpu", "cuda"}, default=None
-            Where to compute; ``None`` follows the input: its own namespace and
-            device under ``sklearn.set_config(array_api_dispatch=True)``, else NumPy.
-            ``"cuda"`` computes with CuPy and returns NumPy (see the user guide).
-            float32 input stays float32.
+    Parameters
+    ----------
+    center : bool, default=False
+        Subtract the training mean first. The theorems assume zero-mean inputs,
+        so whitening does not center by default.
+    n_components : int or None, default=None
+        Keep at most this many directions (largest singular values first).
+        ``None`` keeps every direction above ``tol``.
+    tol : float or None, default=None
+        Relative tolerance for the numerical rank: directions with singular value
+        ``<= tol * D.max()`` are dropped (with a warning naming the detected
+        rank). ``None`` uses ``max(N, d) * eps`` as
+        :func:`numpy.linalg.matrix_rank`.
+    device : {None, "cpu", "cuda"}, default=None
+        Where to compute; ``None`` follows the input: its own namespace and
+        device under ``sklearn.set_config(array_api_dispatch=True)``, else NumPy.
+        ``"cuda"`` computes with CuPy and returns NumPy (see the user guide).
+        float32 input stays float32.
 
-        Attributes
-        ----------
-        mean_ : ndarray of shape (n_features,)
-            Training mean (zeros when ``center=False``).
-        singular_values_ : ndarray of shape (n_components_,)
-            Kept singular values ``D`` of the training matrix.
-        components_ : ndarray of shape (n_components_, n_features)
-            Kept right singular vectors ``V^T``.
-        whitening_matrix_ : ndarray of shape (n_features, n_components_)
-            ``M = sqrt(N) V D^{-1}``; ``transform(X) = (X - mean_) @ M``.
-        n_components_ : int
-            Number of output features (the detected rank, capped by
-            ``n_components``).
-        n_samples_seen_ : int
-            ``N``, the number of training rows.
-        n_features_in_ : int
-            Number of features seen during :term:`fit`.
-        feature_names_in_ : ndarray of shape (n_features_in_,)
-            Names of features seen during :term:`fit`, when ``X`` has string
-            feature names.
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        Training mean (zeros when ``center=False``).
+    singular_values_ : ndarray of shape (n_components_,)
+        Kept singular values ``D`` of the training matrix.
+    components_ : ndarray of shape (n_components_, n_features)
+        Kept right singular vectors ``V^T``.
+    whitening_matrix_ : ndarray of shape (n_features, n_components_)
+        ``M = sqrt(N) V D^{-1}``; ``transform(X) = (X - mean_) @ M``.
+    n_components_ : int
+        Number of output features (the detected rank, capped by
+        ``n_components``).
+    n_samples_seen_ : int
+        ``N``, the number of training rows.
+    n_features_in_ : int
+        Number of features seen during :term:`fit`.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during :term:`fit`, when ``X`` has string
+        feature names.
 
-        See Also
-        --------
-        sklearn.decomposition.PCA : ``PCA(whiten=True)`` centers and scales to unit
-            variance, with a different normalisation and no ``input_space_weights``.
+    See Also
+    --------
+    sklearn.decomposition.PCA : ``PCA(whiten=True)`` centers and scales to unit
+        variance, with a different normalisation and no ``input_space_weights``.
 
-        References
-        ----------
-        .. [1] O. Shamir, "Distribution-specific hardness of learning neural
-           networks", JMLR 19(32), 2018, Theorem 4.
+    References
+    ----------
+    .. [1] O. Shamir, "Distribution-specific hardness of learning neural
+       networks", JMLR 19(32), 2018, Theorem 4.
 
-        Examples
-        --------
-        >>> import math
-
-    import numpy as np
-        >>> from sklearn_polynn import WhiteningTransformer
-        >>> rng = np.random.RandomState(0)
-        >>> X = rng.standard_normal((500, 3)) @ np.diag([1.0, 10.0, 100.0])
-        >>> Z = WhiteningTransformer().fit_transform(X)
-        >>> bool(np.allclose(Z.T @ Z / len(Z), np.eye(3)))
-        True
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn import WhiteningTransformer
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((500, 3)) @ np.diag([1.0, 10.0, 100.0])
+    >>> Z = WhiteningTransformer().fit_transform(X)
+    >>> bool(np.allclose(Z.T @ Z / len(Z), np.eye(3)))
+    True
     """
 
     _parameter_constraints = {
