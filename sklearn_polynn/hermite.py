@@ -30,7 +30,14 @@ import scipy.stats
 from numpy.polynomial import hermite_e as _herme
 from numpy.polynomial.legendre import leggauss
 
-from ._backend import asarray, get_namespace, to_numpy
+from ._backend import (
+    _is_array,
+    _is_numpy_array,
+    asarray,
+    device_of,
+    get_namespace,
+    to_numpy,
+)
 from ._validation import check_int
 from .activations import get_activation
 
@@ -76,12 +83,19 @@ def _check_sigma(sigma):
     return values
 
 
-def _as_float_array(x, xp):
-    """``x`` as an array of ``xp``; integer and boolean input becomes float64."""
-    x = xp.asarray(x)
-    if x.dtype.kind in "biu":
-        x = x.astype(xp.float64)
+def _as_float_array(x, xp, device=None):
+    """``x`` as an array of ``xp`` (on ``device``, or where it lives); integer and
+    boolean input becomes float64."""
+    x = asarray(x, xp, device=device)
+    if xp.isdtype(x.dtype, ("bool", "integral")):
+        x = xp.astype(x, xp.float64)
     return x
+
+
+def _common_device(*arrays):
+    """Device of the non-NumPy arrays among ``arrays`` (``None`` when all are host)."""
+    foreign = [a for a in arrays if _is_array(a) and not _is_numpy_array(a)]
+    return device_of(*foreign) if foreign else None
 
 
 def hermite_e(k, x):
@@ -95,7 +109,8 @@ def hermite_e(k, x):
     k : int
         Degree, ``k >= 0``.
     x : array-like
-        Points (NumPy or CuPy array, or scalar); real or complex.
+        Points (an array of any array-API namespace, or a scalar); real or
+        complex.
 
     Returns
     -------
@@ -119,8 +134,9 @@ def hermite_e(k, x):
     array([-2.,  2., 18.])
     """
     k = _check_degree(k, "k")
-    x = _as_float_array(x, get_namespace(x))
-    previous, current = 0 * x + 1.0, x
+    xp = get_namespace(x)
+    x = _as_float_array(x, xp)
+    previous, current = xp.ones_like(x), x
     if k == 0:
         return previous
     for j in range(1, k):
@@ -141,7 +157,8 @@ def normalized_hermite(k, x):
     k : int
         Degree, ``k >= 0``.
     x : array-like
-        Points (NumPy or CuPy array, or scalar); real or complex.
+        Points (an array of any array-API namespace, or a scalar); real or
+        complex.
 
     Returns
     -------
@@ -176,7 +193,7 @@ def _normalized_hermite_recurrence(k, a, s2):
     ``G_1 = a``; with ``s2 = 1`` this is ``h_k(a)``. No division by ``s``, so
     ``s = 0`` gives the limit ``a**k / sqrt(k!)``.
     """
-    previous, current = 0 * a + 1.0, a
+    previous, current = get_namespace(a).ones_like(a), a
     if k == 0:
         return previous
     for j in range(1, k):
@@ -202,7 +219,7 @@ def scaled_hermite(k, X, Z):
     k : int
         Degree, ``k >= 0``.
     X : array-like of shape (n_samples, n_features)
-        Inputs (NumPy or CuPy).
+        Inputs, an array of any array-API namespace.
     Z : array-like of shape (n_features, n_directions) or (n_features,)
         Directions ``z``, one per column (not necessarily unit norm).
 
@@ -232,8 +249,9 @@ def scaled_hermite(k, X, Z):
     """
     k = _check_degree(k, "k")
     xp = get_namespace(X, Z)
-    X = _as_float_array(asarray(X, xp), xp)
-    Z = _as_float_array(asarray(Z, xp), xp)
+    device = _common_device(X, Z)
+    X = _as_float_array(X, xp, device)
+    Z = _as_float_array(Z, xp, device)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array (n_samples, n_features); got shape {X.shape}."
@@ -583,6 +601,7 @@ def gamma_moments(activation, sigma, max_order=4):
     activation = get_activation(activation)
     max_order = _check_degree(max_order, "max_order")
     xp = get_namespace(sigma)
+    device = _common_device(sigma)
     sigmas = _check_sigma(sigma)
     out = np.empty((max_order + 1, sigmas.size))
     for i, s in enumerate(sigmas.ravel()):
@@ -592,7 +611,7 @@ def gamma_moments(activation, sigma, max_order=4):
         expectations = coefficients * _sqrt_factorials(max_order)  # E[phi He_k]
         out[:, i] = _monomials_from_hermite(expectations, max_order)
     out = out.reshape((max_order + 1, *sigmas.shape))
-    return asarray(out, xp) if xp is not np else out
+    return out if device is None else asarray(out, xp, device=device)
 
 
 def zhong_m_coefficients(activation, sigma=1.0):

@@ -400,3 +400,48 @@ def test_cupy_inputs_match_numpy():
     assert_allclose(gamma.get(), gamma_moments("relu", np.array([1.0, 2.0])))
     # activations evaluated on CuPy give the same Hermite coefficients
     assert_allclose(special.erf(0.3), float(get_activation("erf")(cp.asarray(0.3))))
+
+
+# --------------------------------------------------------------------------
+# array API: data-sized functions on array_api_strict's non-default device
+# --------------------------------------------------------------------------
+
+
+def _strict():
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    return xps, device, (lambda a: xps.asarray(a, device=device))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5])
+def test_hermite_functions_on_array_api_strict_device1(k):
+    from sklearn_polynn._backend import to_numpy
+
+    xps, device, on_device = _strict()
+    rng = np.random.RandomState(RNG_SEED)
+    X = rng.standard_normal((30, 3))
+    Z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    cases = [
+        (hermite_e(k, on_device(X)), hermite_e(k, X)),
+        (normalized_hermite(k, on_device(X)), normalized_hermite(k, X)),
+        (
+            normalized_hermite(k, on_device(np.arange(4))),
+            normalized_hermite(k, 1.0 * np.arange(4)),
+        ),
+        (scaled_hermite(k, on_device(X), on_device(Z)), scaled_hermite(k, X, Z)),
+        # a NumPy X with device Z computes on Z's device
+        (scaled_hermite(k, X, on_device(Z.real)), scaled_hermite(k, X, Z.real)),
+    ]
+    for got, expected in cases:
+        assert got.device == device
+        assert_allclose(to_numpy(got), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_gamma_moments_on_array_api_strict_device1():
+    from sklearn_polynn._backend import to_numpy
+
+    xps, device, on_device = _strict()
+    sigma = np.array([0.5, 2.0])
+    got = gamma_moments("relu", on_device(sigma))
+    assert got.device == device
+    assert_allclose(to_numpy(got), gamma_moments("relu", sigma), rtol=1e-14)
