@@ -277,3 +277,36 @@ def test_cos_variance_exponential_in_d_when_norm_grows_with_d():
     logs = {d: _eq2_log10var(d, 0.5, 0.1 * math.sqrt(d)) for d in (1000, 10_000)}
     assert logs[10_000] < -1000
     assert 8 < logs[10_000] / logs[1000] < 12
+
+
+# ------------------------------------------------- Thm 5: the fixed-W* transport
+def test_thm5_transport_to_fixed_network_keeps_labels_and_norm_bound():
+    # Proof of Thm 5, Eq. (7)-(9): M^T W* = W, h(W*^T M x) = h(W^T x), and
+    # ||M|| <= ||[W W_perp]||_F / min(1, s_min(W*))
+    from scipy.linalg import null_space
+
+    from sklearn_polynn.datasets import _clipped_relu_sum, make_teacher_network
+    from sklearn_polynn.reproductions.shamir_thm5 import (
+        make_problem,
+        transported_boolean_problem,
+    )
+
+    d, k = 20, 3
+    _, _, teacher = make_teacher_network(
+        1, d, k, "relu", condition_number=5.0, random_state=0, return_truth=True
+    )
+    W_star = 0.3 * teacher.hidden_weights  # s_min < 1 exercises the bound
+    X, y, truth = transported_boolean_problem(500, d, W_star, random_state=1)
+    M, W = truth.transport, truth.boolean_weights
+    assert_allclose(M.T @ W_star, W, atol=1e-10)
+    assert_allclose(X, truth.boolean_inputs @ M.T)
+    assert_allclose(_clipped_relu_sum(X, W_star), y, atol=1e-9)
+    assert_allclose(_clipped_relu_sum(truth.boolean_inputs, W), y)
+    assert 0.2 < y.mean() < 0.8  # both labels occur
+    s_min = np.linalg.svd(W_star, compute_uv=False).min()
+    frobenius = np.linalg.norm(np.hstack([W, null_space(W.T)]))
+    assert np.linalg.norm(M, 2) <= frobenius / min(1.0, s_min) * (1 + 1e-12)
+    # the reproduction's "boolean-fixed" kind: same labels as "boolean"
+    _, y_fixed, _, _ = make_problem("boolean-fixed", 50, d, random_state=2)
+    _, y_boolean, _, _ = make_problem("boolean", 50, d, random_state=2)
+    assert_allclose(y_fixed, y_boolean, atol=1e-9)
