@@ -21,7 +21,7 @@ from scipy.linalg import subspace_angles
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils import check_random_state
 
-from ._backend import to_numpy
+from ._backend import asarray, device_of, get_namespace, is_numpy_namespace, to_numpy
 from ._compat import Interval, validate_params
 
 __all__ = ["max_principal_angle", "parameter_recovery_error", "variable_dependence"]
@@ -256,6 +256,15 @@ def _prediction_function(model):
     )
 
 
+def _in_namespace_of(X, predict):
+    """``predict`` taking host arrays, calling it in the namespace/device of ``X``."""
+    xp = get_namespace(X)
+    if is_numpy_namespace(xp):
+        return predict
+    device = device_of(X)
+    return lambda A: predict(asarray(A, xp, device=device))
+
+
 def _predictions(predict, X):
     """Host predictions as a 1-D array; ValueError if not finite."""
     values = np.asarray(to_numpy(predict(X)))
@@ -311,8 +320,10 @@ def variable_dependence(model, X, y=None, *, n_repeats=5, random_state=None):
         ``f(X) -> predictions`` of shape (n_samples,).
     X : array-like of shape (n_samples, n_features)
         Inputs in the form ``model`` takes (angles for ``domain="circle"``);
-        fresh samples of the input distribution, not the training set. NumPy
-        arrays are permuted on the host.
+        fresh samples of the input distribution, not the training set. An
+        array of another array-API namespace (a model fitted under dispatch) is
+        permuted on the host and passed to ``model`` in its own namespace and
+        on its own device.
     y : array-like of shape (n_samples,), default=None
         Targets at ``X``; when given, the result is relative to ``Var y``.
     n_repeats : int, default=5
@@ -359,6 +370,7 @@ def variable_dependence(model, X, y=None, *, n_repeats=5, random_state=None):
     array([0.2, 0.8, 0. ])
     """
     predict = _prediction_function(model)
+    predict = _in_namespace_of(X, predict)
     X = np.array(to_numpy(X), copy=True)
     if X.ndim != 2 or X.shape[0] < 2:
         raise ValueError(

@@ -464,3 +464,21 @@ def test_lemma_6_1_control_target_on_all_variables(domain):
     X, y = net.sample(2000, seed=2)
     d = variable_dependence(net, X, y, n_repeats=2, random_state=0)
     assert np.all(d > 0.03), d
+
+
+def test_variable_dependence_on_array_api_strict_device1():
+    from sklearn_polynn.metrics import variable_dependence
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X = np.random.RandomState(3).standard_normal((500, 3))
+
+    def g(A):
+        assert A.device == device  # the model sees its own namespace and device
+        return A[:, 0] + 2 * A[:, 1] * A[:, 2]
+
+    got = variable_dependence(g, xps.asarray(X, device=device), random_state=0)
+    expected = variable_dependence(
+        lambda A: A[:, 0] + 2 * A[:, 1] * A[:, 2], X, random_state=0
+    )
+    assert_allclose(got, expected, rtol=1e-12)
