@@ -34,14 +34,7 @@ import scipy.stats
 from numpy.polynomial import hermite_e as _herme
 from numpy.polynomial.legendre import leggauss
 
-from ._backend import (
-    _is_array,
-    _is_numpy_array,
-    asarray,
-    device_of,
-    get_namespace,
-    to_numpy,
-)
+from ._backend import asarray, device_of, get_namespace, is_numpy_namespace, to_numpy
 from ._validation import check_int
 from .activations import get_activation
 
@@ -101,7 +94,7 @@ def _as_float_array(x, xp, device=None):
 
 def _common_device(*arrays):
     """Device of the non-NumPy arrays among ``arrays`` (``None`` when all are host)."""
-    foreign = [a for a in arrays if _is_array(a) and not _is_numpy_array(a)]
+    foreign = [a for a in arrays if not is_numpy_namespace(get_namespace(a))]
     return device_of(*foreign) if foreign else None
 
 
