@@ -747,6 +747,34 @@ class GaussianTransfer:
         """``d psi / d s2 = -psi''(Z, S2) / 2`` (heat equation of ``G_l``)."""
         return -0.5 * self._shifted(Z, S2, 2)
 
+    def hidden_weight_gradient(self, X, W, coefficients, residual):
+        """Wirtinger descent direction for ``W`` of a network of ``psi`` units.
+
+        For ``g(x) = sum_j alpha_j psi_{w_j}(x)`` and ``L = mean_s (Re g(x_s) +
+        b - y_s)**2 / 2`` with residuals ``r``, returns ``2 dL/d conj(W) =
+        mean_s r_s conj(dg(x_s)/dW)``, i.e. ``conj(X^T D + 2 W diag(c)) / N``
+        with ``D = r alpha psi_z`` and ``c_j = sum_s r_s alpha_j psi_s2[s, j]``
+        (``d psi_w / dw = x psi_z + 2 w psi_s2``), the convention of
+        :class:`~sklearn_polynn.ComplexTwoLayerRegressor`'s gradients.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+        W : array of shape (n_features, n_units)
+        coefficients : array of shape (n_units,)
+            Output weights ``alpha``.
+        residual : real array of shape (n_samples,)
+
+        Returns
+        -------
+        gradient : array of shape (n_features, n_units)
+        """
+        xp = get_namespace(X, W)
+        Z, S2 = X @ W, xp.sum(W * W, axis=0)
+        D = self.derivative(Z, S2) * coefficients * residual[:, None]
+        c = residual @ (self.s2_derivative(Z, S2) * coefficients)
+        return xp.conj(X.T @ D + 2.0 * W * c) / X.shape[0]
+
 
 def hermite_transfer(activation, *, degree=None):
     """The Hermite transfer function ``psi`` of Andoni et al., Lemma 6.1.

@@ -620,3 +620,33 @@ def test_hermite_transfer_features_on_array_api_strict_device1():
     got = hermite_transfer_features(on_device(X), W, psi)  # NumPy W moved to device1
     assert got.device == device
     assert_allclose(to_numpy(got), hermite_transfer_features(X, W, psi), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, kwargs, _", TRANSFERS)
+def test_hermite_transfer_hidden_weight_gradient_by_finite_differences(name, kwargs, _):
+    # 2 dL/d conj(W) = dL/d Re W + i dL/d Im W for L = mean((Re g - y)**2) / 2
+    from sklearn_polynn.hermite import hermite_transfer, hermite_transfer_features
+
+    psi = hermite_transfer(name, **kwargs)
+    rng = np.random.RandomState(5)
+    X = rng.standard_normal((40, 3))
+    y = rng.standard_normal(40)
+    W = 0.5 * (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4)))
+    alpha = rng.standard_normal(4) + 1j * rng.standard_normal(4)
+
+    def loss(W):
+        return 0.5 * np.mean(
+            (np.real(hermite_transfer_features(X, W, psi) @ alpha) - y) ** 2
+        )
+
+    residual = np.real(hermite_transfer_features(X, W, psi) @ alpha) - y
+    got = psi.hidden_weight_gradient(X, W, alpha, residual)
+    h = 1e-6
+    numeric = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        step = np.zeros_like(W)
+        step[index] = h
+        d_re = (loss(W + step) - loss(W - step)) / (2 * h)
+        d_im = (loss(W + 1j * step) - loss(W - 1j * step)) / (2 * h)
+        numeric[index] = d_re + 1j * d_im
+    assert_allclose(got, numeric, rtol=1e-6, atol=1e-9)
