@@ -706,6 +706,14 @@ class GaussianTransfer:
     where ``psi'`` and ``psi''`` are the transfer functions of ``phi'`` and
     ``phi''`` (``dG_l/dz = l G_{l-1}``, ``dG_l/ds2 = -l (l - 1) G_{l-2} / 2``).
 
+    For "exp", ``psi_w(x) = exp(-w^T w / 2) exp(w . x)``: a network of ``psi``
+    units is the plain exp network with output weights ``alpha_j exp(-w_j^T w_j
+    / 2)``, a smooth invertible change of parameters, so the two losses have the
+    same critical points and Lemma 6.1 holds on Gaussian inputs for the plain
+    exp activation too (only the gradient-descent path differs). For the
+    truncated exponential ``phi_d`` the two units differ (``phi_d(w . x) =
+    sum_{j, k} G_j / j! (w^T w / 2)**k / k!`` over ``j + 2k <= d``).
+
     Use :func:`hermite_transfer` to build one.
 
     Attributes

@@ -650,3 +650,23 @@ def test_hermite_transfer_hidden_weight_gradient_by_finite_differences(name, kwa
         d_im = (loss(W + 1j * step) - loss(W - 1j * step)) / (2 * h)
         numeric[index] = d_re + 1j * d_im
     assert_allclose(got, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_hermite_transfer_relation_to_the_plain_activation():
+    # exp: psi = exp(-s2 / 2) exp(z) (a per-unit rescaling of the output
+    # weights); truncated: phi_d(z) = sum_{j + 2k <= d} psi_j(z, s2) (s2/2)**k / k!
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.hermite import hermite_transfer
+
+    rng = np.random.RandomState(6)
+    z = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    s2 = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    assert_allclose(hermite_transfer("exp")(z, s2), np.exp(-s2 / 2) * np.exp(z))
+    d = 5
+    rebuilt = sum(
+        hermite_transfer("truncated", degree=d - 2 * k)(z, s2)
+        * (s2 / 2) ** k
+        / math.factorial(k)
+        for k in range(d // 2 + 1)
+    )
+    assert_allclose(rebuilt, get_activation("truncated", degree=d)(z), rtol=1e-13)
