@@ -116,6 +116,65 @@ def _random_distinct_subsets(rng, n_features, degree, n_terms):
     return np.array(chosen, dtype=np.intp)
 
 
+def _random_distinct_multisets(rng, n_features, degree, n_terms):
+    """``n_terms`` distinct sorted ``degree``-multisets of ``range(n_features)``.
+
+    Uniform over all ``C(n_features + degree - 1, degree)`` multisets, without
+    replacement, through the stars-and-bars bijection: a sorted subset
+    ``s_0 < ... < s_{d-1}`` of ``range(n_features + degree - 1)`` maps to the
+    multiset ``s_k - k``. (Sorting i.i.d. draws would not be uniform: ``x_0 x_1``
+    would come twice as often as ``x_0**2``.)
+    """
+    subsets = _random_distinct_subsets(rng, n_features + degree - 1, degree, n_terms)
+    return subsets - np.arange(degree, dtype=subsets.dtype)
+
+
+def _gaussian_or_uniform_moment(power, distribution):
+    """``E[x**power]`` for ``x ~ N(0, 1)`` or ``U[-1, 1]`` (0 for odd powers)."""
+    if power % 2:
+        return 0.0
+    if distribution == "gaussian":
+        return float(math.prod(range(power - 1, 0, -2)))  # (p - 1)!!
+    return 1.0 / (power + 1)
+
+
+def _monomial_mean_and_second_moments(monomials, distribution):
+    """Means ``E[m_j]`` and the matrix ``E[m_j m_k]`` of monomials with repeats.
+
+    ``m_j = prod_i x_i**J_ji``; for independent symmetric coordinates
+    ``E[m_j m_k] = prod_i E[x_i**(J_ji + J_ki)]``, nonzero only when the
+    exponent vectors have the same parity (``J_j = J_k mod 2``), so only those
+    pairs are evaluated. ``E[m_j] != 0`` only when every exponent is even.
+    """
+    n_terms = len(monomials)
+    counts = [
+        dict(zip(*np.unique(row, return_counts=True), strict=True))
+        for row in monomials.tolist()
+    ]
+    parity = [frozenset(i for i, c in count.items() if c % 2) for count in counts]
+
+    def moment(count):
+        return math.prod(
+            _gaussian_or_uniform_moment(int(c), distribution) for c in count.values()
+        )
+
+    means = np.array(
+        [moment(count) if not odd else 0.0 for count, odd in zip(counts, parity)]
+    )
+    second = np.zeros((n_terms, n_terms))
+    groups = {}
+    for j, odd in enumerate(parity):
+        groups.setdefault(odd, []).append(j)
+    for members in groups.values():
+        for j in members:
+            for k in members:
+                joint = dict(counts[j])
+                for i, c in counts[k].items():
+                    joint[i] = joint.get(i, 0) + c
+                second[j, k] = moment(joint)
+    return means, second
+
+
 def _monomial_variance(degree, distribution):
     """``E[m(x)^2]`` of one monomial of ``degree`` distinct variables.
 
@@ -148,6 +207,7 @@ def _sparse_polynomial_values(X, monomials, coefficients, distribution):
         "n_terms": [Interval(Integral, 1, None, closed="left"), None],
         "degree": [Interval(Integral, 1, None, closed="left")],
         "distribution": [StrOptions({"gaussian", "uniform", "circle"})],
+        "repeated_variables": ["boolean"],
     },
     prefer_skip_nested_validation=True,
 )
@@ -158,6 +218,7 @@ def make_sparse_polynomial(
     degree=2,
     *,
     distribution="gaussian",
+    repeated_variables=False,
     noise=0.0,
     return_truth=False,
     random_state=None,
@@ -168,6 +229,9 @@ def make_sparse_polynomial(
     distinct subsets of exactly ``degree`` distinct variables drawn uniformly
     without replacement, and ``c_j = +-s`` with random signs and ``s`` chosen so
     that the noiseless ``y`` has exactly unit population variance (and mean zero).
+    With ``repeated_variables=True`` the ``S_j`` are multisets: monomials such
+    as ``x_i**2`` or ``x_i**2 x_j`` are drawn too, uniformly among all
+    monomials of degree ``degree``.
 
     Parameters
     ----------
@@ -185,6 +249,18 @@ def make_sparse_polynomial(
         complex unit circle. For "circle", ``X`` holds the real angles
         ``theta`` in ``[0, 2 pi)`` and ``y = Re p(e^{i theta})`` (use
         ``domain="circle"`` in the estimators).
+    repeated_variables : bool, default=False
+        Whether a monomial may use a variable more than once. False (the
+        default, and the only behaviour before this option): multilinear
+        monomials of ``degree`` distinct variables, which are orthogonal with
+        mean zero under all three distributions. True: all
+        ``C(n_features + degree - 1, degree)`` monomials of degree ``degree``
+        (Andoni et al.'s "randomly chosen monomials" of Fig. 1 include them);
+        under "gaussian" and "uniform" such monomials are correlated and may
+        have a nonzero mean (``E[x_i**2] > 0``), so ``s`` is set from the exact
+        covariance of the monomials and the constant ``truth.intercept =
+        -E[sum_j c_j m_j]`` is added to keep ``y`` at mean zero and unit
+        variance. On the circle they stay orthogonal (distinct frequencies).
     noise : float, default=0.0
         Standard deviation of Gaussian noise added to ``y``.
     return_truth : bool, default=False
@@ -199,7 +275,10 @@ def make_sparse_polynomial(
     truth : Bunch
         Only with ``return_truth=True``: ``monomials`` (n_terms, degree) int
         variable indices, ``coefficients`` (n_terms,) the real coefficients
-        ``c_j`` of ``p``, ``degree``, ``distribution``, ``noise``.
+        ``c_j`` of ``p``, ``intercept`` (0.0 unless ``repeated_variables``),
+        ``degree``, ``distribution``, ``repeated_variables``, ``noise``. Rows
+        of ``monomials`` are sorted; with repeats an index appears once per
+        power (``x_2**2 x_5`` is ``[2, 2, 5]``).
 
     See Also
     --------
@@ -228,22 +307,35 @@ def make_sparse_polynomial(
     0.4472
     """
     n_terms = n_features if n_terms is None else n_terms
-    if degree > n_features:
+    if degree > n_features and not repeated_variables:
         raise ValueError(
             f"degree={degree} must be <= n_features={n_features}: each monomial "
-            "uses exactly `degree` distinct variables."
+            "uses exactly `degree` distinct variables (pass "
+            "repeated_variables=True to allow powers such as x_i**2)."
         )
-    n_possible = math.comb(n_features, degree)
+    pool = n_features + degree - 1 if repeated_variables else n_features
+    n_possible = math.comb(pool, degree)
     if n_terms > n_possible:
         raise ValueError(
             f"n_terms={n_terms} is larger than the number of distinct monomials "
             f"of degree {degree} in {n_features} variables, "
-            f"C({n_features}, {degree}) = {n_possible}."
+            f"C({pool}, {degree}) = {n_possible}."
         )
     rng = check_random_state(random_state)
-    monomials = _random_distinct_subsets(rng, n_features, degree, n_terms)
-    scale = 1.0 / math.sqrt(n_terms * _monomial_variance(degree, distribution))
-    coefficients = scale * rng.choice([-1.0, 1.0], size=n_terms)
+    if repeated_variables:
+        monomials = _random_distinct_multisets(rng, n_features, degree, n_terms)
+    else:
+        monomials = _random_distinct_subsets(rng, n_features, degree, n_terms)
+    signs = rng.choice([-1.0, 1.0], size=n_terms)
+    intercept = 0.0
+    if repeated_variables and distribution != "circle":
+        means, second = _monomial_mean_and_second_moments(monomials, distribution)
+        mean = float(signs @ means)
+        scale = 1.0 / math.sqrt(float(signs @ second @ signs) - mean**2)
+        intercept = -scale * mean
+    else:
+        scale = 1.0 / math.sqrt(n_terms * _monomial_variance(degree, distribution))
+    coefficients = scale * signs
     if distribution == "gaussian":
         X = rng.standard_normal((n_samples, n_features))
     elif distribution == "uniform":
@@ -251,11 +343,14 @@ def make_sparse_polynomial(
     else:
         X = rng.uniform(0.0, 2.0 * np.pi, size=(n_samples, n_features))
     y = _sparse_polynomial_values(X, monomials, coefficients, distribution)
+    y = y + intercept if intercept else y
     truth = Bunch(
         monomials=monomials,
         coefficients=coefficients,
+        intercept=intercept,
         degree=degree,
         distribution=distribution,
+        repeated_variables=repeated_variables,
     )
     return _finish(X, y, truth, noise, rng, return_truth)
 

@@ -366,8 +366,10 @@ def gradient_variance(
     uniform on the sphere of radius ``norm``, returns
     ``Var_{w*}(grad F_{w*}(v)) = E_{w*} ||grad F_{w*}(v) - E_{w*} grad F_{w*}(v)||^2``,
     the quantity bounded by Shamir (2018), Thm 7. For a periodic ``psi`` it is
-    exponentially small in ``norm`` and ``d`` (the gradient carries no signal
-    about ``w*``); for a ReLU target it is not.
+    exponentially small in ``norm**2`` (the gradient carries no signal about
+    ``w*``), and exponentially small in ``d`` when ``norm`` grows with ``d``; at
+    a fixed ``norm`` it falls only like ``1/d`` once ``d >~ (4 pi**2 ||v||
+    norm)**2`` (see Notes). For a ReLU target it is not small.
 
     Parameters
     ----------
@@ -426,6 +428,21 @@ def gradient_variance(
 
     Notes
     -----
+    *How the variance scales with d (Eq. (2), Gaussian inputs).* Thm 7's bound
+    is ``exp(-Omega(min{d, r**2}))``: it needs *both* ``d`` and ``||w*||`` large.
+    At a fixed ``||w*|| = s`` and ``||v|| = rho`` the cosine ``t`` between ``v``
+    and ``w*`` is ``~ N(0, 1/d)``, and once ``d >~ k**2``, ``k = 4 pi**2 rho s``
+    (so that ``k t << 1``), the variance falls only like ``1/d``:
+
+        ``Var ~ 64 pi**4 k**2 s**2 exp(-4 pi**2 (rho**2 + s**2)) / d``
+
+    (the linear term of ``exp(+-k t)``; the relative correction is of order
+    ``k**2 / d``, 1.3% by "quadrature" at ``rho = s = 0.5``, ``d = 10**4``).
+    Below ``d ~ k**2`` it falls faster than ``1/d``. The exponentially small
+    factor ``exp(-4 pi**2 (rho**2 + s**2))`` is set by the norms, not by ``d``:
+    the decay is exponential in ``d`` only when ``||w*||`` grows with ``d``
+    (with ``s = c sqrt(d)``, ``log Var`` falls linearly in ``d``).
+
     Monte Carlo with ``X=None`` draws ``T = n_targets`` directions and, for
     each, ``n`` fresh inputs; the mean ``g_j`` of ``q = 2 (f - psi) df/dv`` has
     variance ``Var_{w*} + tr Cov(q)/n``, so the estimator subtracts the

@@ -13,6 +13,10 @@
 * :func:`gamma_moments` and :func:`zhong_m_coefficients`: the moments
   ``gamma_j(sigma) = E[phi(sigma z) z**j]`` and ``m_1 .. m_4`` of Zhong et al. 2017,
   Definition 5.1.
+* :func:`hermite_transfer` and :func:`hermite_transfer_features`: the transfer
+  function ``psi_w(x) = sum_J c_J w**J He_J(x)`` of Andoni et al. 2014 (full
+  version, Lemma 6.1) for Gaussian inputs, in closed form in ``w . x`` and
+  ``w^T w``.
 
 Gaussian expectations use closed forms where they exist (ReLU, leaky ReLU,
 high-threshold ReLU, squared ReLU, sign, linear, exp, truncated exp, erf) and
@@ -30,14 +34,17 @@ import scipy.stats
 from numpy.polynomial import hermite_e as _herme
 from numpy.polynomial.legendre import leggauss
 
-from ._backend import asarray, get_namespace, to_numpy
+from ._backend import asarray, device_of, get_namespace, is_numpy_namespace, to_numpy
 from ._validation import check_int
 from .activations import get_activation
 
 __all__ = [
+    "GaussianTransfer",
     "gamma_moments",
     "hermite_coefficients",
     "hermite_e",
+    "hermite_transfer",
+    "hermite_transfer_features",
     "normalized_hermite",
     "scaled_hermite",
     "zhong_m_coefficients",
@@ -76,12 +83,19 @@ def _check_sigma(sigma):
     return values
 
 
-def _as_float_array(x, xp):
-    """``x`` as an array of ``xp``; integer and boolean input becomes float64."""
-    x = xp.asarray(x)
-    if x.dtype.kind in "biu":
-        x = x.astype(xp.float64)
+def _as_float_array(x, xp, device=None):
+    """``x`` as an array of ``xp`` (on ``device``, or where it lives); integer and
+    boolean input becomes float64."""
+    x = asarray(x, xp, device=device)
+    if xp.isdtype(x.dtype, ("bool", "integral")):
+        x = xp.astype(x, xp.float64)
     return x
+
+
+def _common_device(*arrays):
+    """Device of the non-NumPy arrays among ``arrays`` (``None`` when all are host)."""
+    foreign = [a for a in arrays if not is_numpy_namespace(get_namespace(a))]
+    return device_of(*foreign) if foreign else None
 
 
 def hermite_e(k, x):
@@ -95,7 +109,8 @@ def hermite_e(k, x):
     k : int
         Degree, ``k >= 0``.
     x : array-like
-        Points (NumPy or CuPy array, or scalar); real or complex.
+        Points (an array of any array-API namespace, or a scalar); real or
+        complex.
 
     Returns
     -------
@@ -119,8 +134,9 @@ def hermite_e(k, x):
     array([-2.,  2., 18.])
     """
     k = _check_degree(k, "k")
-    x = _as_float_array(x, get_namespace(x))
-    previous, current = 0 * x + 1.0, x
+    xp = get_namespace(x)
+    x = _as_float_array(x, xp)
+    previous, current = xp.ones_like(x), x
     if k == 0:
         return previous
     for j in range(1, k):
@@ -141,7 +157,8 @@ def normalized_hermite(k, x):
     k : int
         Degree, ``k >= 0``.
     x : array-like
-        Points (NumPy or CuPy array, or scalar); real or complex.
+        Points (an array of any array-API namespace, or a scalar); real or
+        complex.
 
     Returns
     -------
@@ -176,7 +193,7 @@ def _normalized_hermite_recurrence(k, a, s2):
     ``G_1 = a``; with ``s2 = 1`` this is ``h_k(a)``. No division by ``s``, so
     ``s = 0`` gives the limit ``a**k / sqrt(k!)``.
     """
-    previous, current = 0 * a + 1.0, a
+    previous, current = get_namespace(a).ones_like(a), a
     if k == 0:
         return previous
     for j in range(1, k):
@@ -202,7 +219,7 @@ def scaled_hermite(k, X, Z):
     k : int
         Degree, ``k >= 0``.
     X : array-like of shape (n_samples, n_features)
-        Inputs (NumPy or CuPy).
+        Inputs, an array of any array-API namespace.
     Z : array-like of shape (n_features, n_directions) or (n_features,)
         Directions ``z``, one per column (not necessarily unit norm).
 
@@ -232,8 +249,9 @@ def scaled_hermite(k, X, Z):
     """
     k = _check_degree(k, "k")
     xp = get_namespace(X, Z)
-    X = _as_float_array(asarray(X, xp), xp)
-    Z = _as_float_array(asarray(Z, xp), xp)
+    device = _common_device(X, Z)
+    X = _as_float_array(X, xp, device)
+    Z = _as_float_array(Z, xp, device)
     if X.ndim != 2:
         raise ValueError(
             f"X must be a 2-D array (n_samples, n_features); got shape {X.shape}."
@@ -583,6 +601,7 @@ def gamma_moments(activation, sigma, max_order=4):
     activation = get_activation(activation)
     max_order = _check_degree(max_order, "max_order")
     xp = get_namespace(sigma)
+    device = _common_device(sigma)
     sigmas = _check_sigma(sigma)
     out = np.empty((max_order + 1, sigmas.size))
     for i, s in enumerate(sigmas.ravel()):
@@ -592,7 +611,7 @@ def gamma_moments(activation, sigma, max_order=4):
         expectations = coefficients * _sqrt_factorials(max_order)  # E[phi He_k]
         out[:, i] = _monomials_from_hermite(expectations, max_order)
     out = out.reshape((max_order + 1, *sigmas.shape))
-    return asarray(out, xp) if xp is not np else out
+    return out if device is None else asarray(out, xp, device=device)
 
 
 def zhong_m_coefficients(activation, sigma=1.0):
@@ -634,3 +653,239 @@ def zhong_m_coefficients(activation, sigma=1.0):
     """
     g = gamma_moments(activation, sigma, max_order=4)
     return (g[1], g[2] - g[0], g[3] - 3 * g[1], g[4] + 3 * g[0] - 6 * g[2])
+
+
+# --------------------------------------------------------------------------
+# Andoni et al. Sec. 6.2: the Hermite transfer function psi for Gaussian inputs
+# --------------------------------------------------------------------------
+
+_TRANSFER_ACTIVATIONS = ("exp", "truncated", "linear")
+
+
+def _hermite_sum(b, Z, S2, xp):
+    """``sum_l b[l] T_l(Z, S2)``, ``T_l = G_l / l!`` (``G_l``: homogenized ``He_l``).
+
+    ``G_l(z, s2) = s**l He_l(z / s)``, ``s**2 = s2``, satisfies
+    ``G_{l+1} = z G_l - l s2 G_{l-1}``, so ``T_{l+1} = (z T_l - s2 T_{l-1}) /
+    (l + 1)``; no factorials, no division by ``s``.
+    """
+    previous, current = xp.zeros_like(Z), xp.ones_like(Z)
+    total = b[0] * current if b else xp.zeros_like(Z)
+    for degree in range(1, len(b)):
+        previous, current = current, (Z * current - S2 * previous) / degree
+        if b[degree] != 0.0:
+            total = total + b[degree] * current
+    return total
+
+
+class GaussianTransfer:
+    """The Hermite transfer function ``psi`` of an activation, for ``x ~ N(0, I)``.
+
+    For an activation with Taylor series ``phi(z) = sum_l a_l z**l``, the hidden
+    unit ``phi(w . x) = sum_J c_J w**J x**J`` (``c_J = a_|J| |J|! / J!``, ``J``
+    a vector of degrees, ``J! = prod_i J_i!``) is a sum of monomials, orthogonal
+    under complex inputs ``x in C(1)**n``. Lemma 6.1 of Andoni et al. (full
+    version, Sec. 6.2) replaces each monomial ``x**J`` by the Hermite polynomial
+    ``He_J(x) = prod_i He_{J_i}(x_i)``, orthogonal under ``x ~ N(0, I)``:
+
+        ``psi_w(x) = sum_J c_J w**J He_J(x)``.
+
+    By the Hermite addition theorem, ``sum_{|J| = l} (l! / J!) w**J He_J(x) =
+    G_l(w . x, w^T w)`` with ``G_l(z, s**2) = s**l He_l(z / s)`` (a polynomial in
+    ``z`` and ``s**2``; ``w^T w = sum_i w_i**2``, no conjugate), so
+
+        ``psi_w(x) = sum_l a_l G_l(w . x, w^T w) = E_g[phi(w . x + i s g)]``,
+        ``g ~ N(0, 1)``, ``s**2 = w^T w``,
+
+    a function of the pre-activation ``z = w . x`` and of ``s2 = w^T w``. For
+    ``phi = exp`` it is ``psi_w(x) = exp(w . x - w^T w / 2)`` (the Hermite
+    generating function). ``psi`` is holomorphic in ``w`` and
+
+        ``d psi_w(x) / dw = x psi'(z, s2) - w psi''(z, s2)``,
+
+    where ``psi'`` and ``psi''`` are the transfer functions of ``phi'`` and
+    ``phi''`` (``dG_l/dz = l G_{l-1}``, ``dG_l/ds2 = -l (l - 1) G_{l-2} / 2``).
+
+    For "exp", ``psi_w(x) = exp(-w^T w / 2) exp(w . x)``: a network of ``psi``
+    units is the plain exp network with output weights ``alpha_j exp(-w_j^T w_j
+    / 2)``, a smooth invertible change of parameters, so the two losses have the
+    same critical points and Lemma 6.1 holds on Gaussian inputs for the plain
+    exp activation too (only the gradient-descent path differs). For the
+    truncated exponential ``phi_d`` the two units differ (``phi_d(w . x) =
+    sum_{j, k} G_j / j! (w^T w / 2)**k / k!`` over ``j + 2k <= d``).
+
+    Use :func:`hermite_transfer` to build one.
+
+    Attributes
+    ----------
+    activation : Activation
+        The activation ``phi`` it is built from.
+    taylor : tuple of float or None
+        ``b_l = a_l l!`` (so ``psi = sum_l b_l G_l / l!``); ``None`` for "exp"
+        (all ``b_l = 1``, evaluated in closed form).
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014; full version, Sec. 6.2, Lemma 6.1.
+    """
+
+    def __init__(self, activation, taylor):
+        self.activation = activation
+        self.taylor = taylor
+
+    def __repr__(self):
+        return f"GaussianTransfer({self.activation.name!r}, taylor={self.taylor})"
+
+    def _shifted(self, Z, S2, shift):
+        xp = get_namespace(Z, S2)
+        if self.taylor is None:  # exp: psi = exp(z - s2 / 2), shift-invariant
+            return xp.exp(Z - 0.5 * S2)
+        return _hermite_sum(self.taylor[shift:], Z, S2, xp)
+
+    def __call__(self, Z, S2):
+        """``psi(Z, S2)`` elementwise; ``S2`` broadcasts (e.g. shape (n_units,))."""
+        return self._shifted(Z, S2, 0)
+
+    def derivative(self, Z, S2):
+        """``d psi / dz``: the transfer function of ``phi'``."""
+        return self._shifted(Z, S2, 1)
+
+    def s2_derivative(self, Z, S2):
+        """``d psi / d s2 = -psi''(Z, S2) / 2`` (heat equation of ``G_l``)."""
+        return -0.5 * self._shifted(Z, S2, 2)
+
+    def hidden_weight_gradient(self, X, W, coefficients, residual):
+        """Wirtinger descent direction for ``W`` of a network of ``psi`` units.
+
+        For ``g(x) = sum_j alpha_j psi_{w_j}(x)`` and ``L = mean_s (Re g(x_s) +
+        b - y_s)**2 / 2`` with residuals ``r``, returns ``2 dL/d conj(W) =
+        mean_s r_s conj(dg(x_s)/dW)``, i.e. ``conj(X^T D + 2 W diag(c)) / N``
+        with ``D = r alpha psi_z`` and ``c_j = sum_s r_s alpha_j psi_s2[s, j]``
+        (``d psi_w / dw = x psi_z + 2 w psi_s2``), the convention of
+        :class:`~sklearn_polynn.ComplexTwoLayerRegressor`'s gradients.
+
+        Parameters
+        ----------
+        X : array of shape (n_samples, n_features)
+        W : array of shape (n_features, n_units)
+        coefficients : array of shape (n_units,)
+            Output weights ``alpha``.
+        residual : real array of shape (n_samples,)
+
+        Returns
+        -------
+        gradient : array of shape (n_features, n_units)
+        """
+        xp = get_namespace(X, W)
+        Z, S2 = X @ W, xp.sum(W * W, axis=0)
+        D = self.derivative(Z, S2) * coefficients * residual[:, None]
+        c = residual @ (self.s2_derivative(Z, S2) * coefficients)
+        return xp.conj(X.T @ D + 2.0 * W * c) / X.shape[0]
+
+
+def hermite_transfer(activation, *, degree=None):
+    """The Hermite transfer function ``psi`` of Andoni et al., Lemma 6.1.
+
+    ``psi_w(x) = sum_J c_J w**J He_J(x)``: the hidden unit ``phi(w . x) = sum_J
+    c_J w**J x**J`` with every monomial ``x**J`` replaced by the Hermite
+    polynomial ``He_J(x)``, for standard Gaussian inputs ``x ~ N(0, I)`` (see
+    :class:`GaussianTransfer` for the closed form in ``w . x`` and ``w^T w``).
+    For ``x ~ N(0, I)`` and any ``J``:
+
+        ``E_x[psi_w(x) He_J(x)] = J! c_J w**J``
+
+    (``= w**J`` for "exp"), the Gaussian counterpart of
+    ``E_{x in C(1)^n}[phi(w . x) conj(x**J)] = c_J w**J``. With it, Lemma 6.1's
+    proof goes through on Gaussian inputs: for a target that does not depend on
+    ``x_1``, ``sum_i w_i1 <de/dw_i1, e> = E|dg/dx_1|**2``, so a critical point of
+    gradient descent has ``g`` independent of ``x_1``. Inputs must be standard
+    Gaussian (whiten first, e.g. with
+    :class:`~sklearn_polynn.WhiteningTransformer`).
+
+    Parameters
+    ----------
+    activation : {"exp", "truncated", "linear"} or Activation
+        A holomorphic activation with a known Taylor series.
+    degree : int, default=None
+        Degree of "truncated" (required for it).
+
+    Returns
+    -------
+    transfer : GaussianTransfer
+        ``transfer(Z, S2)`` with ``Z = X @ W`` and ``S2 = sum(W * W, axis=0)``
+        (see :func:`hermite_transfer_features`); ``transfer.derivative`` and
+        ``transfer.s2_derivative`` give ``d psi / dz`` and ``d psi / d s2``.
+
+    Raises
+    ------
+    ValueError
+        If the activation has no known Taylor series (the message names the
+        allowed ones).
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014; full version, Sec. 6.2, Lemma 6.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn.hermite import hermite_transfer
+    >>> psi = hermite_transfer("truncated", degree=2)  # 1 + z + (z**2 - s2) / 2
+    >>> print(psi(np.array([3.0]), np.array([1.0])))
+    [8.]
+    >>> print(hermite_transfer("exp")(np.array([1.0]), np.array([2.0])))  # e**0
+    [1.]
+    """
+    kwargs = {} if degree is None else {"degree": degree}
+    activation = get_activation(activation, **kwargs)
+    if activation.name not in _TRANSFER_ACTIVATIONS:
+        raise ValueError(
+            "The Hermite transfer function of Andoni et al. (Lemma 6.1) needs an "
+            "activation with a known Taylor series: one of "
+            f"{', '.join(map(repr, _TRANSFER_ACTIVATIONS))}; got "
+            f"{activation.name!r}."
+        )
+    if activation.name == "exp":
+        return GaussianTransfer(activation, None)
+    if activation.name == "linear":
+        return GaussianTransfer(activation, (0.0, 1.0))
+    return GaussianTransfer(
+        activation, (1.0,) * (dict(activation.params)["degree"] + 1)
+    )
+
+
+def hermite_transfer_features(X, W, transfer):
+    """Hidden units ``Psi[s, j] = psi_{w_j}(x_s)`` of Lemma 6.1 (Gaussian inputs).
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n_features)
+        Standard Gaussian inputs, any array-API namespace.
+    W : array of shape (n_features, n_units)
+        Weights (real or complex), in the namespace and on the device of ``X``
+        (a NumPy ``W`` is moved there).
+    transfer : GaussianTransfer, str or Activation
+        From :func:`hermite_transfer` (a name is passed to it).
+
+    Returns
+    -------
+    Psi : array of shape (n_samples, n_units)
+        In the namespace and on the device of ``X``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn.hermite import hermite_transfer_features
+    >>> X = np.array([[1.0, 0.0]]); W = np.array([[1.0], [1.0]])
+    >>> print(hermite_transfer_features(X, W, "exp"))  # exp(1 - 2 / 2)
+    [[1.]]
+    """
+    if not isinstance(transfer, GaussianTransfer):
+        transfer = hermite_transfer(transfer)
+    xp = get_namespace(X, W)
+    device = _common_device(X, W)
+    X = _as_float_array(X, xp, device)
+    W = _as_float_array(W, xp, device)
+    return transfer(X @ W, xp.sum(W * W, axis=0))

@@ -1,24 +1,30 @@
-"""How well a fitted network recovers the generating one.
+"""How well a fitted network recovers the generating one, and what it depends on.
 
 * :func:`parameter_recovery_error` -- Zhong et al. (2017), Sec. 7: the largest
   relative error ``||w*_j - w_pi(j)|| / ||w*_j||`` over the best matching ``pi``
   of hidden units (optionally up to sign, and including output weights).
 * :func:`max_principal_angle` -- the largest principal angle between two column
   spaces, for methods that recover ``span(W*)`` rather than ``W*``.
+* :func:`variable_dependence` -- how much a fitted model depends on each input
+  variable (Andoni et al. 2014, Lemma 6.1: at a critical point of gradient
+  descent the network ignores the variables the target does not use).
 
 Hidden units are columns: weight matrices have shape ``(n_features, n_hidden)``.
 NumPy and CuPy inputs are accepted; the computation runs on the host (the
 matrices are ``n_features x n_hidden``, tiny next to the data).
 """
 
+import numbers
+
 import numpy as np
 from scipy.linalg import subspace_angles
 from scipy.optimize import linear_sum_assignment
+from sklearn.utils import check_random_state
 
-from ._backend import to_numpy
-from ._compat import validate_params
+from ._backend import asarray, device_of, get_namespace, is_numpy_namespace, to_numpy
+from ._compat import Interval, validate_params
 
-__all__ = ["max_principal_angle", "parameter_recovery_error"]
+__all__ = ["max_principal_angle", "parameter_recovery_error", "variable_dependence"]
 
 
 def _as_weight_matrix(W, name):
@@ -235,3 +241,163 @@ def max_principal_angle(A, B):
             f"{A.shape[0]} and {B.shape[0]}."
         )
     return float(subspace_angles(A, B).max())
+
+
+def _prediction_function(model):
+    """``model.predict`` or ``model`` itself; TypeError for anything else."""
+    predict = getattr(model, "predict", None)
+    if callable(predict):
+        return predict
+    if callable(model):
+        return model
+    raise TypeError(
+        "model must be a fitted estimator with a predict method or a callable "
+        f"f(X) -> predictions; got {type(model).__name__}."
+    )
+
+
+def _in_namespace_of(X, predict):
+    """``predict`` taking host arrays, calling it in the namespace/device of ``X``."""
+    xp = get_namespace(X)
+    if is_numpy_namespace(xp):
+        return predict
+    device = device_of(X)
+    return lambda A: predict(asarray(A, xp, device=device))
+
+
+def _predictions(predict, X):
+    """Host predictions as a 1-D array; ValueError if not finite."""
+    values = np.asarray(to_numpy(predict(X)))
+    if values.ndim == 2 and values.shape[1] == 1:
+        values = values[:, 0]
+    if values.shape != (X.shape[0],):
+        raise ValueError(
+            "model must return one prediction per sample, shape "
+            f"({X.shape[0]},); got shape {values.shape}."
+        )
+    if not np.all(np.isfinite(values)):
+        raise ValueError("model returned non-finite predictions (NaN or inf).")
+    return values
+
+
+@validate_params(
+    {
+        "model": "no_validation",
+        "X": ["array-like"],
+        "y": ["array-like", None],
+        "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+    },
+    prefer_skip_nested_validation=True,
+)
+def variable_dependence(model, X, y=None, *, n_repeats=5, random_state=None):
+    """How much a model depends on each input variable (Lemma 6.1 diagnostic).
+
+    For each variable ``i``, ``x_i`` is resampled with the other coordinates
+    fixed (column ``i`` of ``X`` is permuted) and the squared change of the
+    prediction ``g`` is averaged:
+
+        ``D_i = E_{x, x_i'} [(g(x) - g(x_1..x_i'..x_n))**2] / 2
+        = E_{x_{-i}} Var_{x_i}[g(x) | x_{-i}]``
+
+    (the total-effect numerator of Sobol's sensitivity indices, estimated as
+    Jansen does; the equality needs independent coordinates, as for the
+    Gaussian ``N(0, I)`` and circle ``C(1)**n`` inputs of the paper).
+    ``D_i = 0`` exactly when ``g`` does not depend on ``x_i``. The result is
+    ``D_i`` relative to ``Var y`` (or to ``Var g`` when ``y`` is not given).
+
+    Lemma 6.1 of Andoni et al. (full version, Sec. 6.2) says that when the target
+    does not depend on ``x_i``, gradient descent can only stop (zero gradient)
+    at a network that does not depend on ``x_i`` either: for circle inputs with
+    any activation, and for Gaussian inputs with the Hermite transfer function
+    (:func:`~sklearn_polynn.hermite.hermite_transfer`). This function measures
+    that on a fitted model.
+
+    Parameters
+    ----------
+    model : estimator or callable
+        A fitted estimator (its ``predict`` is used) or a callable
+        ``f(X) -> predictions`` of shape (n_samples,).
+    X : array-like of shape (n_samples, n_features)
+        Inputs in the form ``model`` takes (angles for ``domain="circle"``);
+        fresh samples of the input distribution, not the training set. An
+        array of another array-API namespace (a model fitted under dispatch) is
+        permuted on the host and passed to ``model`` in its own namespace and
+        on its own device.
+    y : array-like of shape (n_samples,), default=None
+        Targets at ``X``; when given, the result is relative to ``Var y``.
+    n_repeats : int, default=5
+        Independent permutations per variable, averaged.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the permutations.
+
+    Returns
+    -------
+    dependence : ndarray of shape (n_features,)
+        ``D_i / Var y`` (or ``D_i / Var g``). For an additive model
+        ``g = sum_i g_i(x_i)`` it is the share of the variance due to each
+        ``x_i``; in general the entries may sum to more than 1 (interactions
+        are counted for every variable involved).
+
+    Raises
+    ------
+    ValueError
+        If ``X`` is not 2-D with at least 2 samples, ``y`` has the wrong length,
+        the normalizing variance is 0, or ``model`` returns non-finite or
+        wrongly shaped predictions.
+    TypeError
+        If ``model`` has no ``predict`` method and is not callable.
+
+    See Also
+    --------
+    sklearn.inspection.permutation_importance : The change of the score (not
+        of the prediction) under the same permutations.
+
+    References
+    ----------
+    .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
+       with Neural Networks", ICML 2014; full version, Sec. 6.2, Lemma 6.1.
+    .. [2] M. J. W. Jansen, "Analysis of variance designs for model output",
+       Computer Physics Communications 117 (1999).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn.metrics import variable_dependence
+    >>> X = np.random.default_rng(0).standard_normal((20000, 3))
+    >>> g = lambda X: X[:, 0] + 2 * X[:, 1]  # ignores x_2; Var g = 5
+    >>> np.round(variable_dependence(g, X, random_state=0), 1)
+    array([0.2, 0.8, 0. ])
+    """
+    predict = _prediction_function(model)
+    predict = _in_namespace_of(X, predict)
+    X = np.array(to_numpy(X), copy=True)
+    if X.ndim != 2 or X.shape[0] < 2:
+        raise ValueError(
+            "X must be a 2-D array (n_samples, n_features) with at least 2 "
+            f"samples; got shape {X.shape}."
+        )
+    rng = check_random_state(random_state)
+    base = _predictions(predict, X)
+    if y is None:
+        scale = float(np.var(base))
+        what = "Var g(X) (the model is constant on X)"
+    else:
+        y = np.asarray(to_numpy(y), dtype=np.float64).ravel()
+        if y.shape != (X.shape[0],):
+            raise ValueError(
+                f"y must have shape (n_samples,) = ({X.shape[0]},); got {y.shape}."
+            )
+        scale = float(np.var(y))
+        what = "Var y (y is constant)"
+    if not scale > 0.0:
+        raise ValueError(f"Cannot normalize the dependence: {what} is 0.")
+    dependence = np.zeros(X.shape[1])
+    for i in range(X.shape[1]):
+        column = X[:, i].copy()
+        for _ in range(n_repeats):
+            X[:, i] = column[rng.permutation(X.shape[0])]
+            change = _predictions(predict, X) - base
+            dependence[i] += 0.5 * np.mean(np.abs(change) ** 2)
+        X[:, i] = column
+    return dependence / (n_repeats * scale)

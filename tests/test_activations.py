@@ -225,3 +225,57 @@ def test_activations_on_cupy_match_numpy():
         assert isinstance(value, cp.ndarray) and isinstance(slope, cp.ndarray)
         assert_allclose(value.get(), activation(x), rtol=1e-12, atol=1e-12)
         assert_allclose(slope.get(), activation.derivative(x), rtol=1e-12, atol=1e-12)
+
+
+# --------------------------------------------------------------------------
+# array API: every activation on array_api_strict's non-default device
+# --------------------------------------------------------------------------
+
+
+def _strict_device1(values):
+    xps = pytest.importorskip("array_api_strict")
+    return xps.asarray(values, device=xps.Device("device1")), xps.Device("device1")
+
+
+@pytest.mark.parametrize("name, kwargs", ALL, ids=IDS)
+def test_activations_on_array_api_strict_device1_equal_numpy(name, kwargs):
+    from sklearn_polynn._backend import to_numpy
+
+    activation = get_activation(name, **kwargs)
+    # wide enough for both branches of the erf / expit fallbacks (|z| < 2.5, >=)
+    x = np.concatenate([np.linspace(-8.0, 8.0, 161), [-2.5, 2.5, 1e-3, -30.0, 30.0]])
+    xs, device = _strict_device1(x)
+    for f in (activation.function, activation.derivative):
+        out = f(xs)
+        assert out.device == device
+        assert_allclose(to_numpy(out), f(x), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("name, kwargs", COMPLEX)
+def test_complex_activations_on_array_api_strict_device1(name, kwargs):
+    from sklearn_polynn._backend import to_numpy
+
+    activation = get_activation(name, **kwargs)
+    rng = np.random.RandomState(2)
+    z = rng.uniform(-1, 1, 30) + 1j * rng.uniform(-1, 1, 30)
+    zs, device = _strict_device1(z)
+    for f in (activation.function, activation.derivative):
+        out = f(zs)
+        assert out.device == device
+        assert_allclose(to_numpy(out), f(z), rtol=0, atol=1e-12)
+
+
+def test_erf_and_expit_fallbacks_match_scipy():
+    # array_api_strict has no special-function module: these are the generic
+    # fallbacks of _backend, checked against SciPy across both of their branches
+    from scipy import special
+
+    from sklearn_polynn._backend import _native_special, erf, expit, to_numpy
+
+    x = np.linspace(-40.0, 40.0, 4001)
+    xs, device = _strict_device1(x)
+    xps = pytest.importorskip("array_api_strict")
+    assert _native_special(xps) is None
+    assert_allclose(to_numpy(erf(xs)), special.erf(x), rtol=0, atol=1e-12)
+    assert_allclose(to_numpy(expit(xs)), special.expit(x), rtol=1e-12, atol=1e-300)
+    assert erf(xs).device == device and expit(xs).device == device

@@ -182,6 +182,88 @@ def test_sparse_polynomial_monomials_are_spread_over_all_subsets():
     assert min(counts.values()) > 90  # expected 200 * 10 / 15 = 133
 
 
+def _sparse_polynomial_with_intercept_by_hand(X, truth):
+    return _sparse_polynomial_by_hand(X, truth) + truth.intercept
+
+
+def test_sparse_polynomial_default_is_multilinear_with_zero_intercept():
+    X, y, truth = make_sparse_polynomial(
+        100, 6, 8, 2, random_state=0, return_truth=True
+    )
+    X2, y2, truth2 = make_sparse_polynomial(
+        100, 6, 8, 2, repeated_variables=False, random_state=0, return_truth=True
+    )
+    assert_array_equal(y, y2)
+    assert_array_equal(truth.monomials, truth2.monomials)
+    assert truth.intercept == 0.0 and truth.repeated_variables is False
+
+
+@pytest.mark.parametrize("distribution", ["gaussian", "uniform", "circle"])
+@pytest.mark.parametrize("degree", [2, 3])
+def test_sparse_polynomial_with_repeated_variables(distribution, degree):
+    # few variables, many terms: most monomials repeat a variable (x_i**2 ...)
+    kwargs = {"distribution": distribution, "repeated_variables": True}
+    X, y, truth = make_sparse_polynomial(
+        200_000, 3, 6, degree, random_state=4, return_truth=True, **kwargs
+    )
+    assert truth.monomials.shape == (6, degree)
+    assert np.all(np.diff(truth.monomials, axis=1) >= 0)  # sorted multisets
+    assert any(len(set(row)) < degree for row in truth.monomials.tolist())
+    assert len({tuple(row) for row in truth.monomials.tolist()}) == 6
+    assert_allclose(
+        y, _sparse_polynomial_with_intercept_by_hand(X, truth), rtol=1e-12, atol=1e-12
+    )
+    # exact scale and intercept: unit variance and mean zero (a scale that
+    # ignored the correlations of x_i**2 and x_j**2 is off by far more)
+    assert abs(y.var() - 1.0) < 0.03
+    assert abs(y.mean()) < 0.02
+    if distribution == "circle":
+        assert truth.intercept == 0.0
+
+
+def test_sparse_polynomial_repeated_variables_exact_moments():
+    # x0**2, x1**2, x0 x1 on N(0, 1): E[x**4] = 3, E[x0**2 x1**2] = 1
+    from sklearn_polynn.datasets import _monomial_mean_and_second_moments
+
+    monomials = np.array([[0, 0], [1, 1], [0, 1]])
+    means, second = _monomial_mean_and_second_moments(monomials, "gaussian")
+    assert_allclose(means, [1.0, 1.0, 0.0])
+    assert_allclose(second, [[3.0, 1.0, 0.0], [1.0, 3.0, 0.0], [0.0, 0.0, 1.0]])
+    means, second = _monomial_mean_and_second_moments(
+        np.array([[0, 0, 1], [1, 1, 1]]), "uniform"
+    )
+    assert_allclose(means, [0.0, 0.0])
+    # x0**2 x1 and x1**3 on U[-1, 1]: E[x0**4 x1**2] = E[x0**2 x1**4] = 1/15,
+    # E[x1**6] = 1/7
+    assert_allclose(second, [[1 / 15, 1 / 15], [1 / 15, 1 / 7]])
+
+
+def test_sparse_polynomial_repeated_monomials_are_uniform_over_multisets():
+    # 6 monomials of degree 2 in 3 variables; one drawn 1200 times: each ~200.
+    # Sorting i.i.d. variable draws would give the squares ~133 and pairs ~267.
+    counts = {}
+    for seed in range(1200):
+        _, _, truth = make_sparse_polynomial(
+            1, 3, 1, 2, repeated_variables=True, random_state=seed, return_truth=True
+        )
+        key = tuple(truth.monomials[0].tolist())
+        counts[key] = counts.get(key, 0) + 1
+    assert len(counts) == 6
+    assert min(counts.values()) > 160 and max(counts.values()) < 240, counts
+
+
+def test_sparse_polynomial_repeated_variables_counts_and_errors():
+    # degree > n_features is possible with repeats (x0**2 x1, ...)
+    _, _, truth = make_sparse_polynomial(
+        5, 2, 4, 3, repeated_variables=True, random_state=0, return_truth=True
+    )
+    assert truth.monomials.shape == (4, 3)
+    with pytest.raises(ValueError, match=r"n_terms=5 .* C\(4, 3\) = 4"):
+        make_sparse_polynomial(5, 2, 5, 3, repeated_variables=True)
+    with pytest.raises(ValueError, match="repeated_variables=True"):
+        make_sparse_polynomial(5, 2, 1, 3)
+
+
 # ------------------------------------------------------------------ teacher network
 @pytest.mark.parametrize("kappa", [1.0, 2.0, 10.0])
 def test_teacher_singular_values_are_linspace(kappa):

@@ -1,5 +1,7 @@
 """Tests for the Shamir (2018) hardness diagnostics (Thm 7, Fig. 2)."""
 
+import math
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -248,3 +250,63 @@ def test_landscape_bad_input():
         objective_landscape(weight=(1.0, 2.0, 3.0))
     with pytest.raises(ValueError, match="grid must be an int"):
         objective_landscape(grid=([[1.0]], [1.0]))
+
+
+def _eq2_log10var(d, rho, s):
+    v = rho * _unit(d)
+    return gradient_variance(v, "cos", norm=s, method="quadrature").log10_variance
+
+
+def test_cos_variance_at_fixed_norm_falls_like_one_over_d():
+    # Thm 7 needs d AND ||w*|| large: at fixed norms, once d >~ k**2
+    # (k = 4 pi**2 ||v|| ||w*||, here ~97), Var ~ C / d with
+    # C = 64 pi**4 k**2 s**2 exp(-4 pi**2 (rho**2 + s**2)): not exponential in d
+    rho = s = 0.5
+    k = 4 * math.pi**2 * rho * s
+    C = 64 * math.pi**4 * k**2 * s**2 * math.exp(-4 * math.pi**2 * (rho**2 + s**2))
+    d_var = {d: d * 10 ** _eq2_log10var(d, rho, s) for d in (1000, 3000, 10_000)}
+    assert_allclose(d_var[10_000], C, rtol=0.03)  # corrections ~ k**2 / d = 1%
+    assert_allclose(d_var[3000], d_var[10_000], rtol=0.05)
+    assert_allclose(d_var[1000], d_var[10_000], rtol=0.15)
+    # below d ~ k**2 it falls much faster than 1/d
+    assert _eq2_log10var(10, rho, s) - _eq2_log10var(100, rho, s) > 3
+
+
+def test_cos_variance_exponential_in_d_when_norm_grows_with_d():
+    # ||w*|| = 0.1 sqrt(d): log Var is linear in d (10x d -> ~10x the decades)
+    logs = {d: _eq2_log10var(d, 0.5, 0.1 * math.sqrt(d)) for d in (1000, 10_000)}
+    assert logs[10_000] < -1000
+    assert 8 < logs[10_000] / logs[1000] < 12
+
+
+# ------------------------------------------------- Thm 5: the fixed-W* transport
+def test_thm5_transport_to_fixed_network_keeps_labels_and_norm_bound():
+    # Proof of Thm 5, Eq. (7)-(9): M^T W* = W, h(W*^T M x) = h(W^T x), and
+    # ||M|| <= ||[W W_perp]||_F / min(1, s_min(W*))
+    from scipy.linalg import null_space
+
+    from sklearn_polynn.datasets import _clipped_relu_sum, make_teacher_network
+    from sklearn_polynn.reproductions.shamir_thm5 import (
+        make_problem,
+        transported_boolean_problem,
+    )
+
+    d, k = 20, 3
+    _, _, teacher = make_teacher_network(
+        1, d, k, "relu", condition_number=5.0, random_state=0, return_truth=True
+    )
+    W_star = 0.3 * teacher.hidden_weights  # s_min < 1 exercises the bound
+    X, y, truth = transported_boolean_problem(500, d, W_star, random_state=1)
+    M, W = truth.transport, truth.boolean_weights
+    assert_allclose(M.T @ W_star, W, atol=1e-10)
+    assert_allclose(X, truth.boolean_inputs @ M.T)
+    assert_allclose(_clipped_relu_sum(X, W_star), y, atol=1e-9)
+    assert_allclose(_clipped_relu_sum(truth.boolean_inputs, W), y)
+    assert 0.2 < y.mean() < 0.8  # both labels occur
+    s_min = np.linalg.svd(W_star, compute_uv=False).min()
+    frobenius = np.linalg.norm(np.hstack([W, null_space(W.T)]))
+    assert np.linalg.norm(M, 2) <= frobenius / min(1.0, s_min) * (1 + 1e-12)
+    # the reproduction's "boolean-fixed" kind: same labels as "boolean"
+    _, y_fixed, _, _ = make_problem("boolean-fixed", 50, d, random_state=2)
+    _, y_boolean, _, _ = make_problem("boolean", 50, d, random_state=2)
+    assert_allclose(y_fixed, y_boolean, atol=1e-9)

@@ -400,3 +400,273 @@ def test_cupy_inputs_match_numpy():
     assert_allclose(gamma.get(), gamma_moments("relu", np.array([1.0, 2.0])))
     # activations evaluated on CuPy give the same Hermite coefficients
     assert_allclose(special.erf(0.3), float(get_activation("erf")(cp.asarray(0.3))))
+
+
+# --------------------------------------------------------------------------
+# array API: data-sized functions on array_api_strict's non-default device
+# --------------------------------------------------------------------------
+
+
+def _strict():
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    return xps, device, (lambda a: xps.asarray(a, device=device))
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 5])
+def test_hermite_functions_on_array_api_strict_device1(k):
+    from sklearn_polynn._backend import to_numpy
+
+    xps, device, on_device = _strict()
+    rng = np.random.RandomState(RNG_SEED)
+    X = rng.standard_normal((30, 3))
+    Z = rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))
+    cases = [
+        (hermite_e(k, on_device(X)), hermite_e(k, X)),
+        (normalized_hermite(k, on_device(X)), normalized_hermite(k, X)),
+        (
+            normalized_hermite(k, on_device(np.arange(4))),
+            normalized_hermite(k, 1.0 * np.arange(4)),
+        ),
+        (scaled_hermite(k, on_device(X), on_device(Z)), scaled_hermite(k, X, Z)),
+        # a NumPy X with device Z computes on Z's device
+        (scaled_hermite(k, X, on_device(Z.real)), scaled_hermite(k, X, Z.real)),
+    ]
+    for got, expected in cases:
+        assert got.device == device
+        assert_allclose(to_numpy(got), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_gamma_moments_on_array_api_strict_device1():
+    from sklearn_polynn._backend import to_numpy
+
+    xps, device, on_device = _strict()
+    sigma = np.array([0.5, 2.0])
+    got = gamma_moments("relu", on_device(sigma))
+    assert got.device == device
+    assert_allclose(to_numpy(got), gamma_moments("relu", sigma), rtol=1e-14)
+
+
+# --------------------------------------------------------------------------
+# Andoni et al. Lemma 6.1: the Hermite transfer function psi
+# --------------------------------------------------------------------------
+
+TRANSFERS = [("exp", {}, None), ("truncated", {"degree": 3}, 3), ("linear", {}, 1)]
+
+
+def _taylor_b(name, total_degree):
+    """``b_l = a_l l!`` of the activation: ``E[psi_w He_J] = b_|J| w**J``."""
+    if name == "exp":
+        return 1.0
+    if name == "truncated":
+        return float(total_degree <= 3)
+    return float(total_degree == 1)
+
+
+def _gauss_grid(n_features, n_nodes):
+    """Tensor Gauss-Hermite rule for N(0, I_n): points and probability weights."""
+    import itertools
+
+    t, w = herme.hermegauss(n_nodes)
+    w = w / math.sqrt(2 * math.pi)
+    X = np.array(list(itertools.product(t, repeat=n_features)))
+    weights = np.prod(np.array(list(itertools.product(w, repeat=n_features))), axis=1)
+    return X, weights
+
+
+def _hermite_multi(J, X):
+    return np.prod([hermite_e(j, X[:, i]) for i, j in enumerate(J)], axis=0)
+
+
+@pytest.mark.parametrize("name, kwargs, _", TRANSFERS)
+def test_hermite_transfer_expansion_identity_by_quadrature(name, kwargs, _):
+    # psi_w = sum_J c_J w**J He_J  <=>  E[psi_w(x) He_J(x)] = J! c_J w**J
+    # (= b_|J| w**J), checked for every J with J_i <= 4 in n = 3, complex w
+    import itertools
+
+    from sklearn_polynn.hermite import hermite_transfer, hermite_transfer_features
+
+    X, weights = _gauss_grid(3, 30)
+    rng = np.random.RandomState(RNG_SEED)
+    w = 0.5 * (rng.standard_normal(3) + 1j * rng.standard_normal(3))
+    psi = hermite_transfer_features(X, w[:, None], hermite_transfer(name, **kwargs))
+    for J in itertools.product(range(5), repeat=3):
+        got = np.sum(weights * psi[:, 0] * _hermite_multi(J, X))
+        expected = _taylor_b(name, sum(J)) * np.prod(w ** np.array(J))
+        assert abs(got - expected) < 1e-12, J
+
+
+def test_hermite_transfer_expansion_identity_monte_carlo_n10():
+    from sklearn_polynn.hermite import hermite_transfer_features
+
+    rng = np.random.RandomState(RNG_SEED)
+    X = rng.standard_normal((100_000, 10))
+    w = 0.3 * np.exp(2j * np.pi * rng.uniform(size=10))
+    psi = hermite_transfer_features(X, w[:, None], "exp")[:, 0]
+    for J in [(0,) * 10, (1,) + (0,) * 9, (0, 2, 1) + (0,) * 7, (1,) * 4 + (0,) * 6]:
+        values = psi * _hermite_multi(J, X)
+        standard_error = np.std(values) / math.sqrt(X.shape[0])
+        expected = np.prod(w ** np.array(J))
+        assert abs(np.mean(values) - expected) < 5 * standard_error, J
+
+
+@pytest.mark.parametrize("name, kwargs, _", TRANSFERS)
+def test_hermite_transfer_is_imaginary_gaussian_smoothing(name, kwargs, _):
+    # psi(z, s2) = E_g[phi(z + i s g)], s**2 = s2, g ~ N(0, 1)
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.hermite import hermite_transfer
+
+    phi = get_activation(name, **kwargs)
+    t, w = herme.hermegauss(60)
+    w = w / math.sqrt(2 * math.pi)
+    rng = np.random.RandomState(1)
+    z = rng.standard_normal(7) + 1j * rng.standard_normal(7)
+    s2 = rng.standard_normal(7) + 1j * rng.standard_normal(7)
+    s = np.sqrt(s2)
+    smoothed = np.array([np.sum(w * phi(zk + 1j * sk * t)) for zk, sk in zip(z, s)])
+    assert_allclose(hermite_transfer(name, **kwargs)(z, s2), smoothed, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, kwargs, _", TRANSFERS)
+def test_hermite_transfer_derivatives_by_finite_differences(name, kwargs, _):
+    from sklearn_polynn.hermite import hermite_transfer
+
+    psi = hermite_transfer(name, **kwargs)
+    rng = np.random.RandomState(2)
+    z = rng.standard_normal(9) + 1j * rng.standard_normal(9)
+    s2 = rng.standard_normal(9) + 1j * rng.standard_normal(9)
+    h = 1e-6
+    for step in (h, 1j * h):  # holomorphic: same derivative in both directions
+        dz = (psi(z + step, s2) - psi(z - step, s2)) / (2 * step)
+        ds2 = (psi(z, s2 + step) - psi(z, s2 - step)) / (2 * step)
+        assert_allclose(psi.derivative(z, s2), dz, rtol=1e-7, atol=1e-9)
+        assert_allclose(psi.s2_derivative(z, s2), ds2, rtol=1e-7, atol=1e-9)
+
+
+def _lemma_6_1_sides(X, weights, W, alpha, target, features):
+    """``sum_i w_i1 <de/dw_i1, e>`` and ``E|dg/dx_1|**2`` for ``e = f - g``.
+
+    ``g = features(X, W) @ alpha``; both derivatives by central differences
+    (holomorphic in ``W``), independent of the transfer's derivative methods.
+    """
+    h = 1e-6
+    e = target - features(X, W) @ alpha
+    step = np.zeros_like(W)
+    step[0] = h
+    dfeatures_dw1 = (features(X, W + step) - features(X, W - step)) / (2 * h)
+    de_dw1 = -alpha * dfeatures_dw1  # column i: de / dw_i1
+    lhs = np.sum(weights[:, None] * (W[0] * de_dw1) * np.conj(e)[:, None])
+    shift = np.zeros_like(X)
+    shift[:, 0] = h
+    dg_dx1 = (features(X + shift, W) - features(X - shift, W)) @ alpha / (2 * h)
+    return lhs, np.sum(weights * np.abs(dg_dx1) ** 2)
+
+
+def test_lemma_6_1_identity_holds_for_psi_and_not_for_exp_on_gaussian_inputs():
+    # Lemma 6.1 for x ~ N(0, I): f does not depend on x_1; with psi,
+    # sum_i w_i1 <de/dw_i1, e> = E|dg/dx_1|**2, so a critical point (left side
+    # 0) has g independent of x_1. With plain exp(w . x) the identity fails.
+    from sklearn_polynn.hermite import hermite_transfer, hermite_transfer_features
+
+    X, weights = _gauss_grid(3, 30)
+    rng = np.random.RandomState(3)
+    W = 0.4 * (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4)))
+    alpha = rng.standard_normal(4) + 1j * rng.standard_normal(4)
+    target = X[:, 1] * X[:, 2] + X[:, 2] ** 2
+    for name, kwargs in [("exp", {}), ("truncated", {"degree": 4})]:
+        psi = hermite_transfer(name, **kwargs)
+        lhs, rhs = _lemma_6_1_sides(
+            X,
+            weights,
+            W,
+            alpha,
+            target,
+            lambda X, W: hermite_transfer_features(X, W, psi),
+        )
+        assert rhs > 0.1
+        assert abs(lhs - rhs) < 1e-7 * rhs
+    lhs, rhs = _lemma_6_1_sides(
+        X, weights, W, alpha, target, lambda X, W: np.exp(X @ W)
+    )
+    assert abs(lhs - rhs) > 0.1 * rhs
+
+
+def test_hermite_transfer_refuses_activations_without_taylor_series():
+    from sklearn_polynn.hermite import hermite_transfer
+
+    with pytest.raises(ValueError, match=r"Lemma 6\.1.*'exp'.*got 'relu'"):
+        hermite_transfer("relu")
+    with pytest.raises(ValueError, match="degree must be a non-negative integer"):
+        hermite_transfer("truncated")
+
+
+def test_hermite_transfer_features_on_array_api_strict_device1():
+    from sklearn_polynn._backend import to_numpy
+    from sklearn_polynn.hermite import hermite_transfer_features
+
+    xps, device, on_device = _strict()
+    rng = np.random.RandomState(4)
+    X = rng.standard_normal((20, 3))
+    W = rng.standard_normal((3, 5)) + 1j * rng.standard_normal((3, 5))
+    for name in ("exp", "linear"):
+        got = hermite_transfer_features(on_device(X), on_device(W), name)
+        assert got.device == device
+        assert_allclose(
+            to_numpy(got), hermite_transfer_features(X, W, name), rtol=1e-12
+        )
+    from sklearn_polynn.hermite import hermite_transfer
+
+    psi = hermite_transfer("truncated", degree=4)
+    got = hermite_transfer_features(on_device(X), W, psi)  # NumPy W moved to device1
+    assert got.device == device
+    assert_allclose(to_numpy(got), hermite_transfer_features(X, W, psi), rtol=1e-12)
+
+
+@pytest.mark.parametrize("name, kwargs, _", TRANSFERS)
+def test_hermite_transfer_hidden_weight_gradient_by_finite_differences(name, kwargs, _):
+    # 2 dL/d conj(W) = dL/d Re W + i dL/d Im W for L = mean((Re g - y)**2) / 2
+    from sklearn_polynn.hermite import hermite_transfer, hermite_transfer_features
+
+    psi = hermite_transfer(name, **kwargs)
+    rng = np.random.RandomState(5)
+    X = rng.standard_normal((40, 3))
+    y = rng.standard_normal(40)
+    W = 0.5 * (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4)))
+    alpha = rng.standard_normal(4) + 1j * rng.standard_normal(4)
+
+    def loss(W):
+        return 0.5 * np.mean(
+            (np.real(hermite_transfer_features(X, W, psi) @ alpha) - y) ** 2
+        )
+
+    residual = np.real(hermite_transfer_features(X, W, psi) @ alpha) - y
+    got = psi.hidden_weight_gradient(X, W, alpha, residual)
+    h = 1e-6
+    numeric = np.zeros_like(W)
+    for index in np.ndindex(W.shape):
+        step = np.zeros_like(W)
+        step[index] = h
+        d_re = (loss(W + step) - loss(W - step)) / (2 * h)
+        d_im = (loss(W + 1j * step) - loss(W - 1j * step)) / (2 * h)
+        numeric[index] = d_re + 1j * d_im
+    assert_allclose(got, numeric, rtol=1e-6, atol=1e-9)
+
+
+def test_hermite_transfer_relation_to_the_plain_activation():
+    # exp: psi = exp(-s2 / 2) exp(z) (a per-unit rescaling of the output
+    # weights); truncated: phi_d(z) = sum_{j + 2k <= d} psi_j(z, s2) (s2/2)**k / k!
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.hermite import hermite_transfer
+
+    rng = np.random.RandomState(6)
+    z = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    s2 = rng.standard_normal(8) + 1j * rng.standard_normal(8)
+    assert_allclose(hermite_transfer("exp")(z, s2), np.exp(-s2 / 2) * np.exp(z))
+    d = 5
+    rebuilt = sum(
+        hermite_transfer("truncated", degree=d - 2 * k)(z, s2)
+        * (s2 / 2) ** k
+        / math.factorial(k)
+        for k in range(d // 2 + 1)
+    )
+    assert_allclose(rebuilt, get_activation("truncated", degree=d)(z), rtol=1e-13)
