@@ -131,11 +131,27 @@ def fit_and_score(contenders, X, y, X_test, y_test, case):
     return results
 
 
-def device_sync(xp):
-    """``None`` for NumPy, else the callable that waits for the GPU (``best_time``)."""
-    if xp is np:
+def device_sync(where):
+    """The callable that waits for the GPU (``best_time``), ``None`` on the CPU.
+
+    ``where`` is an array namespace (NumPy, CuPy, PyTorch; plain or through
+    array-api-compat) or an estimator ``device`` value (``None``, ``"cpu"``,
+    ``"cuda"``).
+    """
+    from sklearn_polynn._backend import namespace_name
+
+    if where is None or where == "cpu":
         return None
-    return xp.cuda.Device().synchronize
+    name = "cupy" if where == "cuda" else namespace_name(where)
+    if name == "cupy":
+        import cupy
+
+        return cupy.cuda.Device().synchronize
+    if name == "torch":
+        import torch
+
+        return torch.cuda.synchronize if torch.cuda.is_available() else None
+    return None
 
 
 def _fmt(value, spec):

@@ -56,7 +56,6 @@ from sklearn_polynn import (  # noqa: E402
     RandomFeaturePolynomialRegressor,
     TensorInitOneHiddenLayer,
 )
-from sklearn_polynn._backend import resolve_device  # noqa: E402
 from sklearn_polynn.datasets import make_teacher_network  # noqa: E402
 
 N_FEATURES = 20
@@ -227,7 +226,7 @@ def _options(parser):
 def main(argv=None):
     args = parse_args(__doc__.splitlines()[0], extra=_options, argv=argv)
     device = estimator_device(args)
-    sync = device_sync(resolve_device(device)[0])
+    sync = device_sync(device)
     sizes, gd_max = sample_sizes(args.quick, args.full)
     X, y = make_teacher_network(sizes[-1], N_FEATURES, 5, random_state=0)
     rows, panels = [], {f"N (d={N_FEATURES})": {}, "m or d": {}}
