@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from scipy.linalg import LinAlgWarning
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -174,10 +175,12 @@ def test_statistics_are_centered_stably():
     # Features with a huge common offset (exp of w.x + 20): naive uncentered
     # accumulation would lose the variance to cancellation.
     X, y, Xt, yt = _split(2000, 300, 3, 2)
-    kw = {"n_components": 30, "degree": 2, "random_state": 0}
+    kw = {"n_components": 30, "degree": 2, "alpha": 1e-6, "random_state": 0}
     est = RandomFeaturePolynomialRegressor(batch_size=100, **kw)
     with warnings.catch_warnings():
-        # 2m = 60 > C(5, 2) = 10: the Gram is singular, lstsq fallback expected
+        # 2m = 60 > C(5, 2) = 10: the Gram is singular, lstsq fallback expected;
+        # X + 1e3 is far from unit scale (warned).
+        warnings.simplefilter("ignore", LinAlgWarning)
         warnings.simplefilter("ignore", UserWarning)
         est.fit(X + 1e3, y)
     assert est.score(Xt + 1e3, yt) > 0.999
@@ -214,7 +217,7 @@ def test_auto_falls_back_to_lstsq_on_singular_gram():
     est = RandomFeaturePolynomialRegressor(
         n_components=40, degree=2, alpha=0.0, random_state=0
     )
-    with pytest.warns(UserWarning, match="not numerically positive definite"):
+    with pytest.warns(LinAlgWarning, match="not numerically positive definite"):
         est.fit(X, y)
     assert est.solver_ == "lstsq"
     assert np.all(np.isfinite(est.predict(Xt)))
@@ -359,7 +362,7 @@ def test_float32_matches_float64():
     a = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
     with warnings.catch_warnings():
         # float32 rounding makes the singular Gram (2m > C(7, 2)) indefinite
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", LinAlgWarning)
         b = RandomFeaturePolynomialRegressor(dtype="float32", **kw).fit(X, y)
     assert b.hidden_weights_.dtype == np.complex64
     assert b.output_weights_.dtype == np.complex64
