@@ -139,17 +139,28 @@ def _dask_array(value, da, name):
     """A dask array from a dask array, a dask DataFrame/Series (its values, with
     known chunk sizes; column names are not kept, since the per-block
     ``predict`` sees arrays) or array-like."""
-    if is_dask_collection(value) and hasattr(value, "to_dask_array"):
+    if isinstance(value, da.Array):
+        return value
+    if _is_dask_frame(value):
         value = value.to_dask_array(lengths=True)
-    elif is_dask_collection(value) and not isinstance(value, da.Array):
+    elif is_dask_collection(value):
         raise TypeError(
             f"{name} must be a dask array or a dask DataFrame/Series; got "
             f"{type(value).__module__}.{type(value).__name__}. Convert it with "
             "to_dask_array(lengths=True) (or compute it)."
         )
-    elif not is_dask_collection(value):
+    else:
         value = da.asarray(value)
     return value
+
+
+def _is_dask_frame(value):
+    """Whether ``value`` is a dask DataFrame or Series (``dask.dataframe``, or
+    ``dask_expr`` in recent Dask)."""
+    module = type(value).__module__
+    return module.startswith(("dask.dataframe", "dask_expr")) and hasattr(
+        value, "to_dask_array"
+    )
 
 
 def _as_dask_inputs(X, y, da, sample_weight=None):
