@@ -137,6 +137,36 @@ def bench_auto_alpha(n_samples, n_features, m, device, repeats):
     )
 
 
+def bench_partial_fit(n_samples, n_features, m, n_chunks, repeats):
+    """Row: ``n_chunks`` ``partial_fit`` calls + ``predict`` against one ``fit``
+    (the closed-form solve runs once, lazily, at the ``predict``)."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n_samples, n_features))
+    y = rng.standard_normal(n_samples)
+    kw = {"n_components": m, "random_state": 0}
+
+    def incremental():
+        est = RandomFeaturePolynomialRegressor(**kw)
+        for part in np.array_split(np.arange(n_samples), n_chunks):
+            est.partial_fit(X[part], y[part])
+        return est.predict(X[:10])
+
+    def one_fit():
+        return RandomFeaturePolynomialRegressor(**kw).fit(X, y).predict(X[:10])
+
+    t_inc = t_fit = math.inf
+    for _ in range(repeats):
+        t_inc = min(t_inc, best_time(incremental, 1)[0])
+        t_fit = min(t_fit, best_time(one_fit, 1)[0])
+    return Row(
+        f"{n_chunks} x partial_fit + predict vs one fit + predict",
+        f"N={n_samples} n={n_features} m={m} alpha='auto'",
+        t_inc,
+        peer_seconds=t_fit,
+        peer="one fit",
+    )
+
+
 # --------------------------------------------------------------------------- #
 # 2. peers: time to reach test R^2 >= 0.99
 # --------------------------------------------------------------------------- #
@@ -336,6 +366,9 @@ def main(argv=None):
             rows.append(bench_auto_alpha(20_000, 40, 500, device, args.repeat))
         else:
             rows.append(bench_auto_alpha(200_000, 40, 2000, device, 1))
+        if device is None:
+            m = 300 if args.quick else 1000
+            rows.append(bench_partial_fit(500, 10, m, 20, min(args.repeat, 2)))
     if args.only in (None, "peers"):
         for n in args.peers_n or ((10, 20) if args.quick else (20, 40)):
             n_train = (
