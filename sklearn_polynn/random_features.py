@@ -320,10 +320,11 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size, sample_weight=None):
             yy += float(wy @ wy)
     if not bool(xp.all(xp.isfinite(xp.linalg.diagonal(S)))):
         raise ValueError(_overflow_message(est))
-    if not full:  # dsyrk (NumPy) filled the upper triangle only
-        S = xp.triu(S) + xp.triu(S, k=1).T
+    if not full:  # NumPy's dsyrk filled the upper triangle; the lower one is zero
+        upper, S = S, S.T + S
+        np.fill_diagonal(S, np.diagonal(upper))
     d_f, d_y = sum_f / n, sum_y / n
-    S = S - n * (d_f[:, None] * d_f[None, :])
+    S -= n * (d_f[:, None] * d_f[None, :])  # S is a fresh array here
     perm = deinterleave_permutation(W.shape[1], xp, device)
     S = xp.take(xp.take(S, perm, axis=0), perm, axis=1)
     return SufficientStatistics(
@@ -385,10 +386,6 @@ def _output_weights(beta, n_components):
 _SOLVED_ATTRIBUTES = frozenset(
     {"output_weights_", "intercept_", "alpha_", "gcv_scores_", "solver_", "n_iter_"}
 )
-
-
-def _host_namespace():
-    return resolve_namespace("cpu")
 
 
 # Relative penalties of alpha="auto" (times the mean diagonal of the Gram).
@@ -737,11 +734,9 @@ n_components)
         W = ns.asarray(self.hidden_weights_, complex_dtype_for(X.dtype, xp))
         operand = preactivation_operand(W, self.domain, xp)
         batch = _batch_rows(self.batch_size, W.shape[1])
-        F = [
-            _checked_features(X[rows, :], W, self, xp, operand)
-            for rows in row_batches(X.shape[0], batch)
-        ]
-        F = F[0] if len(F) == 1 else xp.concat(F, axis=0)
+        F = xp.empty((X.shape[0], 2 * W.shape[1]), dtype=X.dtype, device=ns.device)
+        for rows in row_batches(X.shape[0], batch):
+            F[rows, :] = _checked_features(X[rows, :], W, self, xp, operand)
         return ns.output(F)
 
     @property
@@ -1043,7 +1038,7 @@ n_components)
                 "sample_weight sums to zero: at least one row needs a positive weight."
             )
         self.hidden_weights_ = ns.output(W)
-        self._stats = stats.to(_host_namespace()) if ns.to_host else stats
+        self._stats = stats.to(resolve_namespace("cpu")) if ns.to_host else stats
         self.n_samples_seen_ = (0 if first else self.n_samples_seen_) + int(n_rows)
         if self.solver == "gd":
             self._solve(stats, ns, warm=not first)
@@ -1193,11 +1188,10 @@ n_components)
         beta = ns.asarray(self._real_coef(), X.dtype)
         operand = preactivation_operand(W, self.domain, xp)
         batch = _batch_rows(self.batch_size, W.shape[1])
-        parts = [
-            _checked_features(X[rows, :], W, self, xp, operand) @ beta
-            for rows in row_batches(X.shape[0], batch)
-        ]
-        y = (parts[0] if len(parts) == 1 else xp.concat(parts)) + self.intercept_
+        y = xp.empty(X.shape[0], dtype=X.dtype, device=ns.device)
+        for rows in row_batches(X.shape[0], batch):
+            F = _checked_features(X[rows, :], W, self, xp, operand)
+            y[rows] = F @ beta + self.intercept_
         if not bool(xp.all(xp.isfinite(y))):
             raise ValueError(
                 "Predictions overflowed; standardize X or refit with a smaller "
