@@ -211,7 +211,11 @@ def _check_input_scale(est, X, xp):
     """Warn once per fit when real-domain inputs are far from unit scale."""
     if est.domain != "real" or X.shape[0] == 0 or X.shape[1] == 0:
         return
-    rms = math.sqrt(float(xp.mean(X * X)))
+    squares = 0.0
+    for rows in row_batches(X.shape[0], 8192):  # no data-sized temporary
+        block = X[rows, :]
+        squares += float(xp.sum(block * block))
+    rms = math.sqrt(squares / (X.shape[0] * X.shape[1]))
     low, high = _SCALE_RANGE
     if low <= rms <= high:
         return
