@@ -36,6 +36,7 @@ __all__ = [
     "interleaved_features",
     "preactivation_operand",
     "real_features",
+    "real_inputs",
 ]
 
 WEIGHT_DISTRIBUTIONS = ("circle", "gaussian")
@@ -126,8 +127,10 @@ def preactivation_operand(W, domain, xp):
     return B
 
 
-def _real_inputs(X, domain, xp):
-    """``X`` (real domain) or ``[cos X, sin X]`` (circle), the GEMM's left side."""
+def real_inputs(X, domain, xp):
+    """``X`` (real domain) or ``[cos X, sin X]`` (circle): the left side of the
+    real GEMM ``real_inputs(X) @ preactivation_operand(W)``, whose output is the
+    interleaved real view of ``Z = x W`` (``complex_view`` gives ``Z``)."""
     if domain == "circle":
         return xp.concat([xp.cos(X), xp.sin(X)], axis=1)
     return X
@@ -163,7 +166,7 @@ def interleaved_features(X, W, activation, domain, xp, operand=None):
     """
     if operand is None:
         operand = preactivation_operand(W, domain, xp)
-    Z = complex_view(xp.matmul(_real_inputs(X, domain, xp), operand))
+    Z = complex_view(xp.matmul(real_inputs(X, domain, xp), operand))
     # NumPy warns on exp overflow; the callers check finiteness and explain.
     with np.errstate(over="ignore", invalid="ignore"):
         if getattr(activation, "name", None) == "exp":
