@@ -1,12 +1,16 @@
 """Benchmark RandomFeaturePolynomialRegressor (Andoni et al. 2014, Thm 3.1/4.1).
 
-Three measurements, all in the same run on the same machine:
+Three measurements, all in the same run on the same machine (plus the cost of
+the default ``alpha="auto"`` against a fixed penalty, with the floor rows):
 
 1. **Floor ratio.** Fit time against the unavoidable work measured on the same
-   arrays: the complex GEMM ``X W``, ``exp``, and the Gram ``Phi^T Phi`` (NumPy,
-   BLAS ``syrk`` on the real view of ``Phi``, in the same row batches so the floor
-   also fits in memory). Target: ratio <= 1.5 (full: N = 200 000, n = 40,
-   m = 2000, float64).
+   arrays: the pre-activations ``X W`` as one real GEMM against the interleaved
+   real view of ``W`` (for ``domain="circle"``: ``[cos theta, sin theta]``
+   against ``[[Re W, Im W], [-Im W, Re W]]``, interleaved), ``exp`` on its
+   complex view, and the Gram ``Phi^T Phi`` (BLAS GEMM on the real view of
+   ``Phi``, in the same row batches so the floor also fits in memory), for the
+   real and the circle domain. Target: ratio <= 1.5 (full: N = 200 000,
+   n = 40, m = 2000, float64).
 2. **Peers.** Fit time to reach test R^2 >= 0.99 on a random sparse cubic
    (``make_sparse_polynomial``, Gaussian inputs) with n = 20 and 40 (``--quick``:
    10 and 20), for this estimator and what a user would pick instead:
@@ -45,7 +49,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
 from sklearn_polynn import RandomFeaturePolynomialRegressor
-from sklearn_polynn._backend import resolve_device
+from sklearn_polynn._backend import _import_cupy
 from sklearn_polynn.datasets import make_sparse_polynomial
 from sklearn_polynn.random_features import _batch_rows
 
@@ -56,26 +60,42 @@ OURS = "RandomFeaturePolynomialRegressor (phi_3)"
 # --------------------------------------------------------------------------- #
 # 1. floor ratio
 # --------------------------------------------------------------------------- #
-def _floor(X, W, batch, xp):
-    """Complex GEMM + exp + Gram (syrk via ``dot(A.T, A)``) in row batches."""
+def _floor(X, W, batch, xp, domain):
+    """Real GEMM + exp + Gram (``dot(A.T, A)``) in row batches (``xp``: NumPy or
+    CuPy, written without the package's code)."""
     m2 = 2 * W.shape[1]
     G = xp.zeros((m2, m2))
+    Wr = W.view(xp.float64)  # (n, 2m) interleaved Re/Im
+    if domain == "circle":
+        Wi = (1j * W).view(xp.float64)
+        Wr = xp.concatenate([Wr, Wi], axis=0)
     for start in range(0, X.shape[0], batch):
-        E = xp.exp(X[start : start + batch].astype(xp.complex128) @ W)
+        xb = X[start : start + batch]
+        if domain == "circle":
+            xb = xp.concatenate([xp.cos(xb), xp.sin(xb)], axis=1)
+        E = xp.exp((xb @ Wr).view(xp.complex128))
         V = E.view(xp.float64)  # (rows, 2m) real view, interleaved Re/Im
         G += xp.dot(V.T, V)
     return G
 
 
-def bench_floor(n_samples, n_features, m, device, repeats):
+def bench_floor(n_samples, n_features, m, device, repeats, domain="real"):
     """Row: ``fit`` against GEMM + exp + Gram on the same arrays."""
     rng = np.random.RandomState(0)
-    X = rng.standard_normal((n_samples, n_features))
+    if domain == "circle":
+        X = rng.uniform(0.0, 2.0 * np.pi, (n_samples, n_features))
+    else:
+        X = rng.standard_normal((n_samples, n_features))
     y = rng.standard_normal(n_samples)
     est = RandomFeaturePolynomialRegressor(
-        n_components=m, activation="exp", device=device, random_state=0
+        n_components=m,
+        activation="exp",
+        domain=domain,
+        alpha=1e-6,
+        device=device,
+        random_state=0,
     )
-    xp, _ = resolve_device(device)
+    xp = np if device is None else _import_cupy()
     sync = device_sync(xp)
     batch = _batch_rows(None, m)
     est.fit(X[:100], y[:100])  # draws W; warms up BLAS
@@ -83,12 +103,67 @@ def bench_floor(n_samples, n_features, m, device, repeats):
     t_ours = t_floor = math.inf
     for _ in range(repeats):  # alternate, so load drift hits both alike
         t_ours = min(t_ours, best_time(lambda: est.fit(X, y), 1, sync)[0])
-        t_floor = min(t_floor, best_time(lambda: _floor(Xd, Wd, batch, xp), 1, sync)[0])
+        t_floor = min(
+            t_floor, best_time(lambda: _floor(Xd, Wd, batch, xp, domain), 1, sync)[0]
+        )
     return Row(
-        "fit (statistics + solve) vs GEMM+exp+Gram",
+        f"fit (statistics + solve) vs GEMM+exp+Gram, domain={domain}",
         f"N={n_samples} n={n_features} m={m} float64 {device or 'cpu'} batch={batch}",
         t_ours,
         floor_seconds=t_floor,
+    )
+
+
+def bench_auto_alpha(n_samples, n_features, m, device, repeats):
+    """Row: the default ``alpha="auto"`` (GCV path: one ``eigh`` of the 2m x 2m
+    Gram) against a fixed ``alpha`` (Cholesky), same data, same run."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n_samples, n_features))
+    y = rng.standard_normal(n_samples)
+    kw = {"n_components": m, "device": device, "random_state": 0}
+    auto = RandomFeaturePolynomialRegressor(**kw)
+    fixed = RandomFeaturePolynomialRegressor(alpha=1e-6, **kw)
+    sync = device_sync(np if device is None else _import_cupy())
+    t_auto = t_fixed = math.inf
+    for _ in range(repeats):
+        t_auto = min(t_auto, best_time(lambda: auto.fit(X, y), 1, sync)[0])
+        t_fixed = min(t_fixed, best_time(lambda: fixed.fit(X, y), 1, sync)[0])
+    return Row(
+        "fit alpha='auto' (GCV, eigh) vs alpha=1e-6 (Cholesky)",
+        f"N={n_samples} n={n_features} m={m} float64 {device or 'cpu'}",
+        t_auto,
+        peer_seconds=t_fixed,
+        peer="same estimator, alpha=1e-6",
+    )
+
+
+def bench_partial_fit(n_samples, n_features, m, n_chunks, repeats):
+    """Row: ``n_chunks`` ``partial_fit`` calls + ``predict`` against one ``fit``
+    (the closed-form solve runs once, lazily, at the ``predict``)."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((n_samples, n_features))
+    y = rng.standard_normal(n_samples)
+    kw = {"n_components": m, "random_state": 0}
+
+    def incremental():
+        est = RandomFeaturePolynomialRegressor(**kw)
+        for part in np.array_split(np.arange(n_samples), n_chunks):
+            est.partial_fit(X[part], y[part])
+        return est.predict(X[:10])
+
+    def one_fit():
+        return RandomFeaturePolynomialRegressor(**kw).fit(X, y).predict(X[:10])
+
+    t_inc = t_fit = math.inf
+    for _ in range(repeats):
+        t_inc = min(t_inc, best_time(incremental, 1)[0])
+        t_fit = min(t_fit, best_time(one_fit, 1)[0])
+    return Row(
+        f"{n_chunks} x partial_fit + predict vs one fit + predict",
+        f"N={n_samples} n={n_features} m={m} alpha='auto'",
+        t_inc,
+        peer_seconds=t_fit,
+        peer="one fit",
     )
 
 
@@ -102,7 +177,7 @@ def _candidates(n, degree, quick):
         (
             f"m={m}",
             lambda m=m: RandomFeaturePolynomialRegressor(
-                n_components=m, degree=degree, random_state=0
+                n_components=m, degree=degree, alpha=1e-6, random_state=0
             ),
         )
         for m in sorted({dim // 4, dim // 2 + 10, dim})
@@ -280,10 +355,20 @@ def main(argv=None):
     device = estimator_device(args)
     rows = []
     if args.only in (None, "floor"):
+        for domain in ("real", "circle"):
+            if args.quick:
+                rows.append(bench_floor(20_000, 40, 500, device, args.repeat, domain))
+            else:
+                rows.append(
+                    bench_floor(200_000, 40, 2000, device, min(args.repeat, 2), domain)
+                )
         if args.quick:
-            rows.append(bench_floor(20_000, 40, 500, device, args.repeat))
+            rows.append(bench_auto_alpha(20_000, 40, 500, device, args.repeat))
         else:
-            rows.append(bench_floor(200_000, 40, 2000, device, min(args.repeat, 2)))
+            rows.append(bench_auto_alpha(200_000, 40, 2000, device, 1))
+        if device is None:
+            m = 300 if args.quick else 1000
+            rows.append(bench_partial_fit(500, 10, m, 20, min(args.repeat, 2)))
     if args.only in (None, "peers"):
         for n in args.peers_n or ((10, 20) if args.quick else (20, 40)):
             n_train = (

@@ -36,6 +36,9 @@ that provides it per namespace and the fallback built from standard functions:
   ``(n, 2m)`` interleaved, and back): ``ndarray.view`` (NumPy, CuPy),
   ``torch.view_as_real`` / ``view_as_complex``; fallback: a copy through
   ``stack`` / ``real + 1j * imag``.
+* :func:`complex_from_parts` (``re + i im`` from two real arrays): a complex
+  buffer filled through its ``.real`` / ``.imag`` (NumPy, CuPy),
+  ``torch.complex``; fallback: ``astype(re, complex) + 1j * astype(im, complex)``.
 * :func:`exp_inplace`: ``exp(out=)`` (NumPy, CuPy), ``Tensor.exp_``; fallback:
   ``xp.exp`` (a new array).
 * :func:`add_gram` (``S += F^T F``): BLAS ``dsyrk`` (NumPy float64); fallback: a
@@ -54,6 +57,7 @@ __all__ = [
     "asarray",
     "check_same_namespace",
     "complex_dtype_for",
+    "complex_from_parts",
     "complex_view",
     "cupy_available",
     "device_of",
@@ -591,6 +595,26 @@ def complex_view(F):
         return _torch().view_as_complex(F.contiguous().reshape(shape))
     cplx = complex_dtype_for(F.dtype, xp)
     return xp.astype(F[..., 0::2], cplx) + 1j * xp.astype(F[..., 1::2], cplx)
+
+
+def complex_from_parts(re, im):
+    """Complex array ``re + i im`` from two real arrays of one shape and dtype
+    (complex64 for float32).
+
+    NumPy/CuPy fill a complex buffer through ``.real``/``.imag`` (no complex
+    temporaries); ``torch.complex``; fallback from standard functions.
+    """
+    xp = get_namespace(re, im)
+    name = namespace_name(xp)
+    cplx = complex_dtype_for(re.dtype, xp)
+    if name in ("numpy", "cupy"):
+        out = xp.empty(re.shape, dtype=cplx)
+        out.real[...] = re
+        out.imag[...] = im
+        return out
+    if name == "torch":
+        return _torch().complex(re, im)
+    return xp.astype(re, cplx) + 1j * xp.astype(im, cplx)
 
 
 def exp_inplace(Z):

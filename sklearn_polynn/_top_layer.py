@@ -147,14 +147,20 @@ def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
     evals = xp.maximum(evals, 0.0)
     q = V.T @ c
     q2 = q * q
+    # RSS below the round-off of ``yy - ...`` is indistinguishable from zero:
+    # floored there, ties on (numerically) interpolating fits go to the larger
+    # penalty (smaller df) instead of to round-off noise.
+    rss_floor = 4 * G.shape[0] * np.finfo(np.float64).eps * max(yy, 0.0)
     scores = np.empty(len(alphas))  # host: one float per penalty
-    for k, a in enumerate(alphas):
+    for k, a in enumerate(float(a) for a in alphas):
         rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
         df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
-        scores[k] = max(rss, 0.0) / n / (1.0 - df / n) ** 2 if df < n else np.inf
+        rss = max(rss, rss_floor)
+        scores[k] = rss / n / (1.0 - df / n) ** 2 if df < n else np.inf
     best = int(np.argmin(scores))
-    beta = V @ (q / (evals + alphas[best]))
-    return alphas[best], scores, beta
+    alpha = float(alphas[best])
+    beta = V @ (q / (evals + alpha))
+    return alpha, scores, beta
 
 
 def largest_eigenvalue(G, xp, n_iter=100):

@@ -35,7 +35,7 @@ Dask is optional: ``pip install "sklearn-polynn[dask]"``.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from ._backend import resolve_namespace, to_numpy
+from ._backend import get_namespace, resolve_namespace, to_numpy
 from ._validation import check_dtype, check_y_given
 
 __all__ = [
@@ -71,11 +71,11 @@ def _import_dask():
     return dask, da
 
 
-def _chunk_statistics(X, y, W, spec):
+def _chunk_statistics(X, y, W, spec, sample_weight=None):
     """Sufficient statistics of one chunk of rows (runs on a worker, NumPy).
 
     ``spec`` is a ``_FeatureSpec`` of plain values, so the task pickles to any
-    worker.
+    worker. ``sample_weight`` is the chunk's weights (validated) or ``None``.
     """
     from .random_features import _accumulate_statistics
 
@@ -91,7 +91,14 @@ def _chunk_statistics(X, y, W, spec):
         raise ValueError("Input X contains NaN or infinity.")
     if not np.isfinite(y).all():
         raise ValueError("Input y contains NaN or infinity.")
-    return _accumulate_statistics(X, y, W, spec, np, spec.batch)
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight, dtype=real_dtype).reshape(-1)
+        if not np.isfinite(sample_weight).all() or (sample_weight < 0).any():
+            raise ValueError("sample_weight must be finite and non-negative.")
+        if not sample_weight.sum() > 0:
+            return None
+    xp = get_namespace()
+    return _accumulate_statistics(X, y, W, spec, xp, spec.batch, sample_weight)
 
 
 def _merge(a, b):
@@ -128,12 +135,46 @@ def tree_merge(parts, merge):
     return parts[0]
 
 
-def _as_dask_inputs(X, y, da):
-    """Check shapes lazily and align ``y``'s chunks with ``X``'s rows."""
-    X = X if is_dask_collection(X) else da.asarray(X)
+def _dask_array(value, da, name):
+    """A dask array from a dask array, a dask DataFrame/Series (its values, with
+    known chunk sizes; column names are not kept, since the per-block
+    ``predict`` sees arrays) or array-like."""
+    if isinstance(value, da.Array):
+        return value
+    if _is_dask_frame(value):
+        value = value.to_dask_array(lengths=True)
+    elif is_dask_collection(value):
+        raise TypeError(
+            f"{name} must be a dask array or a dask DataFrame/Series; got "
+            f"{type(value).__module__}.{type(value).__name__}. Convert it with "
+            "to_dask_array(lengths=True) (or compute it)."
+        )
+    else:
+        value = da.asarray(value)
+    return value
+
+
+def _is_dask_frame(value):
+    """Whether ``value`` is a dask DataFrame or Series (``dask.dataframe``, or
+    ``dask_expr`` in recent Dask)."""
+    module = type(value).__module__
+    return module.startswith(("dask.dataframe", "dask_expr")) and hasattr(
+        value, "to_dask_array"
+    )
+
+
+def _as_dask_inputs(X, y, da, sample_weight=None):
+    """Check shapes lazily and align ``y``'s (and ``sample_weight``'s) chunks
+    with ``X``'s rows."""
+    X = _dask_array(X, da, "X")
     if X.ndim != 2:
         raise ValueError(
             f"Expected 2D array, got {X.ndim}D array instead; reshape your data."
+        )
+    if X.shape[1] < 1:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of "
+            "1 is required."
         )
     if X.dtype.kind == "c":
         raise ValueError(_COMPLEX_MESSAGE)
@@ -143,20 +184,35 @@ def _as_dask_inputs(X, y, da):
         raise ValueError(
             "X has unknown chunk sizes; call X.compute_chunk_sizes() first."
         )
-    y = y if is_dask_collection(y) else da.asarray(y)
+    y = _dask_array(y, da, "y")
     if y.ndim == 2 and y.shape[1] == 1:
         y = y.reshape(-1)
-    if y.ndim != 1 or y.shape[0] != X.shape[0]:
+    if y.ndim != 1:
+        raise ValueError(
+            f"y must be 1-D (one target); got shape {y.shape}. Fit one "
+            "estimator per target column (e.g. MultiOutputRegressor)."
+        )
+    if y.shape[0] != X.shape[0]:
         raise ValueError(
             "Found input variables with inconsistent numbers of samples: "
-            f"[{X.shape[0]}, {y.shape[0] if y.ndim else 0}] (y must be 1-D)."
+            f"[{X.shape[0]}, {y.shape[0]}]"
         )
     if X.shape[0] < 1:
         raise ValueError(
             "Found array with 0 sample(s) while a minimum of 1 is required."
         )
     X = X.rechunk({1: -1})
-    return X, y.rechunk((X.chunks[0],))
+    if sample_weight is not None:
+        sample_weight = _dask_array(sample_weight, da, "sample_weight")
+        if sample_weight.ndim == 0:
+            sample_weight = da.full(X.shape[0], sample_weight, chunks=X.chunks[0])
+        if sample_weight.shape != (X.shape[0],):
+            raise ValueError(
+                f"sample_weight.shape == {sample_weight.shape}, expected "
+                f"({X.shape[0]},)!"
+            )
+        sample_weight = sample_weight.rechunk((X.chunks[0],))
+    return X, y.rechunk((X.chunks[0],)), sample_weight
 
 
 def _check_n_features(est, n_features, reset):
@@ -171,17 +227,27 @@ def _check_n_features(est, n_features, reset):
         )
 
 
-def dask_statistics(est, X, y, *, reset):
+def _real_dtype_name(dtype, data_dtype):
+    """The estimator's ``dtype`` parameter, or (``None``) float32 for float32
+    data and float64 otherwise."""
+    if dtype is not None:
+        return "float32" if check_dtype(dtype) == np.float32 else "float64"
+    return "float32" if np.dtype(data_dtype) == np.float32 else "float64"
+
+
+def dask_statistics(est, X, y, *, reset, sample_weight=None):
     """Top-layer sufficient statistics of a Dask dataset, by tree reduction.
 
     Parameters
     ----------
     est : RandomFeaturePolynomialRegressor
         Receives ``n_features_in_`` and, when ``reset``, a fresh bottom layer.
-    X : dask.array of shape (n_samples, n_features)
-    y : dask.array or array-like of shape (n_samples,)
+    X : dask.array or dask DataFrame of shape (n_samples, n_features)
+    y : dask.array, dask Series or array-like of shape (n_samples,)
     reset : bool
         True in ``fit`` and the first ``partial_fit``.
+    sample_weight : dask.array or array-like of shape (n_samples,), default=None
+        Row weights (weighted statistics, see ``_accumulate_statistics``).
 
     Returns
     -------
@@ -191,37 +257,49 @@ def dask_statistics(est, X, y, *, reset):
         Where the solve runs (CuPy with ``device="cuda"``, else NumPy).
     W : complex array
         The bottom layer, in ``ns.xp``.
+    n_rows : int
+        Rows of ``X``.
     """
     from .random_features import _draw_bottom_layer, _FeatureSpec
 
     dask, da = _import_dask()
-    X, y = _as_dask_inputs(X, y, da)
+    X, y, sample_weight = _as_dask_inputs(X, y, da, sample_weight)
     _check_n_features(est, X.shape[1], reset)
     ns = resolve_namespace(est.device)
+    dtype = _real_dtype_name(est.dtype, X.dtype)
     if reset:
         rng = check_random_state(est.random_state)
-        W = to_numpy(_draw_bottom_layer(est, X.shape[1], rng, resolve_namespace("cpu")))
+        host = resolve_namespace("cpu")
+        W = to_numpy(_draw_bottom_layer(est, X.shape[1], rng, host, dtype))
     else:
         W = to_numpy(est.hidden_weights_)
-    spec = _FeatureSpec.from_estimator(est)
+    spec = _FeatureSpec.from_estimator(est, dtype)
     W_key = dask.delayed(W, pure=True)
     chunk = dask.delayed(_chunk_statistics, pure=True)
+    weights = (
+        [None] * X.numblocks[0]
+        if sample_weight is None
+        else list(sample_weight.to_delayed().ravel())
+    )
     leaves = [
-        chunk(xb, yb, W_key, spec)
-        for xb, yb in zip(X.to_delayed().ravel(), y.to_delayed().ravel())
+        chunk(xb, yb, W_key, spec, wb)
+        for xb, yb, wb in zip(X.to_delayed().ravel(), y.to_delayed().ravel(), weights)
     ]
     root = tree_merge(leaves, dask.delayed(_merge, pure=True))
     (stats,) = dask.compute(root)
     if stats is None:
         raise ValueError(
             "Found array with 0 sample(s) while a minimum of 1 is required."
+            if sample_weight is None
+            else "sample_weight sums to zero: at least one row needs a positive weight."
         )
-    return stats, ns, ns.asarray(W)
+    return stats, ns, ns.asarray(W), int(X.shape[0])
 
 
 # ------------------------------------------------------- data-parallel gradients
 def is_dask_collection(obj):
-    """Whether ``obj`` is a Dask collection (without importing Dask)."""
+    """Whether ``obj`` is a Dask object (array, DataFrame, delayed...), without
+    importing Dask; :func:`dask_statistics` accepts arrays and DataFrames."""
     return type(obj).__module__.split(".")[0] == "dask"
 
 
@@ -229,9 +307,16 @@ def predict_blocks(predict, X, dtype):
     """Lazy ``predict`` of a Dask ``X``, one block of rows at a time.
 
     ``predict`` maps a block of shape ``(n, n_features)`` to ``(n,)`` values;
-    ``dtype`` is the estimator's ``dtype`` parameter. Returns a 1-D dask.array.
+    ``dtype`` is the estimator's ``dtype`` parameter (``None``: float32 for
+    float32 ``X``, else float64). A dask DataFrame is converted to a dask array
+    first. Returns a 1-D dask.array.
     """
-    return X.map_blocks(predict, drop_axis=1, dtype=check_dtype(dtype))
+    _, da = _import_dask()
+    X = _dask_array(X, da, "X")
+    if X.ndim == 2:
+        X = X.rechunk({1: -1})
+    dtype = check_dtype(_real_dtype_name(dtype, X.dtype))
+    return X.map_blocks(predict, drop_axis=1, dtype=dtype)
 
 
 def validate_dask_input(est, X, y, *, dtype, reset=True):
@@ -258,7 +343,7 @@ def validate_dask_input(est, X, y, *, dtype, reset=True):
     """
     dask, da = _import_dask()
     check_y_given(est, y)
-    X, y = _as_dask_inputs(X, y, da)
+    X, y, _ = _as_dask_inputs(X, y, da)
     _check_n_features(est, X.shape[1], reset)
     real_dtype = check_dtype(dtype)
     X, y = dask.persist(X.astype(real_dtype), y.astype(real_dtype))

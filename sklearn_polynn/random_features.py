@@ -20,10 +20,14 @@ polynomial by fitting the top layer ``alpha`` only, once the number of hidden un
 
 import math
 import numbers
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import sklearn
+from scipy.linalg import LinAlgWarning
 from sklearn.base import (
     BaseEstimator,
     ClassNamePrefixFeaturesOutMixin,
@@ -31,14 +35,29 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._backend import add_gram, asarray, get_namespace, row_batches, to_numpy, to_output
+from ._backend import (
+    Namespace,
+    _is_array,
+    add_gram,
+    asarray,
+    complex_dtype_for,
+    complex_from_parts,
+    device_of,
+    get_namespace,
+    gram_accumulator,
+    is_numpy_namespace,
+    resolve_namespace,
+    row_batches,
+    to_numpy,
+)
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
     draw_complex_weights,
     interleaved_features,
+    preactivation_operand,
     real_features,
 )
 from ._optim import make_optimizer, minimize
@@ -52,6 +71,7 @@ from ._top_layer import (
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
+    check_int,
     check_y_given,
     validate_input,
 )
@@ -75,7 +95,7 @@ _SHARED_CONSTRAINTS = {
     "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
     "weight_distribution": [StrOptions({"circle", "gaussian"})],
     "domain": [StrOptions({"real", "circle"})],
-    "dtype": [StrOptions({"float64", "float32"})],
+    "dtype": [StrOptions({"float64", "float32"}), None],
     "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
     "device": [StrOptions({"cpu", "cuda"}), None],
     "random_state": ["random_state"],
@@ -114,17 +134,100 @@ def _batch_rows(batch_size, n_components):
     return max(1024, _BATCH_ELEMENTS // (2 * n_components))
 
 
-def _draw_bottom_layer(est, n_features, rng, xp):
-    """Draw ``W`` on the host, set the public attributes, return ``W`` in ``xp``."""
+def _draw_bottom_layer(est, n_features, rng, ns, real_dtype=None):
+    """Draw ``W`` on the host, set the public attributes, return ``W`` in ``ns``.
+
+    ``W`` is complex64 when the computation dtype (``real_dtype``, else the
+    estimator's ``dtype``) is float32.
+    """
     est.activation_ = _resolve_activation(est.activation, est.degree)[0]
     est._degree = est.degree
     est.weight_scale_ = _weight_scale(est.weight_scale, n_features)
     W = draw_complex_weights(
         rng, n_features, est.n_components, est.weight_scale_, est.weight_distribution
     )
-    if check_dtype(est.dtype) == np.float32:
+    if real_dtype is None:
+        real_dtype = check_dtype(est.dtype or "float64")
+    if _is_float32(real_dtype):
         W = W.astype(np.complex64)
-    return asarray(W, xp)
+    return ns.asarray(W)
+
+
+def _is_float32(dtype):
+    return str(dtype).endswith("float32")
+
+
+def _is_complex64(dtype):
+    return str(dtype).endswith("complex64")
+
+
+_INTERNAL_DIRS = (os.path.dirname(__file__), os.path.dirname(sklearn.__file__))
+
+
+def _external_stacklevel():
+    """``stacklevel`` for a ``warnings.warn`` in the calling function that points
+    at the first frame outside this package and scikit-learn (the user's call,
+    whether it came through ``fit``, ``partial_fit`` or a lazy solve)."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _validated_weights(sample_weight, n_samples):
+    """``sample_weight`` as a host float64 array of shape ``(n_samples,)``,
+    finite and non-negative (scikit-learn's ``_check_sample_weight``)."""
+    return _check_sample_weight(
+        to_numpy(sample_weight) if _is_array(sample_weight) else sample_weight,
+        np.empty((n_samples, 0)),
+        dtype=np.float64,
+        ensure_non_negative=True,
+    )
+
+
+def _auto_alphas(G, xp):
+    """``alpha="auto"``: 23 penalties from ``1e-10`` to ``10`` times the mean
+    diagonal of the Gram (the scale of ``alpha`` relative to the data)."""
+    scale = float(xp.sum(xp.linalg.diagonal(G))) / max(G.shape[0], 1)
+    return max(scale, np.finfo(np.float64).tiny) * _AUTO_GRID
+
+
+def _check_integer_params(est):
+    """Integer parameters as ints; bools are rejected with the parameter named
+    (scikit-learn's ``Interval(Integral)`` accepts them)."""
+    check_int(est.n_components, "n_components", minimum=1)
+    if est.degree is not None:
+        check_int(est.degree, "degree", minimum=0)
+    if est.batch_size is not None:
+        check_int(est.batch_size, "batch_size", minimum=1)
+
+
+# Root mean square of the entries of X outside which a real-domain fit warns:
+# Thm 3.1/4.1 assume x ~ N(0, I) (or uniform inputs of unit scale).
+_SCALE_RANGE = (1e-2, 1e2)
+
+
+def _check_input_scale(est, X, xp):
+    """Warn once per fit when real-domain inputs are far from unit scale."""
+    if est.domain != "real" or X.shape[0] == 0 or X.shape[1] == 0:
+        return
+    squares = 0.0
+    for rows in row_batches(X.shape[0], 8192):  # no data-sized temporary
+        block = X[rows, :]
+        squares += float(xp.sum(block * block))
+    rms = math.sqrt(squares / (X.shape[0] * X.shape[1]))
+    low, high = _SCALE_RANGE
+    if low <= rms <= high:
+        return
+    warnings.warn(
+        f"The entries of X have root mean square {rms:.3g}, far from 1: "
+        f"{type(est).__name__} assumes inputs of unit scale (x ~ N(0, I), Andoni "
+        "et al. 2014), and the hidden units of badly scaled inputs are nearly "
+        "constant (or overflow), so the fit can be poor. Standardize X first, "
+        "e.g. make_pipeline(StandardScaler(), ...) or WhiteningTransformer().",
+        UserWarning,
+        stacklevel=_external_stacklevel(),
+    )
 
 
 @dataclass(frozen=True)
@@ -140,13 +243,13 @@ class _FeatureSpec:
     batch: int
 
     @classmethod
-    def from_estimator(cls, est):
+    def from_estimator(cls, est, dtype):
         return cls(
             est.activation_,
             est._degree,
             est.domain,
             est.weight_scale_,
-            est.dtype,
+            dtype,
             _batch_rows(est.batch_size, est.n_components),
         )
 
@@ -155,10 +258,10 @@ class _FeatureSpec:
         return _resolve_activation(self.activation_, self.degree)[1]
 
 
-def _checked_features(X, W, est, xp):
+def _checked_features(X, W, est, xp, operand=None):
     """``real_features`` of one batch, with a clear error instead of inf/NaN."""
-    F = real_features(X, W, est._activation, est.domain, xp)
-    if not bool(xp.isfinite(F).all()):
+    F = real_features(X, W, est._activation, est.domain, xp, operand)
+    if not bool(xp.all(xp.isfinite(F))):
         raise ValueError(_overflow_message(est))
     return F
 
@@ -172,7 +275,7 @@ def _overflow_message(est):
     )
 
 
-def _accumulate_statistics(X, y, W, est, xp, batch_size):
+def _accumulate_statistics(X, y, W, est, xp, batch_size, sample_weight=None):
     """Statistics of ``F = [Re phi(XW), Im phi(XW)]`` summed over row batches.
 
     Sums are taken around a shift (the first batch's means), which keeps the
@@ -180,47 +283,65 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size):
     place on the interleaved real view of ``phi(XW)`` (no copy) and permuted to
     the ``[Re, Im]`` layout once at the end, so memory is ``O(batch_size m +
     m^2)`` and the work beyond GEMM + ``phi`` + Gram is a few passes over each
-    batch. Non-finite features (``exp`` overflow) surface as a non-finite Gram.
+    batch. With ``sample_weight`` ``w``, row ``s`` counts ``w_s`` times (the Gram
+    of ``sqrt(w) F``; ``n`` is the weight sum), so integer weights equal
+    repeated rows and weighted statistics merge exactly. Non-finite features
+    (``exp`` overflow) surface as a non-finite Gram.
     """
+    device = device_of(X)
     n_out = 2 * W.shape[1]
-    S = xp.zeros((n_out, n_out), dtype=xp.float64, order="F")
-    sum_f = xp.zeros(n_out, dtype=xp.float64)
-    cross = xp.zeros(n_out, dtype=xp.float64)
-    sum_y = yy = 0.0
+    operand = preactivation_operand(W, est.domain, xp)
+    S = gram_accumulator(n_out, xp, device)
+    sum_f = xp.zeros(n_out, dtype=xp.float64, device=device)
+    cross = xp.zeros(n_out, dtype=xp.float64, device=device)
+    sum_y = yy = n = 0.0
     shift_f = shift_y = None
     full = True
     # Overflowed features propagate to S and are reported below, not warned on.
     with np.errstate(over="ignore", invalid="ignore"):
         for rows in row_batches(X.shape[0], batch_size):
-            F = interleaved_features(X[rows], W, est._activation, est.domain, xp)
+            F = interleaved_features(
+                X[rows, :], W, est._activation, est.domain, xp, operand
+            )
             if shift_f is None:
-                shift_f, shift_y = F.mean(axis=0), float(y[rows].mean())
+                shift_f, shift_y = xp.mean(F, axis=0), float(xp.mean(y[rows]))
             F -= shift_f
             yb = y[rows] - shift_y
-            full = add_gram(S, F, xp)
-            sum_f += F.sum(axis=0, dtype=xp.float64)
-            cross += xp.dot(F.T, yb).astype(xp.float64, copy=False)
-            sum_y += float(yb.sum())
-            yy += float(xp.dot(yb, yb))
-    if not bool(xp.isfinite(S.diagonal()).all()):
+            if sample_weight is None:
+                wy = yb
+                n += F.shape[0]
+                sum_f += xp.sum(F, axis=0, dtype=xp.float64)
+                sum_y += float(xp.sum(yb))
+            else:
+                root = xp.sqrt(sample_weight[rows])
+                F *= root[:, None]  # the Gram of sqrt(w) F is sum_s w_s f_s f_s^T
+                wy = root * yb
+                n += float(xp.sum(sample_weight[rows]))
+                sum_f += xp.astype(F.T @ root, xp.float64)
+                sum_y += float(root @ wy)
+            S, full = add_gram(S, F, xp)
+            cross += xp.astype(F.T @ wy, xp.float64)
+            yy += float(wy @ wy)
+    if not bool(xp.all(xp.isfinite(xp.linalg.diagonal(S)))):
         raise ValueError(_overflow_message(est))
-    if not full:
-        S = xp.triu(S) + xp.triu(S, 1).T
-    n = float(X.shape[0])
+    if not full:  # NumPy's dsyrk filled the upper triangle; the lower one is zero
+        upper, S = S, S.T + S
+        np.fill_diagonal(S, np.diagonal(upper))
     d_f, d_y = sum_f / n, sum_y / n
-    S -= n * (d_f[:, None] * d_f[None, :])
-    perm = deinterleave_permutation(W.shape[1], xp)
+    S -= n * (d_f[:, None] * d_f[None, :])  # S is a fresh array here
+    perm = deinterleave_permutation(W.shape[1], xp, device)
+    S = xp.take(xp.take(S, perm, axis=0), perm, axis=1)
     return SufficientStatistics(
         n,
-        (shift_f.astype(xp.float64) + d_f)[perm],
+        xp.take(xp.astype(shift_f, xp.float64) + d_f, perm, axis=0),
         shift_y + d_y,
-        S[xp.ix_(perm, perm)],
-        (cross - n * d_y * d_f)[perm],
+        S,
+        xp.take(cross - n * d_y * d_f, perm, axis=0),
         yy - n * d_y**2,
     )
 
 
-def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
+def _top_layer_gradient_descent(stats, beta0, est, alpha, xp, loss_curve=None):
     """Thm 4.1: gradient descent on the top layer only, bottom layer fixed.
 
     Loss ``L(beta) = (||y - F beta - b||^2 + alpha ||beta||^2) / (2N)``, computed
@@ -231,7 +352,7 @@ def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
     takes ``lambda = 1 / lambda_max(Hessian)``.
     """
     G, c, yy = stats.normal_equations(est.fit_intercept)
-    n, alpha = stats.n, float(est.alpha)
+    n = stats.n
     if est.learning_rate == "auto":
         lr = 1.0 / max(largest_eigenvalue(G, xp) / n + alpha / n, 1e-300)
     else:
@@ -261,11 +382,25 @@ def _top_layer_gradient_descent(stats, beta0, est, xp, loss_curve=None):
 def _output_weights(beta, n_components):
     """Complex top layer ``alpha = beta_re - i beta_im`` of the real coefficients
     on ``[Re Phi, Im Phi]`` (so that ``F beta = Re(Phi alpha)``)."""
-    return beta[:n_components] - 1j * beta[n_components:]
+    return complex_from_parts(beta[:n_components], -beta[n_components:])
+
+
+# Attributes set by the top-layer solve; after partial_fit they are computed
+# on first access (RandomFeaturePolynomialRegressor.__getattr__).
+_SOLVED_ATTRIBUTES = frozenset(
+    {"output_weights_", "intercept_", "alpha_", "gcv_scores_", "solver_", "n_iter_"}
+)
+
+
+# Relative penalties of alpha="auto" (times the mean diagonal of the Gram).
+_AUTO_GRID = np.logspace(-10, 1, 23)
 
 
 def _alpha_grid(alpha):
-    """``None`` for a scalar ``alpha``; else the validated 1-D float array."""
+    """``None`` for a scalar ``alpha``, ``"auto"``, or the validated 1-D float
+    array of penalties."""
+    if isinstance(alpha, str):
+        return alpha
     if isinstance(alpha, numbers.Real):
         return None
     alphas = np.asarray(to_numpy(alpha), dtype=np.float64).ravel()
@@ -443,8 +578,10 @@ _BOTTOM_LAYER_PARAMS = """\
         ``"real"``: ``x = X``; ``"circle"``: ``X`` holds angles and ``x =
         exp(i X)`` (inputs uniform on the complex unit circle, the paper's
         ``C(1)^n``).
-    dtype : {"float64", "float32"}, default="float64"
-        Precision of the features (``complex64`` weights with ``"float32"``).
+    dtype : {"float64", "float32"} or None, default=DTYPE_DEFAULT
+        Precision of the features (``complex64`` weights with ``"float32"``);
+        ``None`` follows the input: float32 input stays float32 (complex64
+        inside), anything else is computed in float64.
     batch_size : int, default=None
         Rows per batch of the feature computation; ``None`` picks about
         ``2**22 / (2 m)`` rows (32 MiB of features).
@@ -471,14 +608,15 @@ class ComplexRandomFeatures(
     Parameters
     ----------
 """
-        + _BOTTOM_LAYER_PARAMS
+        + _BOTTOM_LAYER_PARAMS.replace("DTYPE_DEFAULT", "None")
         + """
 
     Attributes
     ----------
     hidden_weights_ : ndarray of complex128 (complex64), shape (n_features_in_, \
 n_components)
-        The random bottom layer ``W``; column ``i`` is ``w_i``.
+        The random bottom layer ``W``; column ``i`` is ``w_i`` (complex64 when
+        fitted in float32).
     activation_ : str
         The activation used (``"exp"`` or ``"truncated"``).
     weight_scale_ : float
@@ -534,7 +672,7 @@ n_components)
         weight_scale=None,
         weight_distribution="circle",
         domain="real",
-        dtype="float64",
+        dtype=None,
         batch_size=None,
         device=None,
         random_state=None,
@@ -564,12 +702,14 @@ n_components)
         -------
         self : object
         """
+        _check_integer_params(self)
         rng = check_random_state(self.random_state)
-        X, _, xp, to_host = validate_input(
+        X, _, ns = validate_input(
             self, X, reset=True, dtype=self.dtype, device=self.device
         )
-        W = _draw_bottom_layer(self, X.shape[1], rng, xp)
-        self.hidden_weights_ = to_output(W, to_host)
+        _check_input_scale(self, X, ns.xp)
+        W = _draw_bottom_layer(self, X.shape[1], rng, ns, X.dtype)
+        self.hidden_weights_ = ns.output(W)
         return self
 
     def transform(self, X):
@@ -582,16 +722,26 @@ n_components)
         Returns
         -------
         F : ndarray of shape (n_samples, 2 * n_components)
+            float32 for float32 input when ``dtype=None`` (complex64 inside).
         """
         check_is_fitted(self)
-        X, _, xp, to_host = validate_input(
-            self, X, reset=False, dtype=self.dtype, device=self.device
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            dtype=self.dtype,
+            device=self.device,
+            fitted=self.hidden_weights_,
+            method="transform",
         )
-        W = asarray(self.hidden_weights_, xp)
-        F = xp.empty((X.shape[0], 2 * self.n_components), dtype=X.dtype)
-        for rows in row_batches(X.shape[0], _batch_rows(self.batch_size, W.shape[1])):
-            F[rows] = _checked_features(X[rows], W, self, xp)
-        return to_output(F, to_host)
+        xp = ns.xp
+        W = ns.asarray(self.hidden_weights_, complex_dtype_for(X.dtype, xp))
+        operand = preactivation_operand(W, self.domain, xp)
+        batch = _batch_rows(self.batch_size, W.shape[1])
+        F = xp.empty((X.shape[0], 2 * W.shape[1]), dtype=X.dtype, device=ns.device)
+        for rows in row_batches(X.shape[0], batch):
+            F[rows, :] = _checked_features(X[rows, :], W, self, xp, operand)
+        return ns.output(F)
 
     @property
     def _n_features_out(self):
@@ -601,6 +751,15 @@ n_components)
     def _activation(self):
         """The fitted ``phi`` (rebuilt on access, so the model pickles)."""
         return _resolve_activation(self.activation_, self._degree)[1]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.array_api_support = True
+        tags.transformer_tags.preserves_dtype = (
+            ["float64", "float32"] if self.dtype is None else [self.dtype]
+        )
+        return tags
 
 
 class RandomFeaturePolynomialRegressor(RegressorMixin, BaseEstimator):
@@ -620,20 +779,26 @@ class RandomFeaturePolynomialRegressor(RegressorMixin, BaseEstimator):
     Parameters
     ----------
 """
-        + _BOTTOM_LAYER_PARAMS
+        + _BOTTOM_LAYER_PARAMS.replace("DTYPE_DEFAULT", '"float64"')
         + """
-    alpha : float or array-like of float, default=1e-6
+    alpha : "auto", float or array-like of float, default="auto"
         Ridge penalty ``alpha ||alpha_top||^2`` added to the residual sum of
         squares (scikit-learn's ``Ridge`` convention). An array selects the best
         value by generalized cross-validation from one eigendecomposition of the
-        Gram (``alpha_``, ``gcv_scores_``), so tuning costs one fit.
+        Gram (``alpha_``, ``gcv_scores_``), so tuning costs one fit. ``"auto"``
+        is that GCV path over 23 penalties from ``1e-10`` to ``10`` times the
+        mean diagonal of the Gram (scale-free), so a default fit is regularized
+        from the data; with ``solver="gd"`` the GCV choice is the penalty of
+        the descent.
     solver : {"auto", "cholesky", "lstsq", "gd"}, default="auto"
         ``"cholesky"``: normal equations by Cholesky; falls back to
         ``"lstsq"`` with a warning when the Gram is not numerically positive
         definite. ``"lstsq"``: the SVD of the features through the
         eigendecomposition of their Gram, minimum-norm on its null space.
         ``"gd"``: gradient descent on the top layer from ``alpha = 0``
-        (Thm 4.1), with ``loss_curve_``. ``"auto"``: ``"cholesky"``.
+        (Thm 4.1), with ``loss_curve_``. ``"auto"``: ``"cholesky"`` (the
+        eigendecomposition of the GCV path when ``alpha`` is ``"auto"`` or an
+        array). The fallback warns with ``scipy.linalg.LinAlgWarning``.
     fit_intercept : bool, default=True
     learning_rate : "auto" or float, default="auto"
         Step ``lambda`` of ``solver="gd"``. Thm 4.1's proof needs ``lambda
@@ -670,10 +835,11 @@ n_components)
     weight_scale_ : float
         The modulus ``r`` used.
     n_samples_seen_ : int
-        Rows in the accumulated statistics.
-    n_iter_ : int
+        Rows in the accumulated statistics (whatever their ``sample_weight``).
+    n_iter_ : int or None
         Gradient-descent iterations (``solver="gd"``, summed over
-        ``partial_fit`` calls); 1 for the closed-form solvers.
+        ``partial_fit`` calls); ``None`` for the closed-form solvers (as
+        scikit-learn's ``Ridge``).
     loss_curve_ : list of float
         Loss ``(RSS + alpha ||beta||^2) / (2 n)`` per iteration; ``"gd"`` only.
     learning_rate_ : float
@@ -729,7 +895,11 @@ n_components)
 
     _parameter_constraints = {
         **_SHARED_CONSTRAINTS,
-        "alpha": [Interval(numbers.Real, 0, None, closed="left"), "array-like"],
+        "alpha": [
+            StrOptions({"auto"}),
+            Interval(numbers.Real, 0, None, closed="left"),
+            "array-like",
+        ],
         "solver": [StrOptions({"auto", "cholesky", "lstsq", "gd"})],
         "fit_intercept": ["boolean"],
         **ITERATIVE_CONSTRAINTS,
@@ -748,7 +918,7 @@ n_components)
         weight_scale=None,
         weight_distribution="circle",
         domain="real",
-        alpha=1e-6,
+        alpha="auto",
         solver="auto",
         fit_intercept=True,
         batch_size=None,
@@ -781,46 +951,55 @@ n_components)
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Draw the bottom layer and fit the top layer on all of ``X``.
 
         Parameters
         ----------
         X : array-like or dask.array of shape (n_samples, n_features)
-            A ``dask.array`` is processed chunk by chunk in parallel.
+            A ``dask.array`` (or dask DataFrame) is processed chunk by chunk in
+            parallel.
         y : array-like or dask.array of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights: row ``s`` counts ``w_s`` times in the
+            sufficient statistics (integer weights equal repeated rows).
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y):
-        """Add the rows of ``X`` to the statistics and refit the top layer.
+    def partial_fit(self, X, y, sample_weight=None):
+        """Add the rows of ``X`` to the statistics of the top layer.
 
         The first call draws the bottom layer as ``fit`` does; calls on any
         split of the rows, in any order, give the model of one ``fit`` (to
-        floating-point tolerance; ``solver="gd"`` continues from the current
-        weights instead).
+        floating-point tolerance). The closed-form solvers solve once, lazily,
+        when the weights are first read (``predict``, ``output_weights_``...)
+        after the last call; ``solver="gd"`` runs its iterations in every call,
+        continuing from the current weights.
 
         Parameters
         ----------
         X : array-like or dask.array of shape (n_samples, n_features)
         y : array-like or dask.array of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            As in :meth:`fit`.
 
         Returns
         -------
         self : object
         """
-        return self._fit(X, y, incremental=True)
+        return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, incremental):
+    def _fit(self, X, y, sample_weight, incremental):
         check_y_given(self, y)
-        first = not (incremental and hasattr(self, "_stats"))
-        alphas = _alpha_grid(self.alpha)
-        if alphas is not None and self.solver == "gd":
+        _check_integer_params(self)
+        first = not (incremental and "_stats" in vars(self))
+        alphas = _alpha_grid(self.alpha)  # validated before the data pass
+        if self.solver == "gd" and isinstance(alphas, np.ndarray):
             raise ValueError(
                 "alpha as an array (GCV path) needs solver 'auto', 'cholesky' or "
                 "'lstsq'; got solver='gd'."
@@ -828,47 +1007,113 @@ n_components)
         if is_dask_collection(X) or is_dask_collection(y):
             from .parallel import dask_statistics
 
-            stats, xp, to_host, W = dask_statistics(self, X, y, reset=first)
-            stats = stats.to(xp)  # computed with NumPy on the workers
-        else:
-            X, y, xp, to_host = validate_input(
-                self, X, y, reset=first, dtype=self.dtype, device=self.device
+            stats, ns, W, n_rows = dask_statistics(
+                self, X, y, reset=first, sample_weight=sample_weight
             )
-            if first:
-                W = _draw_bottom_layer(
-                    self, X.shape[1], check_random_state(self.random_state), xp
+            stats = stats.to(ns)  # computed with NumPy on the workers
+        else:
+            X, y, ns = validate_input(
+                self,
+                X,
+                y,
+                reset=first,
+                dtype=self.dtype,
+                device=self.device,
+                fitted=None if first else self.hidden_weights_,
+                method="partial_fit",
+            )
+            if sample_weight is not None:
+                sample_weight = ns.asarray(
+                    _validated_weights(sample_weight, X.shape[0]), X.dtype
                 )
+            if first:
+                _check_input_scale(self, X, ns.xp)
+                rng = check_random_state(self.random_state)
+                W = _draw_bottom_layer(self, X.shape[1], rng, ns, X.dtype)
             else:
-                W = asarray(self.hidden_weights_, xp)
+                W = ns.asarray(self.hidden_weights_)
             batch = _batch_rows(self.batch_size, self.n_components)
-            stats = _accumulate_statistics(X, y, W, self, xp, batch)
+            stats = _accumulate_statistics(X, y, W, self, ns.xp, batch, sample_weight)
+            n_rows = X.shape[0]
         if not first:
-            stats = self._stats.to(xp).merge(stats)
-        self.hidden_weights_ = to_output(W, to_host)
-        self._solve(stats, alphas, xp, to_host, warm=not first)
-        self._stats = stats.to(np) if to_host else stats
-        self.n_samples_seen_ = int(round(stats.n))
+            stats = self._stats.to(ns).merge(stats)
+        if not stats.n > 0:
+            raise ValueError(
+                "sample_weight sums to zero: at least one row needs a positive weight."
+            )
+        self.hidden_weights_ = ns.output(W)
+        self._stats = stats.to(resolve_namespace("cpu")) if ns.to_host else stats
+        self.n_samples_seen_ = (0 if first else self.n_samples_seen_) + int(n_rows)
+        if self.solver == "gd":
+            self._solve(stats, ns, warm=not first)
+        else:  # closed form: solve when the weights are first read
+            for name in _SOLVED_ATTRIBUTES:
+                vars(self).pop(name, None)
+            self._pending_solve = True
+            if not incremental:
+                self._solve_pending()
         return self
 
-    def _solve(self, stats, alphas, xp, to_host, warm):
+    def __getattr__(self, name):
+        # The closed-form top layer is solved lazily after partial_fit: reading
+        # any solved attribute solves once from the accumulated statistics.
+        state = vars(self)
+        if name in _SOLVED_ATTRIBUTES and state.get("_pending_solve", False):
+            self._solve_pending()
+            if name in state:
+                return state[name]
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
+
+    def _solve_pending(self):
+        """Solve the top layer from ``_stats`` (after ``fit``/``partial_fit``)."""
+        stats = self._stats
+        if self.device == "cuda" and is_numpy_namespace(get_namespace(stats.scatter)):
+            ns = resolve_namespace("cuda")
+            stats = stats.to(ns)
+        else:
+            xp = get_namespace(stats.scatter)
+            ns = Namespace(xp, device_of(stats.scatter), is_numpy_namespace(xp))
+        self._solve(stats, ns, warm=False)
+        self._pending_solve = False
+
+    def _solve(self, stats, ns, warm):
         """Fit the top layer from the statistics; sets the fitted attributes."""
+        xp = ns.xp
         G, c, yy = stats.normal_equations(self.fit_intercept)
-        if alphas is not None:
-            alpha_, scores, beta = gcv_path(
-                G, c, yy, stats.n, alphas, self.fit_intercept, xp
+        alphas = _alpha_grid(self.alpha)
+        if isinstance(alphas, str):  # "auto": a grid scaled to the Gram
+            alphas = _auto_alphas(G, xp)
+        self.n_iter_ = None
+        if self.solver == "gd":
+            alpha = (
+                float(self.alpha)
+                if alphas is None
+                else self._gcv_alpha(G, c, yy, stats, alphas, ns)
             )
-            self.alpha_, self.gcv_scores_, self.solver_ = float(alpha_), scores, "eigen"
-            self.n_iter_ = 1
-        elif self.solver == "gd":
-            beta = self._solve_gd(stats, xp, warm)
+            beta = self._solve_gd(stats, alpha, xp, warm)
+        elif alphas is not None:
+            beta = self._gcv_alpha(G, c, yy, stats, alphas, ns, coef=True)
+            self.solver_ = "eigen"
         else:
             beta = self._solve_closed_form(G, c, xp)
-            self.n_iter_ = 1
         intercept = stats.y_mean - float(stats.f_mean @ beta)
         self.intercept_ = float(intercept) if self.fit_intercept else 0.0
-        complex_dtype = np.complex64 if self.dtype == "float32" else np.complex128
-        alpha_top = _output_weights(beta, self.n_components).astype(complex_dtype)
-        self.output_weights_ = to_output(alpha_top, to_host)
+        alpha_top = _output_weights(beta, self.n_components)
+        if _is_complex64(self.hidden_weights_.dtype):
+            alpha_top = xp.astype(alpha_top, xp.complex64)
+        self.output_weights_ = ns.output(alpha_top)
+
+    def _gcv_alpha(self, G, c, yy, stats, alphas, ns, coef=False):
+        """GCV over ``alphas``: sets ``alpha_``, ``gcv_scores_``; returns the
+        coefficients (``coef=True``) or the chosen penalty."""
+        alpha_, scores, beta = gcv_path(
+            G, c, yy, stats.n, alphas, self.fit_intercept, ns.xp
+        )
+        self.alpha_ = float(alpha_)
+        self.gcv_scores_ = ns.output(ns.asarray(scores))
+        return beta if coef else self.alpha_
 
     def _solve_closed_form(self, G, c, xp):
         """Cholesky (``"auto"``/``"cholesky"``, falling back with a warning) or
@@ -882,27 +1127,30 @@ n_components)
             warnings.warn(
                 "The Gram matrix of the hidden units is not numerically positive "
                 f"definite (alpha={self.alpha_:g}); falling back to solver='lstsq'. "
-                "Increase alpha to avoid this.",
-                UserWarning,
+                "Increase alpha (or use alpha='auto') to avoid this.",
+                LinAlgWarning,
+                stacklevel=_external_stacklevel(),
             )
         self.solver_ = "lstsq"
         return ridge_eigen(G, c, self.alpha_, xp)
 
-    def _solve_gd(self, stats, xp, warm):
+    def _solve_gd(self, stats, alpha, xp, warm):
         """Thm 4.1 gradient descent, warm-started in ``partial_fit``."""
-        self.alpha_ = float(self.alpha)
+        self.alpha_ = alpha
         self.solver_ = "gd"
-        if warm and hasattr(self, "output_weights_"):
-            beta0 = asarray(self._real_coef(), xp).astype(xp.float64)
-            curve, n_before = list(self.loss_curve_), self.n_iter_
+        device = device_of(stats.scatter)
+        if warm and "output_weights_" in vars(self):
+            beta0 = xp.astype(asarray(self._real_coef(), xp, device=device), xp.float64)
+            curve, n_before = list(self.loss_curve_), self._gd_iterations
         else:
-            beta0 = xp.zeros(2 * self.n_components, dtype=xp.float64)
+            beta0 = xp.zeros(2 * self.n_components, dtype=xp.float64, device=device)
             curve, n_before = None, 0
         beta, curve, n_iter, lr = _top_layer_gradient_descent(
-            stats, beta0, self, xp, loss_curve=curve
+            stats, beta0, self, alpha, xp, loss_curve=curve
         )
         self.loss_curve_, self.learning_rate_ = curve, lr
-        self.n_iter_ = n_before + n_iter
+        self._gd_iterations = n_before + n_iter
+        self.n_iter_ = self._gd_iterations
         return beta
 
     @property
@@ -913,7 +1161,8 @@ n_components)
     def _real_coef(self):
         """``beta = (Re alpha, -Im alpha)`` on ``[Re Phi, Im Phi]``."""
         a = self.output_weights_
-        return get_namespace(a).concatenate([a.real, -a.imag])
+        xp = get_namespace(a)
+        return xp.concat([xp.real(a), -xp.imag(a)])
 
     def predict(self, X):
         """``Re g(x) = Re sum_i alpha_i phi(w_i . x) + b``, in row batches.
@@ -929,17 +1178,33 @@ n_components)
         check_is_fitted(self)
         if is_dask_collection(X):
             return predict_blocks(self.predict, X, self.dtype)
-        X, _, xp, to_host = validate_input(
-            self, X, reset=False, dtype=self.dtype, device=self.device
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            dtype=self.dtype,
+            device=self.device,
+            fitted=self.hidden_weights_,
+            method="predict",
         )
-        W = asarray(self.hidden_weights_, xp)
-        beta = asarray(self._real_coef(), xp, dtype=X.dtype)
-        y = xp.empty(X.shape[0], dtype=X.dtype)
-        for rows in row_batches(X.shape[0], _batch_rows(self.batch_size, W.shape[1])):
-            y[rows] = _checked_features(X[rows], W, self, xp) @ beta + self.intercept_
-        if not bool(xp.isfinite(y).all()):
+        xp = ns.xp
+        W = ns.asarray(self.hidden_weights_)
+        beta = ns.asarray(self._real_coef(), X.dtype)
+        operand = preactivation_operand(W, self.domain, xp)
+        batch = _batch_rows(self.batch_size, W.shape[1])
+        y = xp.empty(X.shape[0], dtype=X.dtype, device=ns.device)
+        for rows in row_batches(X.shape[0], batch):
+            F = _checked_features(X[rows, :], W, self, xp, operand)
+            y[rows] = F @ beta + self.intercept_
+        if not bool(xp.all(xp.isfinite(y))):
             raise ValueError(
                 "Predictions overflowed; standardize X or refit with a smaller "
                 "weight_scale or a larger alpha."
             )
-        return to_output(y, to_host)
+        return ns.output(y)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        tags.array_api_support = True
+        return tags

@@ -358,3 +358,75 @@ def test_complex_network_dask_rejects_mini_batches(circle_data, threads):
         ComplexTwoLayerRegressor(n_hidden=4, batch_size=100, max_iter=2).fit(
             da.from_array(X, chunks=(400, -1)), y
         )
+
+
+# --------------------------------------------------------------------------- #
+# Issue 16/17: bad Dask input gets the NumPy errors; DataFrames; sample_weight
+# --------------------------------------------------------------------------- #
+def test_dask_zero_features_and_two_column_y_raise_clear_errors(data):
+    X, y, _ = data
+    with pytest.raises(ValueError, match=r"Found array with 0 feature\(s\)"):
+        RandomFeaturePolynomialRegressor(**KW).fit(
+            da.from_array(X[:, :0], chunks=(300, -1)), y
+        )
+    y2 = np.column_stack([y, y])
+    with pytest.raises(ValueError, match=r"y must be 1-D .*got shape \(1200, 2\)"):
+        RandomFeaturePolynomialRegressor(**KW).fit(
+            da.from_array(X, chunks=(300, -1)), da.from_array(y2, chunks=(300, -1))
+        )
+
+
+def test_dask_dataframe_input_equals_numpy_fit(data):
+    dd = pytest.importorskip("dask.dataframe")
+    pd = pytest.importorskip("pandas")
+    X, y, Xt = data
+    frame = dd.from_pandas(pd.DataFrame(X), npartitions=4)
+    target = dd.from_pandas(pd.Series(y), npartitions=4)
+    ref = RandomFeaturePolynomialRegressor(**KW).fit(X, y)
+    est = RandomFeaturePolynomialRegressor(**KW).fit(frame, target)
+    _assert_same_model(ref, est, Xt)
+    lazy = est.predict(dd.from_pandas(pd.DataFrame(Xt), npartitions=2))
+    assert_allclose(lazy.compute(), ref.predict(Xt), rtol=1e-10)
+
+
+class _FrameStub:
+    """Duck-typed dask DataFrame (dask.dataframe needs pyarrow, often absent)."""
+
+    __module__ = "dask.dataframe.dask_expr._collection"
+
+    def __init__(self, values, chunks):
+        self._values, self._chunks = values, chunks
+
+    def to_dask_array(self, lengths=False):
+        assert lengths, "chunk sizes must be computed"
+        return da.from_array(self._values, chunks=self._chunks)
+
+
+def test_dask_frame_like_input_is_converted_with_lengths(data):
+    X, y, Xt = data
+    ref = RandomFeaturePolynomialRegressor(**KW).fit(X, y)
+    est = RandomFeaturePolynomialRegressor(**KW).fit(
+        _FrameStub(X, (300, -1)), _FrameStub(y, 300)
+    )
+    _assert_same_model(ref, est, Xt)
+    lazy = est.predict(_FrameStub(Xt, (100, -1)))
+    assert_allclose(lazy.compute(), ref.predict(Xt), rtol=1e-10)
+
+
+def test_dask_other_collection_is_a_clear_type_error(data):
+    import dask
+
+    X, y, _ = data
+    with pytest.raises(TypeError, match="X must be a dask array or a dask DataFrame"):
+        RandomFeaturePolynomialRegressor(**KW).fit(dask.delayed(X), y)
+
+
+def test_dask_sample_weight_equals_numpy(data):
+    X, y, Xt = data
+    w = np.random.RandomState(0).uniform(0, 3, len(y))
+    ref = RandomFeaturePolynomialRegressor(**KW).fit(X, y, sample_weight=w)
+    est = RandomFeaturePolynomialRegressor(**KW).fit(
+        da.from_array(X, chunks=(250, -1)), y, sample_weight=da.from_array(w, 400)
+    )
+    _assert_same_model(ref, est, Xt)
+    assert est.n_samples_seen_ == len(y)

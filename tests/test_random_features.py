@@ -6,7 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+import sklearn
 from numpy.testing import assert_allclose
+from scipy.linalg import LinAlgWarning
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -49,8 +51,10 @@ def test_learns_sparse_polynomials(distribution, n_features, degree):
     n_train = max(2 * (2 * m), 600)
     X, y, Xt, yt = _split(n_train, 500, n_features, degree, distribution)
     domain = "circle" if distribution == "circle" else "real"
+    # A fixed small penalty: this is about capacity (alpha="auto" would add an
+    # eigendecomposition of the 2m x 2m Gram, up to 3720 x 3720 here).
     est = RandomFeaturePolynomialRegressor(
-        n_components=m, degree=degree, domain=domain, random_state=0
+        n_components=m, degree=degree, domain=domain, alpha=1e-6, random_state=0
     )
     assert est.get_params()["activation"] == "auto"
     r2 = _test_r2(est, X, y, Xt, yt)
@@ -174,10 +178,12 @@ def test_statistics_are_centered_stably():
     # Features with a huge common offset (exp of w.x + 20): naive uncentered
     # accumulation would lose the variance to cancellation.
     X, y, Xt, yt = _split(2000, 300, 3, 2)
-    kw = {"n_components": 30, "degree": 2, "random_state": 0}
+    kw = {"n_components": 30, "degree": 2, "alpha": 1e-6, "random_state": 0}
     est = RandomFeaturePolynomialRegressor(batch_size=100, **kw)
     with warnings.catch_warnings():
-        # 2m = 60 > C(5, 2) = 10: the Gram is singular, lstsq fallback expected
+        # 2m = 60 > C(5, 2) = 10: the Gram is singular, lstsq fallback expected;
+        # X + 1e3 is far from unit scale (warned).
+        warnings.simplefilter("ignore", LinAlgWarning)
         warnings.simplefilter("ignore", UserWarning)
         est.fit(X + 1e3, y)
     assert est.score(Xt + 1e3, yt) > 0.999
@@ -214,7 +220,7 @@ def test_auto_falls_back_to_lstsq_on_singular_gram():
     est = RandomFeaturePolynomialRegressor(
         n_components=40, degree=2, alpha=0.0, random_state=0
     )
-    with pytest.warns(UserWarning, match="not numerically positive definite"):
+    with pytest.warns(LinAlgWarning, match="not numerically positive definite"):
         est.fit(X, y)
     assert est.solver_ == "lstsq"
     assert np.all(np.isfinite(est.predict(Xt)))
@@ -359,7 +365,7 @@ def test_float32_matches_float64():
     a = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
     with warnings.catch_warnings():
         # float32 rounding makes the singular Gram (2m > C(7, 2)) indefinite
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.simplefilter("ignore", LinAlgWarning)
         b = RandomFeaturePolynomialRegressor(dtype="float32", **kw).fit(X, y)
     assert b.hidden_weights_.dtype == np.complex64
     assert b.output_weights_.dtype == np.complex64
@@ -456,7 +462,7 @@ def test_gpu_learns_cubic_in_40_variables():
     # C(43, 3) = 12341 <= 2m: phi_3 spans every cubic; m ~ 1e4 as in the issue.
     X, y, Xt, yt = _split(40000, 2000, 40, 3)
     est = RandomFeaturePolynomialRegressor(
-        n_components=10000, degree=3, device="cuda", random_state=0
+        n_components=10000, degree=3, alpha=1e-6, device="cuda", random_state=0
     )
     assert est.fit(X, y).score(Xt, yt) >= 0.99
 
@@ -470,12 +476,230 @@ def test_gpu_cupy_in_cupy_out_and_partial_fit_matches():
     kw = {"n_components": 50, "degree": 2, "alpha": 1e-4, "random_state": 0}
     ref = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
     est = RandomFeaturePolynomialRegressor(**kw)
-    est.partial_fit(cp.asarray(X[:400]), cp.asarray(y[:400]))
-    est.partial_fit(cp.asarray(X[400:]), cp.asarray(y[400:]))
-    pred = est.predict(cp.asarray(Xt))
+    try:  # CuPy in, CuPy out is array-API dispatch (needs SCIPY_ARRAY_API=1)
+        with sklearn.config_context(array_api_dispatch=True):
+            est.partial_fit(cp.asarray(X[:400]), cp.asarray(y[:400]))
+            est.partial_fit(cp.asarray(X[400:]), cp.asarray(y[400:]))
+            pred = est.predict(cp.asarray(Xt))
+    except (RuntimeError, ImportError) as exc:
+        pytest.skip(f"array-API dispatch unavailable: {exc}")
     assert type(pred).__module__.startswith("cupy")
     assert_allclose(cp.asnumpy(pred), ref.predict(Xt), rtol=1e-6, atol=1e-8)
     host = model_to_host(pickle.loads(pickle.dumps(est)))
     assert isinstance(host.output_weights_, np.ndarray)
     f32 = RandomFeaturePolynomialRegressor(dtype="float32", device="cuda", **kw)
     assert f32.fit(X, y).predict(Xt).dtype == np.float32
+
+
+# --------------------------------------------------------------------------- #
+# Issue 13: the circle domain runs no complex x complex GEMM
+# --------------------------------------------------------------------------- #
+class _RealMatmulOnly:
+    """NumPy's array-API namespace whose ``matmul`` refuses complex operands."""
+
+    def __init__(self):
+        import array_api_compat.numpy
+
+        self._xp = array_api_compat.numpy
+        self.calls = 0
+
+    def __getattr__(self, name):
+        return getattr(self._xp, name)
+
+    def matmul(self, a, b):
+        assert not np.iscomplexobj(a) and not np.iscomplexobj(b), "complex GEMM"
+        self.calls += 1
+        return np.matmul(a, b)
+
+
+@pytest.mark.parametrize("domain", ["real", "circle"])
+def test_features_use_one_real_gemm_per_batch(domain):
+    from sklearn_polynn._complex import interleaved_features
+    from sklearn_polynn.activations import get_activation
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2 * np.pi, (40, 5)) if domain == "circle" else rng.randn(40, 5)
+    W = draw_complex_weights(rng, 5, 7, 0.4)
+    xp = _RealMatmulOnly()
+    F = interleaved_features(X, W, get_activation("exp"), domain, xp)
+    assert xp.calls == 1
+    Xc = np.exp(1j * X) if domain == "circle" else X
+    Phi = np.exp(Xc @ W)
+    assert_allclose(F[:, 0::2] + 1j * F[:, 1::2], Phi, rtol=1e-12)
+
+
+def test_statistics_use_no_complex_gemm_on_the_circle():
+    from sklearn_polynn.random_features import _accumulate_statistics
+
+    theta = np.random.RandomState(1).uniform(0, 2 * np.pi, (300, 4))
+    y = np.cos(theta[:, 0] + theta[:, 1])
+    est = RandomFeaturePolynomialRegressor(
+        n_components=10, degree=2, domain="circle", alpha=1e-6, random_state=0
+    ).fit(theta, y)
+    W = est.hidden_weights_
+    stats = _accumulate_statistics(theta, y, W, est, _RealMatmulOnly(), 64)
+    F = ComplexRandomFeatures(
+        n_components=10, degree=2, domain="circle", random_state=0
+    ).fit_transform(theta)
+    Fc = F - F.mean(0)
+    assert_allclose(stats.scatter, Fc.T @ Fc, rtol=1e-9, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- #
+# Issue 16: data-driven default penalty, bad parameters, input scale
+# --------------------------------------------------------------------------- #
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [0, 1])
+def test_default_alpha_is_safe_on_diabetes(seed):
+    # RidgeCV gets 0.48; before alpha="auto" the default scored -52.8 .. 0.26.
+    from sklearn.datasets import load_diabetes
+    from sklearn.model_selection import cross_val_score
+
+    X, y = load_diabetes(return_X_y=True)
+    est = RandomFeaturePolynomialRegressor(n_components=300, random_state=seed)
+    assert est.get_params()["alpha"] == "auto"
+    r2 = cross_val_score(est, X, y, cv=5).mean()
+    assert r2 >= 0.40, r2
+
+
+def test_alpha_auto_picks_a_penalty_on_noisy_data_and_fits_exact_data():
+    X, y, Xt, yt = _split(400, 200, 4, 2)
+    kw = {"n_components": 40, "degree": 2, "random_state": 0}
+    exact = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    assert exact.solver_ == "eigen" and exact.gcv_scores_.shape == (23,)
+    assert exact.score(Xt, yt) > 0.9999
+    noise = 2.0 * np.random.RandomState(0).standard_normal(len(y))
+    noisy = RandomFeaturePolynomialRegressor(**kw).fit(X, y + noise)
+    assert noisy.alpha_ > 100 * exact.alpha_  # noise -> more regularization
+
+
+@pytest.mark.parametrize("param", ["n_components", "degree", "batch_size"])
+def test_boolean_integer_parameters_are_rejected(param):
+    X, y, _, _ = _split(30, 0, 3, 2)
+    with pytest.raises(ValueError, match=f"{param} must be an integer"):
+        RandomFeaturePolynomialRegressor(**{param: True}).fit(X, y)
+    with pytest.raises(ValueError, match=f"{param} must be an integer"):
+        ComplexRandomFeatures(**{param: True}).fit(X)
+
+
+@pytest.mark.parametrize("scale", [1e-4, 1e-8, 1e3])
+def test_badly_scaled_inputs_warn_with_the_fix(scale):
+    X, y, _, _ = _split(200, 0, 3, 2)
+    with pytest.warns(UserWarning, match="StandardScaler") as record:
+        RandomFeaturePolynomialRegressor(n_components=10, degree=2).fit(X * scale, y)
+    assert record[0].filename == __file__  # stacklevel: the user's line
+    with pytest.warns(UserWarning, match="WhiteningTransformer"):
+        ComplexRandomFeatures(n_components=10, degree=2).fit(X * scale)
+
+
+def test_unit_scale_inputs_do_not_warn():
+    X, y, _, _ = _split(200, 0, 3, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RandomFeaturePolynomialRegressor(n_components=10, degree=2).fit(X, y)
+        RandomFeaturePolynomialRegressor(n_components=10, degree=2).partial_fit(X, y)
+
+
+# --------------------------------------------------------------------------- #
+# Issue 17: sample_weight, lazy partial_fit, float32, n_iter_, LinAlgWarning
+# --------------------------------------------------------------------------- #
+def test_integer_sample_weight_equals_repeated_rows():
+    X, y, Xt, _ = _split(300, 50, 4, 2)
+    w = np.random.RandomState(0).randint(0, 4, len(y))
+    kw = {"n_components": 30, "activation": "exp", "random_state": 0}
+    for alpha in (1e-3, "auto"):
+        weighted = RandomFeaturePolynomialRegressor(alpha=alpha, **kw)
+        weighted.fit(X, y, sample_weight=w)
+        rows = np.repeat(np.arange(len(y)), w)
+        repeated = RandomFeaturePolynomialRegressor(alpha=alpha, **kw)
+        repeated.fit(X[rows], y[rows])
+        assert weighted.alpha_ == pytest.approx(repeated.alpha_, rel=1e-10)
+        assert_allclose(weighted.predict(Xt), repeated.predict(Xt), rtol=1e-10)
+    # weighted partial_fit chunks merge exactly too
+    inc = RandomFeaturePolynomialRegressor(alpha=1e-3, **kw)
+    for part in np.array_split(np.arange(len(y)), 3):
+        inc.partial_fit(X[part], y[part], sample_weight=w[part])
+    ref = RandomFeaturePolynomialRegressor(alpha=1e-3, **kw).fit(X, y, w)
+    assert_allclose(inc.predict(Xt), ref.predict(Xt), rtol=1e-10)
+    assert inc.n_samples_seen_ == len(y)
+
+
+def test_sample_weight_errors():
+    X, y, _, _ = _split(30, 0, 3, 2)
+    est = RandomFeaturePolynomialRegressor(n_components=5)
+    with pytest.raises(ValueError, match="[Nn]egative"):
+        est.fit(X, y, sample_weight=-np.ones(30))
+    with pytest.raises(ValueError, match=r"sample_weight.shape"):
+        est.fit(X, y, sample_weight=np.ones(29))
+
+
+def test_sample_weight_is_routed_by_cross_validate():
+    from sklearn.model_selection import cross_validate
+
+    X, y, _, _ = _split(200, 0, 3, 2)
+    w = np.random.RandomState(0).uniform(0.5, 2.0, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        est = RandomFeaturePolynomialRegressor(n_components=10, degree=2)
+        est.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+        out = cross_validate(est, X, y, cv=3, params={"sample_weight": w})
+    assert np.all(out["test_score"] > 0.999)
+
+
+def test_partial_fit_solves_once_lazily(monkeypatch):
+    from sklearn_polynn import random_features
+
+    calls = []
+    solve = random_features.gcv_path
+    monkeypatch.setattr(
+        random_features, "gcv_path", lambda *a: calls.append(1) or solve(*a)
+    )
+    X, y, Xt, _ = _split(400, 50, 4, 2)
+    kw = {"n_components": 20, "degree": 2, "random_state": 0}
+    inc = RandomFeaturePolynomialRegressor(**kw)
+    for part in np.array_split(np.arange(len(y)), 20):
+        inc.partial_fit(X[part], y[part])
+    assert calls == []  # nothing solved yet
+    pred = inc.predict(Xt)
+    assert calls == [1]
+    inc.predict(Xt)
+    assert calls == [1]
+    full = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    assert_allclose(pred, full.predict(Xt), rtol=1e-8, atol=1e-10)
+    clone = pickle.loads(pickle.dumps(RandomFeaturePolynomialRegressor(**kw)))
+    clone.partial_fit(X, y)
+    assert_allclose(pickle.loads(pickle.dumps(clone)).predict(Xt), pred, rtol=1e-8)
+    assert not hasattr(RandomFeaturePolynomialRegressor(), "output_weights_")
+
+
+def test_complex_random_features_preserve_float32():
+    X = np.random.RandomState(0).standard_normal((50, 4))
+    est = ComplexRandomFeatures(n_components=6, degree=2, random_state=0)
+    F32 = est.fit_transform(X.astype(np.float32))
+    assert F32.dtype == np.float32 and est.hidden_weights_.dtype == np.complex64
+    assert "float32" in est.__sklearn_tags__().transformer_tags.preserves_dtype
+    F64 = est.fit_transform(X)
+    assert F64.dtype == np.float64 and est.hidden_weights_.dtype == np.complex128
+    assert_allclose(F32, F64, rtol=1e-4, atol=1e-5)
+
+
+def test_n_iter_is_none_for_closed_form_solvers():
+    X, y, _, _ = _split(100, 0, 3, 2)
+    kw = {"n_components": 8, "degree": 2, "random_state": 0}
+    assert RandomFeaturePolynomialRegressor(**kw).fit(X, y).n_iter_ is None
+    assert RandomFeaturePolynomialRegressor(alpha=1e-3, **kw).fit(X, y).n_iter_ is None
+    gd = RandomFeaturePolynomialRegressor(solver="gd", max_iter=5, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        assert gd.fit(X, y).n_iter_ == 5
+
+
+def test_cholesky_fallback_warns_linalg_warning_at_the_callers_line():
+    X, y, _, _ = _split(400, 0, 3, 2)
+    kw = {"n_components": 40, "degree": 2, "alpha": 0.0, "random_state": 0}
+    with pytest.warns(LinAlgWarning, match="falling back") as record:
+        RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    assert record[0].filename == __file__
+    inc = RandomFeaturePolynomialRegressor(**kw).partial_fit(X, y)
+    with pytest.warns(LinAlgWarning, match="falling back") as record:
+        inc.predict(X)  # the lazy solve warns where the weights are first read
+    assert record[0].filename == __file__
