@@ -52,6 +52,7 @@ from ._backend import (
     row_batches,
     to_numpy,
 )
+from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
@@ -594,7 +595,10 @@ _BOTTOM_LAYER_PARAMS = """\
 
 
 class ComplexRandomFeatures(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+    _PolynnEstimatorMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     __doc__ = (
         """Random complex hidden layer ``[Re phi(w_i . x), Im phi(w_i . x)]``.
@@ -762,7 +766,9 @@ n_components)
         return tags
 
 
-class RandomFeaturePolynomialRegressor(RegressorMixin, BaseEstimator):
+class RandomFeaturePolynomialRegressor(
+    _PolynnEstimatorMixin, RegressorMixin, BaseEstimator
+):
     __doc__ = (
         """Two-layer complex network with a random bottom layer and a trained top.
 

@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import asarray, device_of, get_namespace, resolve_namespace, to_numpy
+from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
@@ -72,7 +73,7 @@ def _gaussian_deviation(X, projected_covariance):
     return None
 
 
-class TensorInitOneHiddenLayer(RegressorMixin, BaseEstimator):
+class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstimator):
     """One-hidden-layer network ``sum_i v_i phi(w_i^T x)`` by tensor init + GD.
 
     Implements the globally converging algorithm of Zhong et al. (2017) for
