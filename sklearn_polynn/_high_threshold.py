@@ -26,12 +26,19 @@ from scipy.optimize import minimize as scipy_minimize
 from scipy.special import ndtr
 from scipy.stats import norm
 
-from ._backend import row_batches, to_numpy
+from ._backend import asarray, device_of, get_namespace, row_batches, to_numpy
 
 BATCH_ROWS = 65536
 """Rows of ``X`` per batch in the empirical expectations."""
 
 _SQRT2, _SQRT12, _SQRT24 = math.sqrt(2.0), math.sqrt(12.0), math.sqrt(24.0)
+
+
+def _diag(v):
+    """The diagonal matrix of vector ``v`` (``xp.diag`` is not in the standard)."""
+    xp = get_namespace(v)
+    n = v.shape[0]
+    return v[:, None] * xp.eye(n, dtype=v.dtype, device=device_of(v))
 
 
 def _projection_moments(X, f, Z, xp, batch_rows):
@@ -44,21 +51,20 @@ def _projection_moments(X, f, Z, xp, batch_rows):
     their gradients with three elementwise products per batch and two GEMMs.
     """
     n_samples = X.shape[0]
-    moments = xp.zeros((3, Z.shape[1]), dtype=X.dtype)
-    back3 = xp.zeros(Z.shape, dtype=X.dtype)
-    back1 = xp.zeros(Z.shape, dtype=X.dtype)
+    s0 = s2 = s4 = back3 = back1 = 0.0
     for rows in row_batches(n_samples, batch_rows):
-        Xb, fb = X[rows], f[rows]
+        Xb, fb = X[rows, ...], f[rows]
         P = Xb @ Z
         fp = fb[:, None] * P
         fp2 = fp * P
         fp3 = fp2 * P
-        moments[0] += xp.sum(fb)
-        moments[1] += xp.sum(fp2, axis=0)
-        moments[2] += xp.sum(fp3 * P, axis=0)
-        back3 += Xb.T @ fp3
-        back1 += Xb.T @ fp
-    return moments / n_samples, back3 / n_samples, back1 / n_samples
+        s0 = s0 + xp.sum(fb)
+        s2 = s2 + xp.sum(fp2, axis=0)
+        s4 = s4 + xp.sum(fp3 * P, axis=0)
+        back3 = back3 + Xb.T @ fp3
+        back1 = back1 + Xb.T @ fp
+    moments = (s0 / n_samples, s2 / n_samples, s4 / n_samples)
+    return moments, back3 / n_samples, back1 / n_samples
 
 
 def hermite_correlations(X, f, Z, xp, batch_rows=BATCH_ROWS):
@@ -162,46 +168,45 @@ def simultaneous_loss(X, f, B, u2, u4, penalty, gamma, xp, batch_rows=BATCH_ROWS
     """
     n_samples, d = X.shape[0], B.shape[1]
     Q = B.T @ B
-    qd, trq = xp.diagonal(Q), xp.trace(Q)
-    acc = xp.zeros(4, dtype=X.dtype)  # E[f S^2], E[f S], E[f p^T Q p], E[f]
-    diag = xp.zeros((2, d), dtype=X.dtype)  # E[f p_j^4], E[f p_j^2]
-    fpp = xp.zeros((d, d), dtype=X.dtype)
-    back = xp.zeros((X.shape[1], 2 * d), dtype=X.dtype)
+    qd, trq = xp.linalg.diagonal(Q), xp.linalg.trace(Q)
+    # E[f S^2], E[f S], E[f p^T Q p], E[f]; E[f p_j^4], E[f p_j^2]; E[f p p^T]
+    e_s2 = e_s = e_pqp = e_f = diag4 = diag2 = fpp = back = 0.0
     for rows in row_batches(n_samples, batch_rows):
-        P = X[rows] @ B
+        Xb = X[rows, ...]
+        P = Xb @ B
         fb = f[rows][:, None]
         P2 = P * P  # products, not **: pow is an order of magnitude slower
         S = xp.sum(P2, axis=1, keepdims=True)
         PQ = P @ Q
         fP = fb * P
-        acc[0] += xp.sum(fb * S * S)
-        acc[1] += xp.sum(fb * S)
-        acc[2] += xp.sum(fP * PQ)
-        acc[3] += xp.sum(fb)
+        e_s2 = e_s2 + xp.sum(fb * S * S)
+        e_s = e_s + xp.sum(fb * S)
+        e_pqp = e_pqp + xp.sum(fP * PQ)
+        e_f = e_f + xp.sum(fb)
         fP2 = fP * P
-        diag[0] += xp.sum(fP2 * P2, axis=0)
-        diag[1] += xp.sum(fP2, axis=0)
-        fpp += P.T @ fP
+        diag4 = diag4 + xp.sum(fP2 * P2, axis=0)
+        diag2 = diag2 + xp.sum(fP2, axis=0)
+        fpp = fpp + P.T @ fP
         # d/dP of [all-pairs sum - (1 + gamma) diagonal sum]; and f p for m2
         dall = 4.0 * (S - trq) * P - 8.0 * PQ
         ddiag = (4.0 * P2 - 12.0 * qd) * P
-        weights = xp.concatenate([fb * (dall - (1.0 + gamma) * ddiag), fP], 1)
-        back += X[rows].T @ weights
-    acc, diag, fpp = acc / n_samples, diag / n_samples, fpp / n_samples
-    back /= n_samples
-    e_s2, e_s, e_pqp, e_f = acc[0], acc[1], acc[2], acc[3]
+        weights = xp.concat([fb * (dall - (1.0 + gamma) * ddiag), fP], axis=1)
+        back = back + Xb.T @ weights
+    e_s2, e_s, e_pqp, e_f = (v / n_samples for v in (e_s2, e_s, e_pqp, e_f))
+    diag4, diag2, fpp = diag4 / n_samples, diag2 / n_samples, fpp / n_samples
+    back = back / n_samples
     all_pairs = e_s2 - 2 * trq * e_s - 4 * e_pqp + e_f * (trq**2 + 2 * xp.sum(Q * Q))
-    diag_terms = diag[0] - 6 * qd * diag[1] + 3 * qd**2 * e_f
+    diag_terms = diag4 - 6 * qd * diag2 + 3 * qd**2 * e_f
     scale = _SQRT24 * u4
     quartic = (all_pairs - (1.0 + gamma) * xp.sum(diag_terms)) / scale
-    m2 = (diag[1] - qd * e_f) / (_SQRT2 * u2)
+    m2 = (diag2 - qd * e_f) / (_SQRT2 * u2)
     loss = quartic + penalty * xp.sum((m2 - 1.0) ** 2)
     # through Q = B^T B: dL/dB = 2 B dL/dQ (dL/dQ symmetric)
-    eye = xp.eye(d, dtype=X.dtype)
+    eye = xp.eye(d, dtype=X.dtype, device=device_of(X))
     dq_all = -2 * e_s * eye - 4 * fpp + e_f * (2 * trq * eye + 4 * Q)
-    dq_diag = xp.diag(-6 * diag[1] + 6 * qd * e_f)
+    dq_diag = _diag(-6 * diag2 + 6 * qd * e_f)
     coef = 2.0 * penalty * (m2 - 1.0) / (_SQRT2 * u2)
-    dq = (dq_all - (1.0 + gamma) * dq_diag) / scale - xp.diag(coef * e_f)
+    dq = (dq_all - (1.0 + gamma) * dq_diag) / scale - _diag(coef * e_f)
     grad = back[:, :d] / scale + 2.0 * coef * back[:, d:] + 2.0 * B @ dq
     return float(loss), grad
 
@@ -306,12 +311,33 @@ def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
     return (tan_alpha, params) if return_params else tan_alpha
 
 
+def _window(X, positive, direction, threshold):
+    """Host copies of ``z^T x`` and ``positive`` on the samples of EstimateTanAlpha's
+    window ``[t - 1, t + 2]``: the projection runs in the data's namespace, only
+    the window (a few percent of the rows) goes to the host fit."""
+    s = X @ direction
+    window = (s > threshold - 1.0) & (s < threshold + 2.0)
+    return to_numpy(s[window]), to_numpy(positive[window])
+
+
 def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
     """RefineEstimate (Algorithm 1, Thm 5): random local search on the sphere.
 
     Each step perturbs ``z`` by ``N(0, (alpha / n)**2)`` normal to ``z`` (Lemma
     7: ``Theta(alpha / d)`` in the ambient dimension), renormalises, and keeps
     the candidate when EstimateTanAlpha reports a smaller angle.
+
+    Parameters
+    ----------
+    X : array of shape (n_samples, n)
+    positive : array of shape (n_samples,)
+        ``1.0`` where ``f(x) > c0`` (namespace ``xp``).
+    z : array of shape (n,)
+    threshold : float
+    n_iter : int
+    rng : numpy.random.RandomState
+        Draws the perturbations on the host.
+    xp : module
 
     Returns
     -------
@@ -321,24 +347,23 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
         Angle estimate ``arctan(tan alpha)`` of the kept ``z`` after each step.
     """
     n = X.shape[1]
-    z = z / xp.linalg.norm(z)
+    z = z / xp.linalg.vector_norm(z)
 
     def angle(direction, start):
         # the probit fit (scipy L-BFGS) runs on the host, on the window only
-        s = to_numpy(X @ direction)
+        s, pos = _window(X, positive, direction, threshold)
         tan_alpha, params = estimate_tan_alpha(
-            s, positive, threshold, start=start, return_params=True
+            s, pos, threshold, start=start, return_params=True
         )
         return math.atan(tan_alpha), params
 
     alpha, params = angle(z, None)
     trace = [alpha]
     for _ in range(n_iter):
-        step = rng.standard_normal(n)
-        step = xp.asarray(step, dtype=X.dtype)
+        step = asarray(rng.standard_normal(n), xp, dtype=X.dtype, device=device_of(X))
         step = step - (step @ z) * z
         candidate = z + (min(alpha, 0.5) / n) * step
-        candidate = candidate / xp.linalg.norm(candidate)
+        candidate = candidate / xp.linalg.vector_norm(candidate)
         new_alpha, new_params = angle(candidate, params)
         if new_alpha < alpha:
             z, alpha, params = candidate, new_alpha, new_params
@@ -353,9 +378,10 @@ GAP_FACTOR = 2.0
 
 def correlation_matrix(X, f, xp, batch_rows=BATCH_ROWS):
     """``alpha_ij = E[f x_i x_j]`` of Algorithm 3 (App. D.1), by row batches."""
-    out = xp.zeros((X.shape[1], X.shape[1]), dtype=X.dtype)
+    out = xp.zeros((X.shape[1], X.shape[1]), dtype=X.dtype, device=device_of(X))
     for rows in row_batches(X.shape[0], batch_rows):
-        out += X[rows].T @ (f[rows][:, None] * X[rows])
+        Xb = X[rows, ...]
+        out = out + Xb.T @ (f[rows][:, None] * Xb)
     return out / X.shape[0]
 
 
@@ -460,7 +486,10 @@ def multilinear_powers(n_hidden, degree):
 def multilinear_features(H, powers, xp):
     """``prod_{j in S} H_j`` for each monomial ``S`` (row of ``powers``)."""
     columns = []
-    for row in powers:
-        support = np.flatnonzero(row)
-        columns.append(xp.prod(H[:, support.tolist()], axis=1))
+    for row in np.asarray(to_numpy(powers)):
+        column = None
+        for j in np.flatnonzero(row):
+            for _ in range(int(row[j])):
+                column = H[:, int(j)] if column is None else column * H[:, int(j)]
+        columns.append(column)
     return xp.stack(columns, axis=1)

@@ -22,11 +22,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from . import _high_threshold as _ht
-from ._backend import asarray, to_numpy, to_output
+from ._backend import asarray, device_of, lstsq, to_numpy
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
-from .activations import Activation, get_activation
+from .activations import Activation, _step, _zero, get_activation
 from .hermite import hermite_coefficients
 
 __all__ = ["HighThresholdLayerRecovery"]
@@ -43,14 +43,6 @@ def _hidden_unit(activation):
     if isinstance(activation, str) and activation == "sign":
         return Activation("step", _step, _zero)
     return get_activation(activation)
-
-
-def _step(a):
-    return (a > 0).astype(a.dtype)
-
-
-def _zero(a):
-    return 0 * a
 
 
 def _unit_hermite_coefficients(activation, unit, threshold, max_degree=4):
@@ -279,6 +271,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         tags = super().__sklearn_tags__()
         # A few thresholded units: not a general-purpose regressor.
         tags.regressor_tags.poor_score = True
+        tags.array_api_support = True
         return tags
 
     # ------------------------------------------------------------------ fit
@@ -298,9 +291,10 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         """
         check_y_given(self, y)
         rng = check_random_state(self.random_state)
-        X, y, xp, to_host = validate_input(
+        X, y, ns = validate_input(
             self, X, y, reset=True, device=self.device, ensure_min_samples=2
         )
+        xp = ns.xp
         unit = _hidden_unit(self.activation)
         threshold = self._resolve_threshold()
         if self.n_hidden is not None and self.n_hidden > X.shape[1]:
@@ -309,24 +303,24 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 f"method {self.method!r} needs W* of full column rank (n_hidden <= "
                 "n_features)."
             )
-        f = y - float(xp.median(y))
+        f = y - _median(y, xp)
         refine = self._check_refine(unit, threshold, f, xp)
         self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
         if self.method == "correlation_graph":
-            W, scale = self._fit_correlation_graph(X, f, xp)
+            W, scale = self._fit_correlation_graph(X, f, ns)
         else:
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
-            W = self._fit_landscape_family(X, f, coef, rng, xp)
-            scale = xp.ones(W.shape[1], dtype=X.dtype)
+            W = self._fit_landscape_family(X, f, coef, rng, ns)
+            scale = xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
         trace = None
         if refine:
             W, trace = self._refine(X, f, W, threshold, rng, xp)
         self.threshold_ = float(threshold)
         self.n_hidden_ = int(W.shape[1])
-        self.hidden_weights_ = to_output(W, to_host)
-        self.hidden_scale_ = to_output(scale, to_host)
-        self.recovery_trace_ = trace
-        self._fit_upper(X, y, xp, to_host)
+        self.hidden_weights_ = ns.output(W)
+        self.hidden_scale_ = ns.output(scale)
+        self.recovery_trace_ = None if trace is None else ns.output(ns.asarray(trace))
+        self._fit_upper(X, y, ns)
         return self
 
     def _resolve_threshold(self):
@@ -380,7 +374,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 f"threshold t={threshold:g}, i.e. at least {needed} samples; got "
                 f"{f.shape[0]}. Provide more samples or set refine=False."
             )
-        active = float(xp.mean(f > 0))
+        active = int(xp.count_nonzero(f > 0)) / f.shape[0]
         if active >= 0.5:
             raise ValueError(
                 f"refine=True needs most samples to have every hidden unit off (f "
@@ -390,8 +384,9 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         return True
 
     # ------------------------------------------------- landscape-type methods
-    def _fit_landscape_family(self, X, f, coef, rng, xp):
+    def _fit_landscape_family(self, X, f, coef, rng, ns):
         """Subspace of ``E[f H_2]``, then the method's loss, then ``W``."""
+        xp = ns.xp
         u1, u2, u4 = (float(c) for c in (coef[1], coef[2], coef[4]))
         if abs(u2) < 1e-300 or abs(u4) < 1e-300:
             raise ValueError(
@@ -413,18 +408,21 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         else:
             Wr = self._even_maxima(Xr, f, metric, u4, rng, xp)
         W = U @ Wr
-        W = W / xp.linalg.norm(W, axis=0)
+        W = W / xp.linalg.vector_norm(W, axis=0)
         if u1 != 0.0 and self.method != "even":
             # E[f x] = u1 W* c (+ small product terms) with c_i > 0 (Sec. 2's
             # positive linear part): the signs of W^+ E[f x] / u1 fix the columns'.
             # Jointly, not column by column: correlated columns would bleed in.
             moment = (fa @ Xa) / u1
-            signs = xp.sign(xp.linalg.lstsq(W, moment, rcond=None)[0])
+            signs = xp.sign(lstsq(W, moment, xp))
             W = W * xp.where(signs == 0, 1.0, signs)
         elif self.method == "even":
             # u even: w and -w give the same f; largest entry positive by convention
-            idx = xp.argmax(xp.abs(W), axis=0)
-            W = W * xp.sign(W[idx, xp.arange(W.shape[1])])
+            # (host: W is n x d)
+            W_host = to_numpy(W)
+            columns = np.arange(W_host.shape[1])
+            largest = W_host[np.argmax(np.abs(W_host), axis=0), columns]
+            W = W * ns.asarray(np.sign(largest), dtype=W.dtype)
         return W
 
     def _principal_subspace(self, X, f, u2, xp):
@@ -437,13 +435,14 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         """
         M = _ht.correlation_matrix(X, f, xp)
         n = M.shape[0]
-        M = (M - xp.mean(f) * xp.eye(n, dtype=M.dtype)) / (math.sqrt(2.0) * u2)
+        eye = xp.eye(n, dtype=M.dtype, device=device_of(M))
+        M = (M - xp.mean(f) * eye) / (math.sqrt(2.0) * u2)
         evals, evecs = xp.linalg.eigh((M + M.T) / 2)
         magnitude = xp.abs(evals)
         order = xp.argsort(-magnitude)
         d = self.n_hidden
         if d is None:
-            sorted_mag = to_numpy(magnitude[order])
+            sorted_mag = to_numpy(xp.take(magnitude, order))
             if n == 1:
                 d = 1
             else:
@@ -452,13 +451,12 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 ratios = sorted_mag[:-1] / np.maximum(sorted_mag[1:], floor)
                 d = int(np.argmax(ratios)) + 1
         keep = order[:d]
-        return evecs[:, keep], xp.diag(
-            xp.maximum(magnitude[keep], 1e-12 * magnitude.max())
-        )
+        kept = xp.maximum(xp.take(magnitude, keep), 1e-12 * float(xp.max(magnitude)))
+        return xp.take(evecs, keep, axis=1), _ht._diag(kept)
 
     def _penalty(self, metric, xp):
         """``lam |u4| / u2**2`` of Claim 2: above ``1 / min c_i`` so G is bounded."""
-        return max(2.0, 4.0 / float(xp.min(xp.diagonal(metric))))
+        return max(2.0, 4.0 / float(xp.min(xp.linalg.diagonal(metric))))
 
     def _learning_rate(self, penalty):
         if self.learning_rate != "auto":
@@ -470,7 +468,12 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         """Random directions normalised to ``m2(z) = 1``, and orthogonal (in the
         metric) to the minima already found, where the missing minima lie."""
         d = metric.shape[0]
-        Z = asarray(rng.standard_normal((d, count)), xp, dtype=metric.dtype)
+        Z = asarray(
+            rng.standard_normal((d, count)),
+            xp,
+            dtype=metric.dtype,
+            device=device_of(metric),
+        )
         if found is not None and found.shape[1] < d:
             G = found.T @ metric @ found
             Z = Z - found @ xp.linalg.solve(G, found.T @ metric @ Z)
@@ -520,8 +523,8 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             candidates.append(Z)
             losses.append(per_column)
             found = _select_minima(
-                xp.concatenate(candidates, axis=1),
-                xp.concatenate(losses),
+                xp.concat(candidates, axis=1),
+                xp.concat(losses),
                 metric,
                 d,
                 xp,
@@ -535,7 +538,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 ConvergenceWarning,
             )
             fill = self._random_starts(metric, found, d - found.shape[1], rng, xp)
-            found = xp.concatenate([found, fill], axis=1)
+            found = xp.concat([found, fill], axis=1)
         return found
 
     def _simultaneous_minimum(self, Xr, f, metric, u2, u4, rng, xp):
@@ -561,7 +564,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         maxima found; the maxima are the directions themselves.
         """
         d = metric.shape[0]
-        eye = xp.eye(d, dtype=Xr.dtype)
+        eye = xp.eye(d, dtype=Xr.dtype, device=device_of(Xr))
 
         def loss_grad(params, _):
             loss, grad, _ = _ht.even_loss(Xr, f, params["Z"], u4, xp)
@@ -575,7 +578,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
             z = self._run_gd(loss_grad, {"Z": z0}, lr)["Z"][:, 0]
             if found is not None:  # keep it orthogonal to the earlier maxima
                 z = z - found @ (found.T @ z)
-            columns.append(z / xp.linalg.norm(z))
+            columns.append(z / xp.linalg.vector_norm(z))
         self.n_restarts_ = d
         return xp.stack(columns, axis=1)
 
@@ -587,7 +590,7 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
     # ------------------------------------------------------------- refinement
     def _refine(self, X, f, W, threshold, rng, xp):
         """RefineEstimate (Algorithm 1) on each column; returns W and the traces."""
-        positive = (to_numpy(f) > 0).astype(np.float64)
+        positive = xp.astype(f > 0, X.dtype)
         columns, traces = [], []
         for j in range(W.shape[1]):
             z, trace = _ht.refine_estimate(
@@ -598,36 +601,39 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         return xp.stack(columns, axis=1), np.stack(traces)
 
     # ------------------------------------------------------ correlation graph
-    def _fit_correlation_graph(self, X, f, xp):
+    def _fit_correlation_graph(self, X, f, ns):
         """Thm 7: supports of binary ``W*`` from the cliques of Algorithm 3."""
+        xp = ns.xp
         alpha = _ht.correlation_matrix(X, f - xp.mean(f), xp)
         supports = _ht.correlation_graph_supports(alpha, self.n_hidden)
         W = np.zeros((X.shape[1], len(supports)))
         for j, support in enumerate(supports):
             W[support, j] = 1.0 / math.sqrt(support.size)
         scale = np.array([math.sqrt(s.size) for s in supports])
-        return asarray(W, xp, dtype=X.dtype), asarray(scale, xp, dtype=X.dtype)
+        return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
 
     # ------------------------------------------------------- upper polynomial
-    def _hidden(self, X, xp):
-        W = asarray(self.hidden_weights_, xp, dtype=X.dtype)
-        scale = asarray(self.hidden_scale_, xp, dtype=X.dtype)
+    def _hidden(self, X, ns):
+        W = ns.asarray(self.hidden_weights_, dtype=X.dtype)
+        scale = ns.asarray(self.hidden_scale_, dtype=X.dtype)
         return _hidden_unit(self.activation)((X @ W) * scale - self.threshold_)
 
-    def _fit_upper(self, X, y, xp, to_host):
+    def _fit_upper(self, X, y, ns):
         """Ridge on the multilinear monomials of the recovered hidden units."""
+        xp = ns.xp
         powers = _ht.multilinear_powers(self.n_hidden_, self.upper_degree)
-        Phi = _ht.multilinear_features(self._hidden(X, xp), powers, xp)
+        Phi = _ht.multilinear_features(self._hidden(X, ns), powers, xp)
         mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
         std = xp.std(Phi, axis=0)
         std = xp.where(std > 0, std, 1.0)
         # ridge as least squares on [Phi_std; sqrt(alpha) I]: no squared condition
         m = Phi.shape[1]
-        A = xp.concatenate([(Phi - mean_phi) / std, self.alpha**0.5 * xp.eye(m)])
-        b = xp.concatenate([y - mean_y, xp.zeros(m, dtype=y.dtype)])
-        coef = xp.linalg.lstsq(A, b, rcond=None)[0] / std
-        self.upper_powers_ = powers
-        self.upper_coef_ = to_output(coef, to_host)
+        eye = xp.eye(m, dtype=X.dtype, device=ns.device)
+        A = xp.concat([(Phi - mean_phi) / std, self.alpha**0.5 * eye])
+        b = xp.concat([y - mean_y, xp.zeros(m, dtype=y.dtype, device=ns.device)])
+        coef = lstsq(A, b, xp) / std
+        self.upper_powers_ = ns.output(ns.asarray(powers))
+        self.upper_coef_ = ns.output(coef)
         self.upper_intercept_ = float(mean_y - mean_phi @ coef)
 
     def transform(self, X):
@@ -642,8 +648,15 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         H : ndarray of shape (n_samples, n_hidden_)
         """
         check_is_fitted(self)
-        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
-        return to_output(self._hidden(X, xp), to_host)
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            device=self.device,
+            fitted=self.hidden_weights_,
+            method="transform",
+        )
+        return ns.output(self._hidden(X, ns))
 
     def predict(self, X):
         """Predict with the recovered layer and the fitted upper polynomial.
@@ -657,10 +670,17 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         y : ndarray of shape (n_samples,)
         """
         check_is_fitted(self)
-        X, _, xp, to_host = validate_input(self, X, reset=False, device=self.device)
-        Phi = _ht.multilinear_features(self._hidden(X, xp), self.upper_powers_, xp)
-        coef = asarray(self.upper_coef_, xp, dtype=X.dtype)
-        return to_output(Phi @ coef + self.upper_intercept_, to_host)
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            device=self.device,
+            fitted=self.hidden_weights_,
+            method="predict",
+        )
+        Phi = _ht.multilinear_features(self._hidden(X, ns), self.upper_powers_, ns.xp)
+        coef = ns.asarray(self.upper_coef_, dtype=X.dtype)
+        return ns.output(Phi @ coef + self.upper_intercept_)
 
 
 def _active_rows(X, f, xp):
@@ -672,6 +692,15 @@ def _active_rows(X, f, xp):
     if n_active == 0 or n_active > f.shape[0] // 2:
         return X, f
     return X[active], f[active] * (n_active / f.shape[0])
+
+
+def _median(y, xp):
+    """Median of ``y`` as a float (the standard has no ``median``)."""
+    s = xp.sort(y)
+    n = s.shape[0]
+    if n % 2:
+        return float(s[n // 2])
+    return (float(s[n // 2 - 1]) + float(s[n // 2])) / 2.0
 
 
 def _select_minima(Z, losses, metric, d, xp):
@@ -693,4 +722,4 @@ def _select_minima(Z, losses, metric, d, xp):
             chosen.append(j)
         if len(chosen) == d:
             break
-    return asarray(Zn[:, chosen], xp, dtype=metric.dtype)
+    return asarray(Zn[:, chosen], xp, dtype=metric.dtype, device=device_of(metric))
