@@ -227,7 +227,7 @@ def min_samples_for_bands(threshold):
     return int(math.ceil(BAND_SAMPLES / mass))
 
 
-def _band_probit_fit(s, positive, threshold, start=None):
+def _band_probit_fit(s, positive, threshold, start=None, weights=None):
     """Maximum-likelihood fit of the band probability curve of Lemmas 4-5.
 
     For ``x`` in the band ``l(z, t', eps)``, ``eps -> 0``, Lemma 4 gives
@@ -251,8 +251,11 @@ def _band_probit_fit(s, positive, threshold, start=None):
         r = (s - m) / tau
         cdf, pdf = ndtr(r), np.exp(-0.5 * r * r) / math.sqrt(2.0 * math.pi)
         prob = np.clip(eta + (1.0 - eta) * cdf, 1e-300, 1.0 - 1e-16)
-        value = -np.sum(positive * np.log(prob) + (1 - positive) * np.log1p(-prob))
+        terms = positive * np.log(prob) + (1 - positive) * np.log1p(-prob)
         dprob = (1 - positive) / (1.0 - prob) - positive / prob
+        if weights is not None:
+            terms, dprob = weights * terms, weights * dprob
+        value = -np.sum(terms)
         grad = np.array(
             [
                 np.sum(dprob * (1.0 - eta) * pdf) * (-1.0 / tau),
@@ -269,7 +272,9 @@ def _band_probit_fit(s, positive, threshold, start=None):
     return result.x
 
 
-def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
+def estimate_tan_alpha(
+    s, positive, threshold, start=None, return_params=False, weights=None
+):
     """EstimateTanAlpha (Algorithm 2): ``tan(alpha)`` between ``z`` and ``w*``.
 
     Reads ``t_1, t_2`` where ``Pr[sgn f | x in l(z, t', eps)]`` is 0.4 and 0.6
@@ -289,6 +294,8 @@ def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
         Warm start of the fit (the parameters of a nearby direction).
     return_params : bool, default=False
         Also return the fitted parameters.
+    weights : ndarray of shape (n_samples,), default=None
+        Sample weights of the likelihood.
 
     Returns
     -------
@@ -299,11 +306,14 @@ def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
     """
     window = (s > threshold - 1.0) & (s < threshold + 2.0)
     s_w, pos_w = s[window], positive[window]
+    w_w = None if weights is None else weights[window]
+    if w_w is not None:  # zero-weight rows do not count
+        s_w, pos_w, w_w = s_w[w_w > 0], pos_w[w_w > 0], w_w[w_w > 0]
     params = None
     if pos_w.sum() == 0 or pos_w.sum() == pos_w.size:
         tan_alpha = float("inf")
     else:
-        params = _band_probit_fit(s_w, pos_w, threshold, start)
+        params = _band_probit_fit(s_w, pos_w, threshold, start, w_w)
         m, tau = params[0], math.exp(params[1])
         t1 = m + tau * float(norm.ppf(_P_LOW))
         t2 = m + tau * float(norm.ppf(_P_HIGH))
@@ -311,16 +321,18 @@ def estimate_tan_alpha(s, positive, threshold, start=None, return_params=False):
     return (tan_alpha, params) if return_params else tan_alpha
 
 
-def _window(X, positive, direction, threshold):
-    """Host copies of ``z^T x`` and ``positive`` on the samples of EstimateTanAlpha's
-    window ``[t - 1, t + 2]``: the projection runs in the data's namespace, only
-    the window (a few percent of the rows) goes to the host fit."""
+def _window(X, positive, weights, direction, threshold):
+    """Host copies of ``z^T x``, ``positive`` and the weights on the samples of
+    EstimateTanAlpha's window ``[t - 1, t + 2]``: the projection runs in the
+    data's namespace, only the window (a few percent of the rows) goes to the
+    host fit."""
     s = X @ direction
     window = (s > threshold - 1.0) & (s < threshold + 2.0)
-    return to_numpy(s[window]), to_numpy(positive[window])
+    w = None if weights is None else to_numpy(weights[window])
+    return to_numpy(s[window]), to_numpy(positive[window]), w
 
 
-def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
+def refine_estimate(X, positive, z, threshold, n_iter, rng, xp, weights=None):
     """RefineEstimate (Algorithm 1, Thm 5): random local search on the sphere.
 
     Each step perturbs ``z`` by ``N(0, (alpha / n)**2)`` normal to ``z`` (Lemma
@@ -338,6 +350,8 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
     rng : numpy.random.RandomState
         Draws the perturbations on the host.
     xp : module
+    weights : array of shape (n_samples,), default=None
+        Sample weights (namespace ``xp``).
 
     Returns
     -------
@@ -351,9 +365,9 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp):
 
     def angle(direction, start):
         # the probit fit (scipy L-BFGS) runs on the host, on the window only
-        s, pos = _window(X, positive, direction, threshold)
+        s, pos, w = _window(X, positive, weights, direction, threshold)
         tan_alpha, params = estimate_tan_alpha(
-            s, pos, threshold, start=start, return_params=True
+            s, pos, threshold, start=start, return_params=True, weights=w
         )
         return math.atan(tan_alpha), params
 

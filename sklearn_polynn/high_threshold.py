@@ -16,10 +16,15 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, TransformerMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _high_threshold as _ht
 from ._backend import asarray, device_of, lstsq, to_numpy
@@ -66,7 +71,9 @@ def _unit_hermite_coefficients(activation, unit, threshold, max_degree=4):
     return hermite_coefficients(shifted, max_degree)
 
 
-class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator):
+class HighThresholdLayerRecovery(
+    ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, BaseEstimator
+):
     """Recover the lowest layer of a deep network with high-threshold activations.
 
     The target is ``f(x) = P(u(w_1*^T x - t), ..., u(w_d*^T x - t))`` for
@@ -276,25 +283,41 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Recover the lowest layer from ``(X, y)``, then fit the upper polynomial.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Inputs, assumed ``N(0, I)`` (whiten first otherwise).
+            Inputs, assumed ``N(0, I)`` (whiten first otherwise: a warning
+            says so when the second moment of ``X`` is far from ``I``).
         y : array-like of shape (n_samples,)
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights. Every expectation of the recovery becomes a
+            weighted mean (``c0`` a weighted median, EstimateTanAlpha a
+            weighted likelihood) and the ridge of ``P`` a weighted ridge, so
+            integer weights give the model of the repeated rows.
 
         Returns
         -------
         self : HighThresholdLayerRecovery
         """
         check_y_given(self, y)
+        _reject_bool_integers(self)
         rng = check_random_state(self.random_state)
         X, y, ns = validate_input(
             self, X, y, reset=True, device=self.device, ensure_min_samples=2
         )
         xp = ns.xp
+        weights = None
+        if sample_weight is not None:
+            weights = _check_sample_weight(
+                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            )
+            weights = ns.asarray(weights, dtype=X.dtype)
+            if float(xp.sum(weights)) <= 0:
+                raise ValueError("sample_weight must have a positive sum.")
+        _warn_if_not_standard_gaussian(X, xp)
         unit = _hidden_unit(self.activation)
         threshold = self._resolve_threshold()
         if self.n_hidden is not None and self.n_hidden > X.shape[1]:
@@ -303,24 +326,35 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
                 f"method {self.method!r} needs W* of full column rank (n_hidden <= "
                 "n_features)."
             )
-        f = y - _median(y, xp)
+        f = y - _median(y, weights, xp)
+        if not bool(xp.any(f != 0)):
+            raise ValueError(
+                f"y is constant (every sample equals {_median(y, weights, xp):g}"
+                f"{' or has zero weight' if weights is not None else ''}): it carries "
+                "no information about the hidden layer, so there is nothing to "
+                "recover. Fit a constant model (sklearn.dummy.DummyRegressor)."
+            )
+        relative = None if weights is None else weights / xp.mean(weights)
+        if relative is not None:
+            # E_w[f g(x)] = mean(f w / mean(w) g(x)): weighted means everywhere
+            f = f * relative
         refine = self._check_refine(unit, threshold, f, xp)
         self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
         if self.method == "correlation_graph":
-            W, scale = self._fit_correlation_graph(X, f, ns)
+            W, scale = self._fit_correlation_graph(X, f, relative, ns)
         else:
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
             W = self._fit_landscape_family(X, f, coef, rng, ns)
             scale = xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
         trace = None
         if refine:
-            W, trace = self._refine(X, f, W, threshold, rng, xp)
+            W, trace = self._refine(X, f, weights, W, threshold, rng, xp)
         self.threshold_ = float(threshold)
         self.n_hidden_ = int(W.shape[1])
         self.hidden_weights_ = ns.output(W)
         self.hidden_scale_ = ns.output(scale)
         self.recovery_trace_ = None if trace is None else ns.output(ns.asarray(trace))
-        self._fit_upper(X, y, ns)
+        self._fit_upper(X, y, weights, ns)
         return self
 
     def _resolve_threshold(self):
@@ -456,7 +490,14 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
 
     def _penalty(self, metric, xp):
         """``lam |u4| / u2**2`` of Claim 2: above ``1 / min c_i`` so G is bounded."""
-        return max(2.0, 4.0 / float(xp.min(xp.linalg.diagonal(metric))))
+        smallest = float(xp.min(xp.linalg.diagonal(metric)))
+        if not smallest > 0:
+            raise ValueError(
+                f"method={self.method!r}: E[f H_2] vanishes on the recovered "
+                "subspace (y carries no second-order signal along any direction); "
+                "check that y depends on X through thresholded units."
+            )
+        return max(2.0, 4.0 / smallest)
 
     def _learning_rate(self, penalty):
         if self.learning_rate != "auto":
@@ -588,23 +629,35 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         return xp.linalg.inv(Z).T
 
     # ------------------------------------------------------------- refinement
-    def _refine(self, X, f, W, threshold, rng, xp):
+    def _refine(self, X, f, weights, W, threshold, rng, xp):
         """RefineEstimate (Algorithm 1) on each column; returns W and the traces."""
         positive = xp.astype(f > 0, X.dtype)
         columns, traces = [], []
         for j in range(W.shape[1]):
             z, trace = _ht.refine_estimate(
-                X, positive, W[:, j], threshold, self.refine_iter, rng, xp
+                X,
+                positive,
+                W[:, j],
+                threshold,
+                self.refine_iter,
+                rng,
+                xp,
+                weights=weights,
             )
             columns.append(z)
             traces.append(trace)
         return xp.stack(columns, axis=1), np.stack(traces)
 
     # ------------------------------------------------------ correlation graph
-    def _fit_correlation_graph(self, X, f, ns):
-        """Thm 7: supports of binary ``W*`` from the cliques of Algorithm 3."""
+    def _fit_correlation_graph(self, X, f, relative, ns):
+        """Thm 7: supports of binary ``W*`` from the cliques of Algorithm 3.
+
+        ``f`` is already multiplied by the relative weights ``relative`` (None:
+        unweighted), so ``E_w[(f - E_w f) x x^T]`` centres with them."""
         xp = ns.xp
-        alpha = _ht.correlation_matrix(X, f - xp.mean(f), xp)
+        mean = xp.mean(f)
+        centred = f - (mean if relative is None else mean * relative)
+        alpha = _ht.correlation_matrix(X, centred, xp)
         supports = _ht.correlation_graph_supports(alpha, self.n_hidden)
         W = np.zeros((X.shape[1], len(supports)))
         for j, support in enumerate(supports):
@@ -618,19 +671,29 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         scale = ns.asarray(self.hidden_scale_, dtype=X.dtype)
         return _hidden_unit(self.activation)((X @ W) * scale - self.threshold_)
 
-    def _fit_upper(self, X, y, ns):
-        """Ridge on the multilinear monomials of the recovered hidden units."""
+    def _fit_upper(self, X, y, weights, ns):
+        """Ridge on the multilinear monomials of the recovered hidden units,
+        ``sum_i w_i r_i**2 + alpha ||coef_std||**2`` (``w = 1`` unweighted)."""
         xp = ns.xp
         powers = _ht.multilinear_powers(self.n_hidden_, self.upper_degree)
         Phi = _ht.multilinear_features(self._hidden(X, ns), powers, xp)
-        mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
-        std = xp.std(Phi, axis=0)
+        if weights is None:
+            mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
+            std = xp.std(Phi, axis=0)
+        else:
+            total = xp.sum(weights)
+            mean_phi, mean_y = (weights @ Phi) / total, (weights @ y) / total
+            std = xp.sqrt((weights @ ((Phi - mean_phi) ** 2)) / total)
         std = xp.where(std > 0, std, 1.0)
+        rows, rhs = (Phi - mean_phi) / std, y - mean_y
+        if weights is not None:
+            root = xp.sqrt(weights)
+            rows, rhs = rows * root[:, None], rhs * root
         # ridge as least squares on [Phi_std; sqrt(alpha) I]: no squared condition
         m = Phi.shape[1]
         eye = xp.eye(m, dtype=X.dtype, device=ns.device)
-        A = xp.concat([(Phi - mean_phi) / std, self.alpha**0.5 * eye])
-        b = xp.concat([y - mean_y, xp.zeros(m, dtype=y.dtype, device=ns.device)])
+        A = xp.concat([rows, self.alpha**0.5 * eye])
+        b = xp.concat([rhs, xp.zeros(m, dtype=y.dtype, device=ns.device)])
         coef = lstsq(A, b, xp) / std
         self.upper_powers_ = ns.output(ns.asarray(powers))
         self.upper_coef_ = ns.output(coef)
@@ -682,6 +745,11 @@ class HighThresholdLayerRecovery(RegressorMixin, TransformerMixin, BaseEstimator
         coef = ns.asarray(self.upper_coef_, dtype=X.dtype)
         return ns.output(Phi @ coef + self.upper_intercept_)
 
+    @property
+    def _n_features_out(self):
+        """Number of transformed output features (for get_feature_names_out)."""
+        return self.n_hidden_
+
 
 def _active_rows(X, f, xp):
     """Rows where ``f != 0``, with ``f`` rescaled so batch means stay means over
@@ -694,13 +762,77 @@ def _active_rows(X, f, xp):
     return X[active], f[active] * (n_active / f.shape[0])
 
 
-def _median(y, xp):
-    """Median of ``y`` as a float (the standard has no ``median``)."""
-    s = xp.sort(y)
-    n = s.shape[0]
-    if n % 2:
-        return float(s[n // 2])
-    return (float(s[n // 2 - 1]) + float(s[n // 2])) / 2.0
+def _median(y, weights, xp):
+    """(Weighted) median of ``y`` as a float; the standard has no ``median``.
+
+    With weights: the median of ``y`` with each row repeated ``weights`` times
+    (exactly so for integer weights): the mean of the first sorted values whose
+    cumulative weight reaches and exceeds half the total.
+    """
+    if weights is None:
+        s = xp.sort(y)
+        n = s.shape[0]
+        if n % 2:
+            return float(s[n // 2])
+        return (float(s[n // 2 - 1]) + float(s[n // 2])) / 2.0
+    order = xp.argsort(y)
+    ys = xp.take(y, order)
+    cumulative = xp.cumulative_sum(xp.take(weights, order))
+    half = float(cumulative[-1]) / 2.0
+    lower = min(int(xp.count_nonzero(cumulative < half)), ys.shape[0] - 1)
+    upper = min(int(xp.count_nonzero(cumulative <= half)), ys.shape[0] - 1)
+    return (float(ys[lower]) + float(ys[upper])) / 2.0
+
+
+_INTEGER_PARAMS = (
+    "n_hidden",
+    "refine_iter",
+    "upper_degree",
+    "max_iter",
+    "n_restarts",
+    "n_iter_no_change",
+)
+
+
+def _reject_bool_integers(estimator):
+    """``Interval(Integral)`` accepts ``True``/``False``: reject them by name."""
+    for name in _INTEGER_PARAMS:
+        value = getattr(estimator, name)
+        if isinstance(value, bool | np.bool_):
+            raise ValueError(
+                f"{name} must be an integer, not a boolean; got {name}={value!r}."
+            )
+
+
+_SCALE_CHECK_ROWS = 20000
+"""Rows of ``X`` whose second moment :func:`_warn_if_not_standard_gaussian` checks."""
+
+
+def _warn_if_not_standard_gaussian(X, xp):
+    """Warn when ``E[x x^T]`` is far from ``I`` (the paper's ``x ~ N(0, I_n)``).
+
+    The eigenvalues of ``X^T X / m`` on the first ``m <= 20000`` rows (one
+    ``n x n`` product, host eigenvalues) should lie within the sampling spread
+    ``(1 +- sqrt(n / m))**2``; outside twice that range the Hermite
+    correlations of every method are biased (badly scaled or correlated
+    columns), and whitening fixes it.
+    """
+    m, n = min(X.shape[0], _SCALE_CHECK_ROWS), X.shape[1]
+    Xs = X[:m, ...]
+    evals = np.linalg.eigvalsh(to_numpy(Xs.T @ Xs) / m)
+    spread = math.sqrt(n / m)
+    low = 0.5 * (1.0 - spread) ** 2 if spread < 1 else 0.0
+    high = 2.0 * (1.0 + spread) ** 2
+    if evals[0] < low or evals[-1] > high:
+        warnings.warn(
+            "HighThresholdLayerRecovery assumes x ~ N(0, I) (Sec. 1), but the "
+            f"eigenvalues of X^T X / N lie in [{evals[0]:.3g}, {evals[-1]:.3g}] "
+            f"(expected within [{low:.2g}, {high:.2g}] for {m} samples). Whiten the "
+            "input first: make_pipeline(WhiteningTransformer(), "
+            "HighThresholdLayerRecovery(...)).",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _select_minima(Z, losses, metric, d, xp):

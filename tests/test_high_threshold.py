@@ -394,3 +394,106 @@ def test_cuda_matches_cpu(high_threshold_data):
     assert isinstance(gpu.hidden_weights_, np.ndarray)
     assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, atol=1e-6)
     assert_allclose(gpu.predict(X[:100]), cpu.predict(X[:100]), rtol=1e-6, atol=1e-9)
+
+
+# ------------------------------------------- robustness (issue 16)
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"threshold": 2.0, "refine": False},
+        {"threshold": 2.0, "method": "simultaneous"},
+        {"method": "correlation_graph", "activation": "exp"},
+        {"method": "even"},
+    ],
+)
+def test_constant_y_is_a_clear_value_error(params):
+    X, _, _ = _network(2000, 2.0, seed=0)
+    with pytest.raises(ValueError, match="y is constant"):
+        HighThresholdLayerRecovery(**params).fit(X, np.full(2000, 3.0))
+
+
+@pytest.mark.parametrize("transform", ["tiny", "ill_conditioned"])
+def test_badly_scaled_input_warns_to_whiten(high_threshold_data, transform):
+    X, y, _ = high_threshold_data
+    X, y = X[:20_000], y[:20_000]
+    if transform == "tiny":
+        X = X * 1e-4
+    else:
+        X = X @ np.diag(np.geomspace(0.1, 10.0, X.shape[1]))
+    est = HighThresholdLayerRecovery(n_hidden=N_HIDDEN, threshold=T_HIGH, refine=False)
+    with pytest.warns(UserWarning, match="assumes x ~ N\\(0, I\\).*Whiten") as record:
+        est.fit(X, y)
+    assert any(w.filename == __file__ for w in record)  # stacklevel: the caller
+
+
+def test_standard_gaussian_input_does_not_warn(high_threshold_data):
+    import warnings
+
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(n_hidden=N_HIDDEN, threshold=T_HIGH, refine=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        est.fit(X[:20_000], y[:20_000])
+
+
+@pytest.mark.parametrize(
+    "name", ["n_hidden", "refine_iter", "upper_degree", "max_iter"]
+)
+def test_boolean_integer_parameters_are_rejected(name):
+    X, y, _ = _network(2000, 2.0, seed=0)
+    est = HighThresholdLayerRecovery(threshold=2.0, refine=False, **{name: True})
+    with pytest.raises(ValueError, match=f"{name} must be an integer, not a boolean"):
+        est.fit(X, y)
+
+
+# -------------------------------------- scikit-learn conventions (issue 17)
+def test_feature_names_out_and_pandas_output(high_threshold_data):
+    pd = pytest.importorskip("pandas")
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+
+    X, y, _ = high_threshold_data
+    X, y = X[:20_000], y[:20_000]
+    params = {"n_hidden": N_HIDDEN, "threshold": T_HIGH, "refine": False}
+    est = HighThresholdLayerRecovery(**params).fit(X, y)
+    names = [f"highthresholdlayerrecovery{i}" for i in range(N_HIDDEN)]
+    assert list(est.get_feature_names_out()) == names
+    out = est.set_output(transform="pandas").transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == names
+    pipe = make_pipeline(HighThresholdLayerRecovery(**params), Ridge())
+    pipe.set_output(transform="pandas").fit(X, y)
+    assert pipe.score(X, y) > 0.7  # linear in the units: misses the products of P
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    ct = ColumnTransformer([("ht", HighThresholdLayerRecovery(**params), list(frame))])
+    ct.fit(frame, y)
+    assert list(ct.get_feature_names_out()) == [f"ht__{n}" for n in names]
+
+
+def test_weighted_median_is_the_median_of_repeated_rows():
+    import array_api_compat.numpy as xp
+
+    from sklearn_polynn.high_threshold import _median
+
+    rng = np.random.RandomState(0)
+    for size in (1, 2, 7, 10):
+        y = rng.standard_normal(size)
+        w = rng.randint(0, 4, size).astype(float)
+        w[0] += 1.0  # positive total
+        expected = np.median(np.repeat(y, w.astype(int)))
+        assert _median(y, w, xp) == pytest.approx(expected, rel=1e-15)
+        assert _median(y, None, xp) == np.median(y)
+
+
+def test_integer_sample_weight_equals_repeated_rows_with_refinement():
+    X, y, _ = _network(60_000, 2.0, seed=1, n_features=6, n_hidden=2)
+    w = np.random.RandomState(0).randint(0, 3, X.shape[0])
+    params = {"n_hidden": 2, "threshold": 2.0, "refine_iter": 5, "random_state": 0}
+    weighted = HighThresholdLayerRecovery(**params).fit(X, y, sample_weight=w)
+    repeated = HighThresholdLayerRecovery(**params).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    assert_allclose(weighted.hidden_weights_, repeated.hidden_weights_, atol=1e-6)
+    assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-8)
+    unweighted = HighThresholdLayerRecovery(**params).fit(X, y)
+    assert not np.allclose(unweighted.predict(X), weighted.predict(X), rtol=1e-6)
