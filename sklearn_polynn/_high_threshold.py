@@ -332,12 +332,26 @@ def _window(X, positive, weights, direction, threshold):
     return to_numpy(s[window]), to_numpy(positive[window]), w
 
 
-def refine_estimate(X, positive, z, threshold, n_iter, rng, xp, weights=None):
+REFINE_MIN_DROP = 0.5
+"""Algorithm 1's acceptance: a candidate must lower the search-half estimate of
+the angle by the factor ``1 - REFINE_MIN_DROP / n`` (Lemma 7: a good
+perturbation lowers it by ``Omega(alpha / n)``); smaller drops are noise."""
+
+
+def refine_estimate(
+    X, positive, z, threshold, n_iter, rng, xp, weights=None, min_drop=None
+):
     """RefineEstimate (Algorithm 1, Thm 5): random local search on the sphere.
 
     Each step perturbs ``z`` by ``N(0, (alpha / n)**2)`` normal to ``z`` (Lemma
     7: ``Theta(alpha / d)`` in the ambient dimension), renormalises, and keeps
-    the candidate when EstimateTanAlpha reports a smaller angle.
+    the candidate when EstimateTanAlpha on the *search* half of the rows (the
+    even rows) reports an angle smaller by the factor ``1 - min_drop / n``
+    (step 4 of Algorithm 1). The reported angle of each kept direction is
+    EstimateTanAlpha on the *report* half (the odd rows), which no accept
+    decision has seen: comparing hundreds of candidates on the same samples
+    selects for their noise, so the search half's estimate of the winner is
+    optimistic, the report half's is not.
 
     Parameters
     ----------
@@ -352,36 +366,51 @@ def refine_estimate(X, positive, z, threshold, n_iter, rng, xp, weights=None):
     xp : module
     weights : array of shape (n_samples,), default=None
         Sample weights (namespace ``xp``).
+    min_drop : float, default=None
+        ``REFINE_MIN_DROP`` when None; 0 accepts every improvement.
 
     Returns
     -------
     z : array of shape (n,)
         Refined unit direction (namespace ``xp``).
     trace : ndarray of shape (n_iter + 1,)
-        Angle estimate ``arctan(tan alpha)`` of the kept ``z`` after each step.
+        Report-half angle estimate ``arctan(tan alpha)`` of the kept ``z``
+        after each step.
     """
     n = X.shape[1]
+    drop = 1.0 - (REFINE_MIN_DROP if min_drop is None else min_drop) / n
     z = z / xp.linalg.vector_norm(z)
+    halves = [
+        (
+            X[start::2, ...],
+            positive[start::2],
+            None if weights is None else weights[start::2],
+        )
+        for start in (0, 1)
+    ]
 
-    def angle(direction, start):
+    def angle(half, direction, start):
         # the probit fit (scipy L-BFGS) runs on the host, on the window only
-        s, pos, w = _window(X, positive, weights, direction, threshold)
+        Xh, ph, wh = halves[half]
+        s, pos, w = _window(Xh, ph, wh, direction, threshold)
         tan_alpha, params = estimate_tan_alpha(
             s, pos, threshold, start=start, return_params=True, weights=w
         )
         return math.atan(tan_alpha), params
 
-    alpha, params = angle(z, None)
-    trace = [alpha]
+    alpha, params = angle(0, z, None)
+    reported, report_params = angle(1, z, params)
+    trace = [reported]
     for _ in range(n_iter):
         step = asarray(rng.standard_normal(n), xp, dtype=X.dtype, device=device_of(X))
         step = step - (step @ z) * z
-        candidate = z + (min(alpha, 0.5) / n) * step
+        candidate = z + (min(reported, 0.5) / n) * step
         candidate = candidate / xp.linalg.vector_norm(candidate)
-        new_alpha, new_params = angle(candidate, params)
-        if new_alpha < alpha:
+        new_alpha, new_params = angle(0, candidate, params)
+        if new_alpha < alpha * drop:
             z, alpha, params = candidate, new_alpha, new_params
-        trace.append(alpha)
+            reported, report_params = angle(1, z, report_params)
+        trace.append(reported)
     return z, np.asarray(trace)
 
 
