@@ -161,6 +161,10 @@ class HighThresholdLayerRecovery(
         Gradient iterations of the last round.
     loss_curve_ : list of float
         Loss per iteration of the last round (summed over its restarts).
+    correlation_gap_ratio_ : float or None
+        ``method="correlation_graph"``: ratio of the sorted correlations
+        ``E[f x_i x_j]`` on both sides of the cut (a warning below 1.5); None
+        for the other methods.
     recovery_trace_ : ndarray of shape (n_hidden, refine_iter + 1) or None
         EstimateTanAlpha's angle (radians) of each direction after each
         refinement step, estimated on the half of the rows that no accept
@@ -354,6 +358,7 @@ class HighThresholdLayerRecovery(
             f = f * relative
         refine = self._check_refine(unit, threshold, f, xp)
         self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
+        self.correlation_gap_ratio_ = None
         if self.method == "correlation_graph":
             W, scale = self._fit_correlation_graph(X, f, relative, ns)
         else:
@@ -672,7 +677,16 @@ class HighThresholdLayerRecovery(
         mean = xp.mean(f)
         centred = f - (mean if relative is None else mean * relative)
         alpha = _ht.correlation_matrix(X, centred, xp)
-        supports = _ht.correlation_graph_supports(alpha, self.n_hidden)
+        supports, gap_ratio = _ht.correlation_graph_supports(alpha, self.n_hidden)
+        self.correlation_gap_ratio_ = gap_ratio
+        if gap_ratio < _ht.WEAK_GAP_RATIO:
+            warnings.warn(
+                f"{type(self).__name__}: the correlation-graph cut sits in a gap of "
+                f"ratio {gap_ratio:.3g} only (Thm 7 assumes a constant-factor gap); "
+                "the supports may be wrong. Use more samples.",
+                UserWarning,
+                stacklevel=4,
+            )
         W = np.zeros((X.shape[1], len(supports)))
         for j, support in enumerate(supports):
             W[support, j] = 1.0 / math.sqrt(support.size)

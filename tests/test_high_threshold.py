@@ -311,6 +311,7 @@ def test_correlation_graph_recovers_binary_supports_exactly(seed):
     found = sorted(tuple(np.flatnonzero(w)) for w in est.hidden_weights_.T)
     assert found == true
     assert_allclose(est.hidden_scale_, math.sqrt(3.0))
+    assert est.correlation_gap_ratio_ > 1.5
     assert est.score(X, y) > 0.999
 
 
@@ -362,9 +363,54 @@ def test_more_hidden_units_than_features_is_rejected():
         HighThresholdLayerRecovery(n_hidden=5, threshold=2.0).fit(X, y)
 
 
+def _sparse_binary(seed, n_samples=50_000):
+    """n=30, d=5 binary 5-sparse columns, u = exp: the issue-15 instances."""
+    return _network(
+        n_samples,
+        5.0,
+        seed,
+        n_features=30,
+        n_hidden=5,
+        activation="exp",
+        binary=True,
+        ones_per_column=5,
+        upper="linear",
+    )
+
+
+@pytest.mark.parametrize("seed, weak", [(2, True), (3, False)])
+def test_correlation_graph_cuts_at_the_gap_giving_n_hidden_cliques(seed, weak):
+    """Separable instances (every clique correlation above every cross one) with
+    a gap ratio below 2 were rejected by the fixed 2x rule (1 of 12 accepted;
+    now the 7 separable ones of the 12 are)."""
+    import warnings
+
+    X, y, truth = _sparse_binary(seed)
+    est = HighThresholdLayerRecovery(
+        method="correlation_graph", activation="exp", n_hidden=5
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    true = sorted(tuple(np.flatnonzero(w)) for w in truth.hidden_weights.T)
+    found = sorted(tuple(np.flatnonzero(w)) for w in est.hidden_weights_.T)
+    assert found == true
+    assert (est.correlation_gap_ratio_ < 1.5) == weak
+    assert any("gap of ratio" in str(w.message) for w in record) == weak
+
+
+def test_correlation_graph_without_a_usable_gap_says_so():
+    X, y, _ = _sparse_binary(0)  # largest cross correlation above a clique one
+    est = HighThresholdLayerRecovery(
+        method="correlation_graph", activation="exp", n_hidden=5
+    )
+    with pytest.raises(ValueError, match=r"no usable gap.*Largest gaps: ratio \d"):
+        est.fit(X, y)
+
+
 def test_correlation_graph_rejects_non_binary_weights():
     X, y, _ = _network(20_000, 5.0, seed=0, n_features=12, activation="exp")
-    with pytest.raises(ValueError, match="needs W\\* with binary"):
+    with pytest.raises(ValueError, match="no usable gap.*needs W\\* with binary"):
         HighThresholdLayerRecovery(
             method="correlation_graph", activation="exp", n_hidden=3
         ).fit(X, y)
