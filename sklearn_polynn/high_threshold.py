@@ -39,6 +39,8 @@ __all__ = ["HighThresholdLayerRecovery"]
 _METHODS = {"landscape", "simultaneous", "correlation_graph", "even"}
 _SAME_MINIMUM = 0.5  # |cosine| (in the E[f H_2] metric) above which two minima agree
 _SIMULTANEOUS_GAMMA = 0.01  # Theorem 10/11: gamma <= c, "c = 0.01 suffices"
+_EVEN_OVERLAP = 0.2  # |cos| between Thm 9 maxima above which W* is not orthonormal
+_ACTIVE_PER_FEATURE = 25  # active samples per feature for ~0.2 rad (sqrt(n / N_a))
 
 
 def _hidden_unit(activation):
@@ -447,6 +449,7 @@ class HighThresholdLayerRecovery(
                 f"the activation at this threshold; got {u2:.3g}, {u4:.3g}."
             )
         Xa, fa = _active_rows(X, f, xp)
+        _warn_if_few_active(int(xp.count_nonzero(fa != 0)), X.shape[1])
         U, metric = self._principal_subspace(Xa, fa, u2, xp)
         Xr = Xa @ U
         f = fa
@@ -630,16 +633,32 @@ class HighThresholdLayerRecovery(
             loss, grad, _ = _ht.even_loss(Xr, f, params["Z"], u4, xp)
             return loss, {"Z": grad}
 
-        columns = []
+        columns, overlap = [], 0.0
         for _ in range(d):
             found = xp.stack(columns, axis=1) if columns else None
             z0 = self._random_starts(eye, found, 1, rng, xp)
             lr = 0.5 / 12.0 if self.learning_rate == "auto" else self.learning_rate
             z = self._run_gd(loss_grad, {"Z": z0}, lr)["Z"][:, 0]
-            if found is not None:  # keep it orthogonal to the earlier maxima
-                z = z - found @ (found.T @ z)
+            z = z / xp.linalg.vector_norm(z)
+            if found is not None:
+                # for orthonormal W* the gradient has no component along the
+                # maxima found (even powers only), so an ascent started
+                # orthogonal to them stays so; a drift measures W^T W - I
+                overlap = max(overlap, float(xp.max(xp.abs(found.T @ z))))
+                z = z - found @ (found.T @ z)  # keep it orthogonal
             columns.append(z / xp.linalg.vector_norm(z))
         self.n_restarts_ = d
+        if overlap > _EVEN_OVERLAP:
+            warnings.warn(
+                f"{type(self).__name__}: method='even' (Thm 9) assumes orthonormal "
+                f"W*, but ascents started orthogonal to the maxima found drifted "
+                f"back towards them (|cos| up to {overlap:.2f}): W* looks "
+                "non-orthonormal, and the recovered columns (orthogonalised) are "
+                "then biased. Whiten first if W* is orthonormal after whitening, or "
+                "use method='landscape'.",
+                UserWarning,
+                stacklevel=5,
+            )
         return xp.stack(columns, axis=1)
 
     @staticmethod
@@ -830,6 +849,30 @@ def _reject_bool_integers(estimator):
             raise ValueError(
                 f"{name} must be an integer, not a boolean; got {name}={value!r}."
             )
+
+
+def _warn_if_few_active(n_active, n_features):
+    """Warn when too few samples have a hidden unit on (``y != c0``).
+
+    With a high threshold only ``N d Phi^c(t)`` samples carry signal; the
+    subspace step estimates an ``n x n`` matrix from them, whose angle error is
+    about ``sqrt(n / N_active)`` (measured: n=20, t=3.5, N=3e5 has ~200 active
+    samples and errors of 0.4-1.1 rad). Below ``25 n`` active samples (error
+    around 0.2 rad) the recovery is unreliable.
+    """
+    needed = _ACTIVE_PER_FEATURE * n_features
+    if n_active < needed:
+        warnings.warn(
+            f"HighThresholdLayerRecovery: only {n_active} samples have y != "
+            f"median(y) (a hidden unit above the threshold); recovering W* in "
+            f"{n_features} dimensions needs about {needed} of them (expected "
+            f"angle error sqrt(n / active) = "
+            f"{math.sqrt(n_features / max(n_active, 1)):.2g} rad). Provide about "
+            f"{math.ceil(needed / max(n_active, 1))}x more samples or use a lower "
+            "threshold.",
+            UserWarning,
+            stacklevel=5,
+        )
 
 
 _SCALE_CHECK_ROWS = 20000

@@ -496,7 +496,7 @@ def test_standard_gaussian_input_does_not_warn(high_threshold_data):
     est = HighThresholdLayerRecovery(n_hidden=N_HIDDEN, threshold=T_HIGH, refine=False)
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
-        est.fit(X[:20_000], y[:20_000])
+        est.fit(X[:100_000], y[:100_000])
 
 
 @pytest.mark.parametrize(
@@ -561,3 +561,38 @@ def test_integer_sample_weight_equals_repeated_rows():
     assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-6, atol=1e-8)
     unweighted = HighThresholdLayerRecovery(**params).fit(X, y)
     assert not np.allclose(unweighted.predict(X), weighted.predict(X), rtol=1e-6)
+
+
+# ------------------------------------ silent degradation warnings (issue 15c)
+def test_too_few_samples_above_the_threshold_warns_with_the_count():
+    X, y, _ = _network(50_000, 3.5, seed=0)
+    est = HighThresholdLayerRecovery(n_hidden=N_HIDDEN, threshold=3.5, refine=False)
+    needed = 25 * N_FEATURES
+    with pytest.warns(UserWarning, match=f"needs about {needed} of them") as record:
+        est.fit(X, y)
+    assert any(w.filename == __file__ for w in record)
+
+
+def _even_network(W, n_samples=100_000):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n_samples, W.shape[0]))
+    H = np.abs(X @ W)
+    return X, H @ np.array([1.0, 0.8, 1.2]) + 0.2 * H[:, 0] * H[:, 1]
+
+
+@pytest.mark.parametrize("orthonormal", [True, False])
+def test_even_method_warns_when_w_is_not_orthonormal(orthonormal):
+    import warnings
+
+    W = ortho_group.rvs(10, random_state=0)[:, :3]
+    if not orthonormal:  # columns at |cos| 0.6 (Thm 9 assumes W^T W = I)
+        W = W @ np.linalg.cholesky(np.full((3, 3), 0.6) + 0.4 * np.eye(3)).T
+    X, y = _even_network(W)
+    est = HighThresholdLayerRecovery(
+        method="even", activation=(np.abs, np.sign), n_hidden=3, random_state=0
+    )
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        est.fit(X, y)
+    warned = [w for w in record if "assumes orthonormal" in str(w.message)]
+    assert bool(warned) == (not orthonormal)
