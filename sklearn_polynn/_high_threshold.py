@@ -321,6 +321,66 @@ def estimate_tan_alpha(
     return (tan_alpha, params) if return_params else tan_alpha
 
 
+def estimate_tan_alpha_bands(s, positive, threshold, weights=None):
+    """EstimateTanAlpha as Algorithm 2 states it: band frequencies.
+
+    The samples of the window ``z^T x in [t - 1, t + 2]`` are sorted by
+    ``z^T x`` and cut into consecutive bands ``l(z, t', eps)`` of
+    ``BAND_SAMPLES`` samples each (``eps`` the band's width, ``t'`` its upper
+    end); the frequency of ``sgn f`` in each band estimates
+    ``Pr[sgn f | x in l(z, t', eps)]``, made non-decreasing in ``t'`` (pool
+    adjacent violators, Lemma 4's curve is monotone), and ``t_1, t_2`` are
+    where it crosses 0.4 and 0.6 (linear interpolation). Returns
+    ``(t_2 - t_1) / (Phi^{-1}(0.6) - Phi^{-1}(0.4))``, or ``inf`` when the
+    frequencies never reach 0.4 or never stay below 0.6.
+
+    Parameters
+    ----------
+    s : ndarray of shape (n_samples,)
+        Projections ``z^T x`` (host array).
+    positive : ndarray of shape (n_samples,)
+    threshold : float
+    weights : ndarray of shape (n_samples,), default=None
+
+    Returns
+    -------
+    tan_alpha : float
+    """
+    from sklearn.isotonic import IsotonicRegression
+
+    window = (s > threshold - 1.0) & (s < threshold + 2.0)
+    order = np.argsort(s[window], kind="stable")
+    s_w, pos_w = s[window][order], positive[window][order]
+    w_w = np.ones_like(s_w) if weights is None else weights[window][order]
+    n_bands = s_w.size // BAND_SAMPLES
+    if n_bands < 3:
+        return float("inf")
+    cut = n_bands * BAND_SAMPLES
+    start = s_w.size - cut  # keep the bands nearest the top of the window
+    bands = slice(start, s_w.size)
+    shape = (n_bands, BAND_SAMPLES)
+    w_b = w_w[bands].reshape(shape)
+    freq = (pos_w[bands].reshape(shape) * w_b).sum(1) / np.maximum(w_b.sum(1), 1e-300)
+    upper = s_w[bands].reshape(shape)[:, -1]
+    freq = IsotonicRegression().fit_transform(upper, freq, sample_weight=w_b.sum(1))
+    t1, t2 = _crossing(upper, freq, _P_LOW), _crossing(upper, freq, _P_HIGH)
+    if not (np.isfinite(t1) and np.isfinite(t2)):
+        return float("inf")
+    return max(t2 - t1, 0.0) / _PROBIT_GAP
+
+
+def _crossing(x, p, level):
+    """First ``x`` where the non-decreasing ``p`` reaches ``level`` (linear
+    interpolation); ``nan`` when it starts above or never reaches it."""
+    above = np.flatnonzero(p >= level)
+    if above.size == 0 or above[0] == 0:
+        return float("nan")
+    k = above[0]
+    if p[k] == p[k - 1]:
+        return float(x[k])
+    return float(x[k - 1] + (level - p[k - 1]) * (x[k] - x[k - 1]) / (p[k] - p[k - 1]))
+
+
 def _window(X, positive, weights, direction, threshold):
     """Host copies of ``z^T x``, ``positive`` and the weights on the samples of
     EstimateTanAlpha's window ``[t - 1, t + 2]``: the projection runs in the
@@ -339,7 +399,16 @@ perturbation lowers it by ``Omega(alpha / n)``); smaller drops are noise."""
 
 
 def refine_estimate(
-    X, positive, z, threshold, n_iter, rng, xp, weights=None, min_drop=None
+    X,
+    positive,
+    z,
+    threshold,
+    n_iter,
+    rng,
+    xp,
+    weights=None,
+    min_drop=None,
+    tan_alpha="probit",
 ):
     """RefineEstimate (Algorithm 1, Thm 5): random local search on the sphere.
 
@@ -368,6 +437,9 @@ def refine_estimate(
         Sample weights (namespace ``xp``).
     min_drop : float, default=None
         ``REFINE_MIN_DROP`` when None; 0 accepts every improvement.
+    tan_alpha : {"probit", "bands"}, default="probit"
+        :func:`estimate_tan_alpha` (probit fit) or
+        :func:`estimate_tan_alpha_bands` (Algorithm 2's band frequencies).
 
     Returns
     -------
@@ -393,10 +465,12 @@ def refine_estimate(
         # the probit fit (scipy L-BFGS) runs on the host, on the window only
         Xh, ph, wh = halves[half]
         s, pos, w = _window(Xh, ph, wh, direction, threshold)
-        tan_alpha, params = estimate_tan_alpha(
+        if tan_alpha == "bands":
+            return math.atan(estimate_tan_alpha_bands(s, pos, threshold, w)), None
+        value, params = estimate_tan_alpha(
             s, pos, threshold, start=start, return_params=True, weights=w
         )
-        return math.atan(tan_alpha), params
+        return math.atan(value), params
 
     alpha, params = angle(0, z, None)
     reported, report_params = angle(1, z, params)
