@@ -604,16 +604,22 @@ def _no_gap_error(reason, outcomes):
 
 
 # ------------------------------------------------------------ upper polynomial
-def multilinear_powers(n_hidden, degree):
-    """Exponents (n_terms, n_hidden) of the multilinear monomials of degree 1..D."""
-    from itertools import combinations
+def multilinear_powers(n_hidden, degree, unit_degree=1):
+    """Exponents (n_terms, n_hidden) of the monomials of ``P`` fitted on top.
+
+    Every monomial of total degree 1..``degree`` with each exponent at most
+    ``unit_degree``: ``unit_degree=1`` gives the multilinear monomials of
+    Assumption 1, larger values the powers of one unit of App. B.8 (ordered by
+    total degree, then by the units involved).
+    """
+    from itertools import combinations_with_replacement
 
     rows = []
-    for size in range(1, min(degree, n_hidden) + 1):
-        for subset in combinations(range(n_hidden), size):
-            row = np.zeros(n_hidden, dtype=np.intp)
-            row[list(subset)] = 1
-            rows.append(row)
+    for total in range(1, degree + 1):
+        for units in combinations_with_replacement(range(n_hidden), total):
+            row = np.bincount(np.asarray(units), minlength=n_hidden)
+            if row.max() <= unit_degree:
+                rows.append(row.astype(np.intp))
     return np.asarray(rows, dtype=np.intp).reshape(-1, n_hidden)
 
 

@@ -125,8 +125,12 @@ class HighThresholdLayerRecovery(
         N = 1e5..1e6): relative RMS error 0.01-0.14 (probit) against 0.09-0.73
         (bands), hence the default.
     upper_degree : int, default=2
-        Largest degree of the multilinear monomials of the hidden units used to
-        fit ``P``.
+        Largest total degree of the monomials of the hidden units used to fit
+        ``P``.
+    unit_degree : int, default=1
+        Largest exponent of one hidden unit in those monomials: 1 gives the
+        multilinear ``P`` of Assumption 1; ``unit_degree = upper_degree``
+        also fits powers ``X_i**k`` (App. B.8).
     alpha : float, default=1e-6
         Ridge penalty of the fit of ``P``, on the monomials standardised to
         unit variance.
@@ -159,7 +163,7 @@ class HighThresholdLayerRecovery(
     threshold_ : float
     n_hidden_ : int
     upper_powers_ : ndarray of shape (n_terms, n_hidden)
-        0/1 exponents of the monomials of ``P``.
+        Exponents of the monomials of ``P`` (0/1 unless ``unit_degree > 1``).
     upper_coef_ : ndarray of shape (n_terms,)
     upper_intercept_ : float
         ``predict(X) = upper_intercept_ + sum_r upper_coef_[r] prod_i
@@ -252,6 +256,7 @@ class HighThresholdLayerRecovery(
         "refine_iter": [Interval(Integral, 0, None, closed="left")],
         "tan_alpha": [StrOptions({"probit", "bands"})],
         "upper_degree": [Interval(Integral, 1, None, closed="left")],
+        "unit_degree": [Interval(Integral, 1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [
             Interval(Real, 0, None, closed="neither"),
@@ -274,6 +279,7 @@ class HighThresholdLayerRecovery(
         refine_iter=200,
         tan_alpha="probit",
         upper_degree=2,
+        unit_degree=1,
         alpha=1e-6,
         learning_rate="auto",
         max_iter=2000,
@@ -292,6 +298,7 @@ class HighThresholdLayerRecovery(
         self.refine_iter = refine_iter
         self.tan_alpha = tan_alpha
         self.upper_degree = upper_degree
+        self.unit_degree = unit_degree
         self.alpha = alpha
         self.learning_rate = learning_rate
         self.max_iter = max_iter
@@ -733,7 +740,9 @@ class HighThresholdLayerRecovery(
         """Ridge on the multilinear monomials of the recovered hidden units,
         ``sum_i w_i r_i**2 + alpha ||coef_std||**2`` (``w = 1`` unweighted)."""
         xp = ns.xp
-        powers = _ht.multilinear_powers(self.n_hidden_, self.upper_degree)
+        powers = _ht.multilinear_powers(
+            self.n_hidden_, self.upper_degree, self.unit_degree
+        )
         Phi = _ht.multilinear_features(self._hidden(X, ns), powers, xp)
         if weights is None:
             mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
@@ -846,6 +855,7 @@ _INTEGER_PARAMS = (
     "n_hidden",
     "refine_iter",
     "upper_degree",
+    "unit_degree",
     "max_iter",
     "n_restarts",
     "n_iter_no_change",

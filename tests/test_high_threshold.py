@@ -646,3 +646,34 @@ def test_even_method_warns_when_w_is_not_orthonormal(orthonormal):
         est.fit(X, y)
     warned = [w for w in record if "assumes orthonormal" in str(w.message)]
     assert bool(warned) == (not orthonormal)
+
+
+# ------------------------------------------ P with powers (issue 15e, App. B.8)
+def test_powers_of_one_unit_are_fitted_when_asked():
+    """On upper="powers" data (c_i2 X_i^2 + c_i3 X_i^3 terms) multilinear
+    monomials miss the powers (test R^2 0.90 at 200k samples); unit_degree=3
+    fits them (0.965). On multilinear data both fit alike (0.956, 0.952)."""
+    X, y, _ = _network(150_000, T_HIGH, seed=0, upper="powers")
+    X_test, y_test, X, y = X[100_000:], y[100_000:], X[:100_000], y[:100_000]
+    params = {"n_hidden": N_HIDDEN, "threshold": T_HIGH, "refine": False}
+    params["random_state"] = 0
+    multilinear = HighThresholdLayerRecovery(**params).fit(X, y)
+    powers = HighThresholdLayerRecovery(upper_degree=3, unit_degree=3, **params)
+    powers.fit(X, y)
+    assert powers.upper_powers_.max() == 3
+    assert_allclose(powers.hidden_weights_, multilinear.hidden_weights_)
+    assert powers.score(X_test, y_test) > multilinear.score(X_test, y_test) + 0.03
+    # predict evaluates the fitted monomials, powers included
+    H = powers.transform(X_test[:50])
+    monomials = np.prod(H[:, None, :] ** powers.upper_powers_[None], axis=2)
+    manual = powers.upper_intercept_ + monomials @ powers.upper_coef_
+    assert_allclose(powers.predict(X_test[:50]), manual, rtol=1e-10, atol=1e-12)
+
+
+def test_multilinear_powers_bound_each_exponent():
+    powers = ht.multilinear_powers(3, 3, unit_degree=2)
+    assert powers.sum(axis=1).max() == 3 and powers.max() == 2
+    assert len({tuple(r) for r in powers.tolist()}) == len(powers)
+    # 3 + 6 (degree 2: 3 pairs + 3 squares) + 7 (degree 3, no cubes) monomials
+    assert len(powers) == 3 + 6 + 7
+    assert_allclose(ht.multilinear_powers(4, 2), ht.multilinear_powers(4, 2, 1))
