@@ -677,3 +677,76 @@ def test_multilinear_powers_bound_each_exponent():
     # 3 + 6 (degree 2: 3 pairs + 3 squares) + 7 (degree 3, no cubes) monomials
     assert len(powers) == 3 + 6 + 7
     assert_allclose(ht.multilinear_powers(4, 2), ht.multilinear_powers(4, 2, 1))
+
+
+# ---------------------------------------------- array API (issue 12)
+def _dispatch_available():
+    import sklearn
+
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            return True
+    except (RuntimeError, ImportError):
+        return False
+
+
+_ARRAY_API_CASES = {
+    "refine_weighted": (
+        {"n_hidden": 2, "threshold": 2.0, "refine_iter": 5, "unit_degree": 2},
+        {"n_samples": 60_000, "threshold": 2.0, "upper": "powers"},
+    ),
+    "bands": (
+        {"n_hidden": 2, "threshold": 2.0, "refine_iter": 5, "tan_alpha": "bands"},
+        {"n_samples": 60_000, "threshold": 2.0},
+    ),
+    "simultaneous": (
+        {"n_hidden": 2, "threshold": 2.0, "method": "simultaneous", "refine": False},
+        {"n_samples": 4000, "threshold": 2.0},
+    ),
+    "correlation_graph": (
+        {"n_hidden": 2, "method": "correlation_graph", "activation": "exp"},
+        {"n_samples": 20_000, "threshold": 0.0, "activation": "exp", "binary": True},
+    ),
+    "even": (
+        {"n_hidden": 2, "method": "even", "max_iter": 30},
+        {"n_samples": 4000, "threshold": 0.0},
+    ),
+}
+
+
+@pytest.mark.skipif(
+    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
+)
+@pytest.mark.parametrize("case", sorted(_ARRAY_API_CASES))
+def test_every_method_on_array_api_strict_matches_numpy(case):
+    """The paths tests/test_array_api.py does not take (refinement, weights,
+    powers, bands, the other methods) on array_api_strict's non-default device."""
+    import warnings
+
+    import sklearn
+    from array_api_strict import Device, asarray
+
+    from sklearn_polynn._backend import device_of, to_numpy
+
+    params, data = _ARRAY_API_CASES[case]
+    X, y = make_high_threshold_network(n_features=6, n_hidden=2, random_state=0, **data)
+    w = np.random.RandomState(0).randint(1, 3, X.shape[0]).astype(float)
+    fit_kwargs = {"sample_weight": w} if case == "refine_weighted" else {}
+    device = Device("device1")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = HighThresholdLayerRecovery(random_state=0, **params).fit(
+            X, y, **fit_kwargs
+        )
+        with sklearn.config_context(array_api_dispatch=True):
+            move = {k: asarray(v, device=device) for k, v in fit_kwargs.items()}
+            est = HighThresholdLayerRecovery(random_state=0, **params).fit(
+                asarray(X, device=device), asarray(y, device=device), **move
+            )
+            pred = est.predict(asarray(X, device=device))
+    assert device_of(pred) == device and device_of(est.hidden_weights_) == device
+    for attr in ("hidden_weights_", "upper_coef_", "recovery_trace_"):
+        if getattr(ref, attr) is not None:
+            got = to_numpy(getattr(est, attr))
+            assert_allclose(got, getattr(ref, attr), rtol=1e-8, atol=1e-10)
+    assert_allclose(to_numpy(pred), ref.predict(X), rtol=1e-8, atol=1e-10)
