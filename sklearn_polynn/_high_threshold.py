@@ -7,8 +7,10 @@ The estimator :class:`~sklearn_polynn.HighThresholdLayerRecovery` composes them:
   weighted Hermite polynomials ``H_2, H_4`` (:func:`landscape_loss`), its
   simultaneous version of App. B.4 (:func:`simultaneous_loss`) and the
   sphere-constrained ``H_4`` objective of Thm 9 (:func:`even_loss`);
-* Sec. 2.1, Algorithms 1-2: :func:`estimate_tan_alpha` and
-  :func:`refine_estimate`;
+* Sec. 2.1, Algorithms 1-2: :func:`estimate_tan_alpha` (probit fit of the
+  band curve), :func:`estimate_tan_alpha_bands` (band frequencies, as
+  Algorithm 2 states it) and :func:`refine_estimate` (decisions and reports on
+  disjoint halves of the rows);
 * Thm 7, App. D.1, Algorithm 3: :func:`correlation_graph_supports`;
 * the upper polynomial ``P``: :func:`multilinear_powers`,
   :func:`multilinear_features`.

@@ -616,6 +616,7 @@ class HighThresholdLayerRecovery(
                 f"minima found in {used} restarts; the rest are filled with "
                 "directions orthogonal to them. Increase n_restarts.",
                 ConvergenceWarning,
+                stacklevel=5,
             )
             fill = self._random_starts(metric, found, d - found.shape[1], rng, xp)
             found = xp.concat([found, fill], axis=1)
