@@ -33,14 +33,14 @@ from sklearn.neural_network import MLPRegressor
 
 from sklearn_polynn import HighThresholdLayerRecovery
 from sklearn_polynn import _high_threshold as ht
-from sklearn_polynn._backend import asarray, resolve_device
+from sklearn_polynn._backend import asarray, is_numpy_namespace, resolve_namespace
 from sklearn_polynn.datasets import make_high_threshold_network
 
 
 def bench_loss(N, n, d, restarts, device, repeat):
     """Seconds of one G + gradient evaluation (dense and active rows), simultaneous
     loss, and one GEMM ``X Z``."""
-    xp, _ = resolve_device(device)
+    xp = resolve_namespace(device).xp
     t = math.sqrt(2.0 * math.log(n))
     X, y = make_high_threshold_network(N, n, d, t, upper="monotone", random_state=0)
     f = y - np.median(y)
@@ -50,7 +50,7 @@ def bench_loss(N, n, d, restarts, device, repeat):
     rng = np.random.RandomState(0)
     Z = asarray(rng.standard_normal((n, restarts)), xp)
     B = asarray(rng.standard_normal((n, d)), xp)
-    sync = device_sync(xp)
+    sync = device_sync(np if is_numpy_namespace(xp) else xp)
     out = {}
     out["dense"], _ = best_time(
         lambda: ht.landscape_loss(X, f, Z, 0.02, 0.02, 4.0, xp), repeat, sync

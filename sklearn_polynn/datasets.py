@@ -554,8 +554,9 @@ def _upper_polynomial(rng, n_hidden, upper):
     Assumption 1: ``P = c0 + sum_i c_i X_i + sum_{|S|>1} c_S prod_{j in S} X_j``
     with ``c_i = Theta(1)`` and ``|c_S| = O(1)``. Here ``c0 = 0``, ``c_i ~
     U[1/2, 3/2]`` and, unless ``upper="linear"``, every pair ``i < j`` gets
-    ``c_ij ~ U[0, 1/2]`` ("monotone") or ``+-U[0, 1/2]`` with random signs
-    ("polynomial").
+    ``c_ij ~ U[0, 1/2]`` ("monotone", "powers") or ``+-U[0, 1/2]`` with random
+    signs ("polynomial"); "powers" (App. B.8) then adds ``c_i2 X_i**2`` and
+    ``c_i3 X_i**3`` with ``c_i2, c_i3 ~ U[0, 1/2]``.
     """
     powers = [np.eye(n_hidden, dtype=np.intp)]
     coef = [rng.uniform(0.5, 1.5, size=n_hidden)]
@@ -569,6 +570,10 @@ def _upper_polynomial(rng, n_hidden, upper):
             pair_coef *= rng.choice([-1.0, 1.0], size=first.size)
         powers.append(pair_powers)
         coef.append(pair_coef)
+    if upper == "powers":
+        for degree in (2, 3):
+            powers.append(degree * np.eye(n_hidden, dtype=np.intp))
+            coef.append(rng.uniform(0.0, 0.5, size=n_hidden))
     return np.vstack(powers), np.concatenate(coef), 0.0
 
 
@@ -587,7 +592,7 @@ def _upper_polynomial_values(H, powers, coef, c0):
         "n_hidden": [Interval(Integral, 1, None, closed="left")],
         "threshold": [Interval(Real, 0, None, closed="left")],
         "activation": [str, Activation, tuple],
-        "upper": [StrOptions({"linear", "monotone", "polynomial"})],
+        "upper": [StrOptions({"linear", "monotone", "polynomial", "powers"})],
         "binary": ["boolean"],
         "ones_per_column": [Interval(Integral, 1, None, closed="left"), None],
     },
@@ -611,7 +616,8 @@ def make_high_threshold_network(
 
     The model of the ICLR 2019 submission (Sec. 1, Assumption 1):
     ``x ~ N(0, I_n)``, hidden units ``X_i = u(w_i*^T x - t)`` and a polynomial
-    ``P`` of degree at most 1 in each ``X_i`` modelling the upper layers.
+    ``P`` of degree at most 1 in each ``X_i`` (``upper="powers"``: up to 3,
+    App. B.8) modelling the upper layers.
 
     Parameters
     ----------
@@ -630,14 +636,17 @@ def make_high_threshold_network(
         ``e^{a - t}`` (Thm 7 with ``rho = 1``); anything else
         :func:`~sklearn_polynn.activations.get_activation` accepts is applied to
         ``a - t`` as well.
-    upper : {"linear", "monotone", "polynomial"}, default="linear"
+    upper : {"linear", "monotone", "polynomial", "powers"}, default="linear"
         The polynomial ``P`` (``c0 = 0``, linear coefficients ``c_i ~ U[1/2,
         3/2]`` always): "linear" is ``sum_i c_i X_i``; "monotone" adds every
         pairwise product ``c_ij X_i X_j`` with ``c_ij ~ U[0, 1/2]`` (non-negative
         coefficients, so ``P`` is monotone on the non-negative orthant where
         the positive units live, as Thm 5 needs); "polynomial" adds the pairwise
         products with coefficients ``+-U[0, 1/2]`` of random signs (not
-        monotone, still Assumption 1).
+        monotone, still Assumption 1); "powers" is "monotone" plus
+        ``c_i2 X_i**2 + c_i3 X_i**3`` with ``c_i2, c_i3 ~ U[0, 1/2]`` (App. B.8,
+        "P with higher degree in one variable", Assumption 4), which
+        multilinear monomials cannot represent.
     binary : bool, default=False
         False: columns of ``W*`` are independent uniformly random unit vectors
         (needs ``n_hidden <= n_features`` for full column rank). True: sparse

@@ -348,7 +348,7 @@ def _upper_polynomial_by_hand(H, truth):
     return truth.c0 + monomials @ truth.upper_coef
 
 
-@pytest.mark.parametrize("upper", ["linear", "monotone", "polynomial"])
+@pytest.mark.parametrize("upper", ["linear", "monotone", "polynomial", "powers"])
 @pytest.mark.parametrize(
     "activation, unit",
     [
@@ -397,6 +397,22 @@ def test_high_threshold_upper_polynomial_structure(upper):
         assert np.all(coef >= 0)
     else:
         assert np.any(coef[5:] < 0) and np.any(coef[5:] > 0)
+
+
+def test_high_threshold_powers_upper_adds_squares_and_cubes():
+    """App. B.8: P of degree up to 3 in each unit, monotone coefficients."""
+    _, _, truth = make_high_threshold_network(
+        5, 10, 4, 2.0, upper="powers", random_state=0, return_truth=True
+    )
+    _, _, monotone = make_high_threshold_network(
+        5, 10, 4, 2.0, upper="monotone", random_state=0, return_truth=True
+    )
+    powers, coef = truth.upper_powers, truth.upper_coef
+    k = monotone.upper_powers.shape[0]  # the "monotone" terms come first, unchanged
+    assert_array_equal(powers[:k], monotone.upper_powers)
+    assert_allclose(coef[:k], monotone.upper_coef)
+    assert_array_equal(powers[k:], np.vstack([2 * np.eye(4), 3 * np.eye(4)]))
+    assert np.all((coef[k:] >= 0) & (coef[k:] <= 0.5))
 
 
 def test_high_threshold_monotone_upper_is_monotone():

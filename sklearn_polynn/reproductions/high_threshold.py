@@ -17,6 +17,12 @@ make_high_threshold_network` with ``upper="monotone"``).
 (c) Prediction: test R^2 and fit time of
     :class:`~sklearn_polynn.HighThresholdLayerRecovery` against
     :class:`~sklearn.neural_network.MLPRegressor` on the same data.
+(d) EstimateTanAlpha (Algorithm 2): relative RMS error of the angle estimate at
+    known angles against the sample size, the probit fit of the band curve
+    (the default) against the band-by-band frequencies the algorithm states.
+(e) Fitting ``P``: test R^2 with multilinear monomials and with powers of one
+    unit (``unit_degree``), on multilinear ("monotone") and App. B.8
+    ("powers") upper polynomials.
 """
 
 import math
@@ -24,6 +30,7 @@ import math
 import numpy as np
 from sklearn.neural_network import MLPRegressor
 
+from .. import _high_threshold as ht
 from ..datasets import make_high_threshold_network
 from ..high_threshold import HighThresholdLayerRecovery
 from ..metrics import parameter_recovery_error
@@ -141,11 +148,85 @@ def _prediction(n, d, n_samples, t, seed, mlp_iter, verbose):
     return results
 
 
+def _tan_alpha_errors(n, d, t, sample_sizes, alphas, seed, verbose):
+    """Panel (d): relative RMS error of both EstimateTanAlpha variants."""
+    X, y, truth = make_high_threshold_network(
+        max(sample_sizes),
+        n,
+        d,
+        t,
+        upper="monotone",
+        return_truth=True,
+        random_state=seed,
+    )
+    positive = (y > np.median(y)).astype(float)
+    rng = np.random.default_rng(seed)
+    estimators = {"probit": ht.estimate_tan_alpha, "bands": ht.estimate_tan_alpha_bands}
+    rows = []
+    for n_samples in sample_sizes:
+        errors = {name: [] for name in estimators}
+        for alpha in alphas:
+            for k in range(2 * d):
+                w = truth.hidden_weights[:, k % d]
+                v = rng.standard_normal(n)
+                v -= (v @ w) * w
+                z = math.cos(alpha) * w + math.sin(alpha) * v / np.linalg.norm(v)
+                s = X[:n_samples] @ z
+                for name, fun in estimators.items():
+                    ratio = math.atan(fun(s, positive[:n_samples], t)) / alpha
+                    errors[name].append(ratio - 1.0)
+        for name, values in errors.items():
+            rms = float(np.sqrt(np.mean(np.square(values))))
+            rows.append((name, n_samples, rms))
+            progress(
+                verbose, f"EstimateTanAlpha {name:<6} N={n_samples}: rel RMS {rms:.3f}"
+            )
+    return rows
+
+
+def _powers_r2(n, d, n_samples, t, seed, verbose):
+    """Panel (e): test R^2 of multilinear and power monomials on both P."""
+    rows = []
+    for upper in ("monotone", "powers"):
+        X, y = make_high_threshold_network(
+            n_samples + n_samples // 2, n, d, t, upper=upper, random_state=seed
+        )
+        X_test, y_test = X[n_samples:], y[n_samples:]
+        for unit_degree, degree in ((1, 2), (3, 3)):
+            est = _fit(
+                X[:n_samples],
+                y[:n_samples],
+                t,
+                d,
+                seed,
+                refine=False,
+                upper_degree=degree,
+                unit_degree=unit_degree,
+            )
+            r2 = est.score(X_test, y_test)
+            rows.append((upper, unit_degree, r2))
+            progress(
+                verbose, f"P={upper:<8} unit_degree={unit_degree}: test R^2 {r2:.4f}"
+            )
+    return rows
+
+
 def _plot(
-    errors, thresholds, t_star, trace, iterations, true_angles, c, n, prediction, path
+    errors,
+    thresholds,
+    t_star,
+    trace,
+    iterations,
+    true_angles,
+    c,
+    n,
+    prediction,
+    tan_alpha,
+    powers,
+    path,
 ):
     plt = pyplot()
-    fig, (ax_a, ax_b, ax_c) = plt.subplots(1, 3, figsize=(15, 4.5))
+    fig, (ax_a, ax_b, ax_c, ax_d, ax_e) = plt.subplots(1, 5, figsize=(25, 4.5))
     for method, marker in (("landscape", "o"), ("landscape + refine", "s")):
         means = []
         for tt in thresholds:
@@ -181,6 +262,23 @@ def _plot(
     ax_c.set_ylim(min(misfit) / 3, max(misfit) * 5)
     ax_c.set_ylabel("1 - test R^2")
     ax_c.set_title("(c) prediction on the same data")
+    for name, marker in (("probit", "o"), ("bands", "s")):
+        sizes = [m for e, m, _ in tan_alpha if e == name]
+        values = [r for e, _, r in tan_alpha if e == name]
+        ax_d.loglog(sizes, values, marker=marker, label=f"EstimateTanAlpha, {name}")
+    ax_d.set_xlabel("samples N")
+    ax_d.set_ylabel("relative RMS error of the angle")
+    ax_d.set_title("(d) Algorithm 2: probit fit vs band frequencies")
+    ax_d.grid(True, which="both", alpha=0.3)
+    ax_d.legend()
+    labels = [f"{upper}\nunit_degree {k}" for upper, k, _ in powers]
+    misfit = [max(1.0 - r2, 1e-12) for _, _, r2 in powers]
+    ax_e.bar(labels, misfit, color=["tab:blue", "tab:orange"] * 2)
+    ax_e.set_yscale("log")
+    for i, (_, _, r2) in enumerate(powers):
+        ax_e.text(i, misfit[i], f"R^2 {r2:.4f}", ha="center", va="bottom")
+    ax_e.set_ylabel("1 - test R^2")
+    ax_e.set_title("(e) fitting P: multilinear vs powers (App. B.8)")
     save_figure(fig, path)
 
 
@@ -202,7 +300,8 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     result : dict
         ``csv``, ``png``, ``errors`` ((method, t, seed, max angle) rows),
         ``refine_true_angles``, ``refine_rate_c``, ``prediction`` ((name,
-        seconds, test R^2) rows).
+        seconds, test R^2) rows), ``tan_alpha`` ((estimator, N, relative RMS
+        error) rows), ``powers`` ((upper, unit_degree, test R^2) rows).
     """
     n, d = (50, 5) if full else (20, 3)
     n_samples = 1_000_000 if full else 200_000
@@ -222,6 +321,11 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     prediction = _prediction(
         n, d, n_samples, t_star, random_state, 50 if full else 20, verbose
     )
+    sample_sizes = [100_000, 300_000, 1_000_000] if full else [50_000, 200_000]
+    tan_alpha = _tan_alpha_errors(
+        n, d, t_star, sample_sizes, (0.2, 0.05, 0.02), random_state, verbose
+    )
+    powers = _powers_r2(n, d, n_samples, t_star, random_state, verbose)
     csv_path, png_path = output_paths(output_dir, NAME)
     rows = [["a", method, t, seed, "", angle] for method, t, seed, angle in errors]
     for j, row in enumerate(trace):
@@ -233,6 +337,12 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
     for name, seconds, r2 in prediction:
         rows.append(["c", f"{name} test R^2", t_star, random_state, "", r2])
         rows.append(["c", f"{name} fit seconds", t_star, random_state, "", seconds])
+    for name, size, rms in tan_alpha:
+        setting = f"EstimateTanAlpha {name} rel RMS error, N={size}"
+        rows.append(["d", setting, t_star, random_state, "", rms])
+    for upper, unit_degree, r2 in powers:
+        setting = f"P {upper}, unit_degree={unit_degree} test R^2"
+        rows.append(["e", setting, t_star, random_state, "", r2])
     write_csv(csv_path, rows, ["panel", "setting", "t", "seed", "step", "value"])
     _plot(
         errors,
@@ -244,6 +354,8 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
         c,
         n,
         prediction,
+        tan_alpha,
+        powers,
         png_path,
     )
     return {
@@ -253,4 +365,6 @@ def run(output_dir, *, full=True, random_state=0, verbose=1):
         "refine_true_angles": true_angles.tolist(),
         "refine_rate_c": c,
         "prediction": prediction,
+        "tan_alpha": tan_alpha,
+        "powers": powers,
     }
