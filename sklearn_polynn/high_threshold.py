@@ -28,6 +28,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _high_threshold as _ht
 from ._backend import asarray, device_of, lstsq, to_numpy
+from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
@@ -74,7 +75,11 @@ def _unit_hermite_coefficients(activation, unit, threshold, max_degree=4):
 
 
 class HighThresholdLayerRecovery(
-    ClassNamePrefixFeaturesOutMixin, RegressorMixin, TransformerMixin, BaseEstimator
+    _PolynnEstimatorMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+    BaseEstimator,
 ):
     """Recover the lowest layer of a deep network with high-threshold activations.
 

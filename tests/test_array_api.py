@@ -77,7 +77,12 @@ def _high_threshold_data():
     from sklearn_polynn.datasets import make_high_threshold_network
 
     X, y, _ = make_high_threshold_network(
-        4000, n_features=6, n_hidden=2, random_state=0, return_truth=True
+        4000,
+        n_features=6,
+        n_hidden=2,
+        threshold=2.0,
+        random_state=0,
+        return_truth=True,
     )
     return X, y
 
@@ -107,7 +112,13 @@ CASES = {
         _teacher_data,
     ),
     "HighThresholdLayerRecovery": (
-        {"n_hidden": 2, "refine": False, "max_iter": 30, "random_state": 0},
+        {
+            "n_hidden": 2,
+            "threshold": 2.0,
+            "refine": False,
+            "max_iter": 30,
+            "random_state": 0,
+        },
         _high_threshold_data,
     ),
 }

@@ -28,7 +28,7 @@ ESTIMATORS = {
     "TensorInitOneHiddenLayer": {"n_hidden": 2, "max_iter": 30, "random_state": 0},
     "HighThresholdLayerRecovery": {
         "n_hidden": 2,
-        "threshold": 1.0,
+        "threshold": 2.0,
         "refine": False,
         "max_iter": 30,
         "random_state": 0,
