@@ -190,12 +190,17 @@ def test_estimator_on_namespace_matches_numpy(name, xp, device):
         restored = pickle.loads(pickle.dumps(est))
         again = _outputs(restored, X_xp)
 
+    # array_api_strict wraps NumPy: the same LAPACK calls, so fitted parameters
+    # agree to round-off. PyTorch has its own LAPACK drivers (eigh, lstsq): the
+    # parameters of an ill-conditioned solve then agree to cond * eps only, while
+    # predictions stay within round-off.
+    attr_rtol = 1e-8 if namespace_name(xp) == "array_api_strict" else 1e-5
     for attr, value in _array_attributes(est):
         _assert_in_namespace(value, xp, device, f"{name}.{attr}")
         assert_allclose(
             to_numpy(value),
             getattr(reference, attr),
-            rtol=1e-8,
+            rtol=attr_rtol,
             atol=1e-10,
             err_msg=f"{name}.{attr}",
         )
