@@ -247,50 +247,48 @@ class Namespace:
         )
 
 
-def resolve_namespace(device, *arrays):
-    """Resolve an estimator's ``device`` parameter against its input arrays.
+def resolve_namespace(device, X=None, *others):
+    """Resolve an estimator's ``device`` parameter against its input.
 
     Parameters
     ----------
     device : {None, "cpu", "cuda"}
         The estimator's ``device`` parameter.
-    *arrays : array-like or None
-        The inputs of the call (``X``, ``y``, ...).
+    X : array-like, default=None
+        The main input of the call; it alone decides the namespace.
+    *others : array-like or None
+        Other inputs (``y``, ``sample_weight``): they follow ``X``
+        (scikit-learn's "everything follows X" rule) and are ignored here.
 
     Returns
     -------
     namespace : Namespace
-        ``device=None``: the inputs' namespace and device under array-API
+        ``device=None``: the namespace and device of ``X`` under array-API
         dispatch, else NumPy. ``"cpu"``: NumPy. ``"cuda"``: CuPy, with results
-        back on the host unless the input already was CuPy under dispatch.
+        back on the host unless ``X`` already was CuPy under dispatch.
 
     Raises
     ------
     ValueError
-        If ``device`` is not one of None, "cpu", "cuda", if "cuda" is asked for
-        without CuPy or a CUDA device, or if the inputs live on different
-        devices.
+        If ``device`` is not one of None, "cpu", "cuda", or if "cuda" is asked
+        for without CuPy or a CUDA device.
     """
+    del others  # they follow X
     if device not in _VALID_DEVICES:
         raise ValueError(
             f"device must be one of None, 'cpu' or 'cuda'; got {device!r}."
         )
     dispatch = dispatch_enabled()
-    foreign = [a for a in arrays if _is_array(a) and not _is_numpy_array(a)]
+    foreign = _is_array(X) and not _is_numpy_array(X)
     if device == "cpu":
         return Namespace(_numpy_namespace(), "cpu", True)
     if device == "cuda":
         xp = _cupy_namespace()
-        stays = (
-            dispatch
-            and bool(foreign)
-            and namespace_name(get_namespace(*foreign)) == "cupy"
-        )
-        dev = device_of(*foreign) if stays else xp.empty(0).device
+        stays = dispatch and foreign and namespace_name(get_namespace(X)) == "cupy"
+        dev = device_of(X) if stays else xp.empty(0).device
         return Namespace(xp, dev, not stays)
     if dispatch and foreign:
-        xp = get_namespace(*foreign)
-        return Namespace(xp, device_of(*foreign), False)
+        return Namespace(get_namespace(X), device_of(X), False)
     return Namespace(_numpy_namespace(), "cpu", True)
 
 

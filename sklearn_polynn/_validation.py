@@ -143,8 +143,8 @@ def validate_input(
 def _validate_sklearn(estimator, X, y, *, reset, ensure_min_samples):
     """scikit-learn's ``validate_data`` in the input's namespace (under dispatch)."""
     xp = get_namespace(X) if dispatch_enabled() else get_namespace()
-    if y is not None and dispatch_enabled() and _is_array(X) and not _is_numpy_array(X):
-        y = asarray(y, xp, device=device_of(X))  # y follows X
+    if y is not None and dispatch_enabled() and _is_array(y):
+        y = asarray(y, xp, device=device_of(X))  # y follows X (namespace, device)
     kwargs = {
         "reset": reset,
         "dtype": [_plain_dtype(xp, "float64"), _plain_dtype(xp, "float32")],
