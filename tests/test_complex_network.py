@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_polynn import ComplexTwoLayerRegressor
+from sklearn_polynn._backend import Namespace, get_namespace
 from sklearn_polynn.activations import get_activation
 from sklearn_polynn.complex_network import _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
@@ -71,7 +72,8 @@ def test_wirtinger_gradients_match_finite_differences(
         "intercept": np.array([0.3]),
     }
     act = get_activation(activation, degree=degree)
-    problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, xp=np)
+    ns = Namespace(get_namespace(), "cpu", True)
+    problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, ns=ns)
     _, grads = problem.loss_grad(params, None)
     for key in params:
         for index in np.ndindex(params[key].shape):
@@ -238,7 +240,9 @@ def test_divergence_is_detected_and_rolled_back():
     model = ComplexTwoLayerRegressor(
         n_hidden=10, solver="gd", learning_rate=1e4, max_iter=50, random_state=0
     )
-    with pytest.warns(ConvergenceWarning, match="Lower learning_rate"):
+    with pytest.warns(
+        ConvergenceWarning, match="step is too large.*lower learning_rate"
+    ):
         model.fit(X, y)
     prediction = model.predict(X)
     assert np.isfinite(prediction).all()
