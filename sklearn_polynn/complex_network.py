@@ -25,6 +25,7 @@ from ._backend import (
     complex_view,
     exp_inplace,
     real_view,
+    row_batches,
     to_numpy,
 )
 from ._compat import Interval, StrOptions, _fit_context
@@ -57,7 +58,7 @@ _AUTO_MAX_STAGES = 20
 _NO_PROGRESS = 1e-3
 #: Size of the output-weight perturbation of a dead unit, as a fraction of the
 #: RMS residual spread over the ``m`` units (see ``_perturbed``).
-_ALPHA_PERTURBATION = 0.1
+_ALPHA_PERTURBATION = 1e-3
 #: RMS pre-activation ``|w . x|`` at the initial weights outside this range, or
 #: column scales further apart than the ratio, make a badly scaled input.
 _SCALE_RANGE = (1e-2, 1e2)
@@ -764,6 +765,16 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         xp = problem.xp
         n = min(problem.target.shape[0], 10000)
         W = problem._hidden(params)
+        if not bool(xp.any(W != 0)):
+            # All-zero start: the perturbations put the weights at the paper's
+            # scale C(r), so size the step for weights of that scale.
+            n_features, m = W.shape
+            reference = draw_complex_weights(
+                np.random.RandomState(0), n_features, m, self._scale(n_features)
+            )
+            if not _is_complex(W, xp):
+                reference = reference.real * math.sqrt(2.0)
+            W = problem.ns.asarray(reference, W.dtype)
         with np.errstate(over="ignore", invalid="ignore"):
             phi = problem.activation(problem.inputs.rows(slice(0, n)).times(W))
             (unit_norm,) = compute_if_dask(_squared_norm(phi, xp) / phi.size)
@@ -782,7 +793,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
         def batches(_):
             order = ns.asarray(rng.permutation(n_samples))
-            return [order[i : i + size] for i in range(0, n_samples, size)]
+            return [order[rows] for rows in row_batches(n_samples, size)]
 
         return batches
 
@@ -986,7 +997,8 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 }
             )
             (target,) = persist_if_dask(-residual)  # Algorithm 1, line 5: P = P - N'
-            self._optimizer = optimizer
+            # partial_fit continues the optimizer state of a one-stage network
+            self._optimizer = optimizer if stage == 0 else None
             shrunk = residual_mse < (1.0 - _AUTO_STAGE_MIN_DECREASE) * previous
             previous = residual_mse
             if auto and (not shrunk or 0.5 * residual_mse <= self.tol):
@@ -1085,7 +1097,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         problem = _StageProblem(
             inputs, y - b0, act, alpha_reg=self.alpha, fixed_hidden=fixed, ns=ns
         )
-        if not incremental or not hasattr(self, "_optimizer"):
+        if not incremental or getattr(self, "_optimizer", None) is None:
             self._optimizer = make_optimizer(
                 self.solver, self._learning_rate(problem, params)
             )
