@@ -151,8 +151,9 @@ def race(make_model, X, y, Xt, yt, budget, eval_every, target=TARGET):
     return reached, error, epoch
 
 
-def contenders(n, device, random_state=0, peers=True):
-    """name -> (model factory, epochs between evaluations)."""
+def contenders(n, device, random_state=0, peers=(None, 256), full_batch=True):
+    """name -> (model factory, epochs between evaluations); ``peers`` are the
+    MLPRegressor widths (``None``: 5n units)."""
     n_hidden = 5 * n
     out = {
         f"ComplexTwoLayer({n_hidden})": (
@@ -175,26 +176,28 @@ def contenders(n, device, random_state=0, peers=True):
             1,
         ),
     }
-    if peers:
-        for width in (n_hidden, 256):
-            out[f"MLP({width})"] = (
-                lambda width=width: MLPRegressor(
-                    hidden_layer_sizes=(width,), random_state=random_state
-                ),
-                1,
-            )
+    if not full_batch:
+        del out[f"ComplexTwoLayer({n_hidden})"]
+    for width in peers:
+        width = n_hidden if width is None else width
+        out[f"MLP({width})"] = (
+            lambda width=width: MLPRegressor(
+                hidden_layer_sizes=(width,), random_state=random_state
+            ),
+            1,
+        )
     return out
 
 
-def bench_race(n, degree, budget, device, target=TARGET, peers=True, random_state=0):
+def bench_race(
+    n, degree, budget, device, target=TARGET, peers=(None, 256), full_batch=True
+):
     n_hidden = 5 * n
     n_train = max(2000, 5 * 2 * n_hidden * (n + 1))
-    X, y = make_sparse_polynomial(
-        n_train + 5000, n, degree=degree, random_state=random_state
-    )
+    X, y = make_sparse_polynomial(n_train + 5000, n, degree=degree, random_state=0)
     X, y, Xt, yt = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
     results = {}
-    for name, (make, every) in contenders(n, device, random_state, peers).items():
+    for name, (make, every) in contenders(n, device, 0, peers, full_batch).items():
         results[name] = race(make, X, y, Xt, yt, budget, every, target)
         reached, error, epochs = results[name]
         print(
@@ -243,8 +246,10 @@ def step_rows(shapes, device, args):
 
 def race_rows(tasks, budget, device):
     rows = []
-    for n, degree, target, peers in tasks:
-        results, n_train = bench_race(n, degree, budget, device, target, peers)
+    for n, degree, target, peers, full_batch in tasks:
+        results, n_train = bench_race(
+            n, degree, budget, device, target, peers, full_batch
+        )
         ours = [name for name in results if name.startswith("ComplexTwoLayer")]
         for name in ours:
             ours_reached, ours_error, _ = results[name]
@@ -266,17 +271,27 @@ def race_rows(tasks, budget, device):
     return rows
 
 
+def _extra_args(parser):
+    parser.add_argument(
+        "--fig1", action="store_true", help="issue 13 Fig. 1 goals (minutes)"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=300.0, help="seconds per --fig1 contender"
+    )
+
+
 def main():
     args = parse_args(
         __doc__.splitlines()[0],
-        extra=lambda p: p.add_argument(
-            "--fig1", action="store_true", help="issue 13 Fig. 1 goals (minutes)"
-        ),
+        extra=_extra_args,
     )
     device = estimator_device(args)
     print(f"BLAS threads: {blas_threads()}")
     if args.fig1:
-        rows = race_rows([(20, 3, 0.02, True), (40, 3, 0.05, False)], 300, device)
+        # n=20 cubic: ours (full batch, mini-batch) and MLP(256); n=40 cubic:
+        # mini-batch only (a full-batch epoch of 82k rows costs ~1 s here).
+        tasks = [(20, 3, 0.02, (256,), True), (40, 3, 0.05, (), False)]
+        rows = race_rows(tasks, args.budget, device)
     else:
         shapes = (
             [(6000, 12, 60), (5000, 20, 100)]
@@ -284,9 +299,10 @@ def main():
             else [(20000, 10, 50), (20000, 20, 100), (20000, 40, 200)]
         )
         rows = step_rows(shapes, device, args)
-        tasks = [(10, 2, TARGET, True)]
+        tasks = [(10, 2, TARGET, (None, 256), True)]
         if not args.quick:
-            tasks += [(10, 3, TARGET, True), (20, 2, TARGET, True)]
+            tasks += [(10, 3, TARGET, (None, 256), True)]
+            tasks += [(20, 2, TARGET, (None, 256), True)]
         rows += race_rows(tasks, 10 if args.quick else 60, device)
     report(__file__, rows, title=f"ComplexTwoLayerRegressor (BLAS: {blas_threads()})")
     for row in rows:

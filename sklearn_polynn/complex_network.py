@@ -5,9 +5,13 @@ Implements Andoni, Panigrahy, Valiant & Zhang (2014): gradient descent on both
 layers of ``g(x) = sum_i alpha_i phi(w_i . x)`` (Thm 4.2), random complex
 perturbations to leave critical points (Thm 5.1; real perturbations do not
 suffice, Lemma 5.7), and the iterative residual algorithm (Algorithm 1 of the
-full version). The forward pieces (weights ``C(r)^n``, circle inputs,
-pre-activations) are shared with the random-feature model in ``_complex.py``;
-the descent loop is the package's one loop, ``_optim.minimize``.
+full version). The initial weights ``C(r)^n`` are drawn as for the
+random-feature model (``_complex.py``); the inputs are kept real (circle points
+``exp(i theta)`` as ``[cos theta, sin theta]``, :class:`_NetworkInput`), so every
+product over the samples is a real GEMM on real views of the complex weights
+(``_backend.real_view`` / ``complex_view``). The code is written against the
+array API standard; the descent loop is the package's one loop,
+``_optim.minimize``.
 """
 
 import math
@@ -129,6 +133,13 @@ class _NetworkInput:
         """``X`` (angles for ``domain="circle"``) as the network's inputs."""
         if domain == "circle":
             return cls(_concat([xp.cos(X), xp.sin(X)], 1, xp), True, xp)
+        return cls(X, False, xp)
+
+    @classmethod
+    def from_array(cls, X, xp):
+        """The inputs ``x_s`` given as an array (complex for points on the circle)."""
+        if _is_complex(X, xp):
+            return cls(_concat([xp.real(X), xp.imag(X)], 1, xp), True, xp)
         return cls(X, False, xp)
 
     @property
@@ -340,17 +351,6 @@ class _StageProblem:
         return 0.5 * (total_sq / n - mean * mean) + reg, mean
 
 
-def _from_array(cls, X, xp):
-    """A :class:`_NetworkInput` from an array of inputs ``x_s`` (complex for
-    points on the circle)."""
-    if _is_complex(X, xp):
-        return cls(_concat([xp.real(X), xp.imag(X)], 1, xp), True, xp)
-    return cls(X, False, xp)
-
-
-_NetworkInput.from_array = classmethod(_from_array)
-
-
 def _noise(rng, shape, kind):
     """Host noise: ``C(1)`` entries (uniform phase, modulus 1) for "complex",
     ``N(0, 1)`` for "real"."""
@@ -463,7 +463,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         setting of Lemma 5.7 where perturbations cannot escape.
     init : {"random", "zero"} or tuple of two arrays, default="random"
         "random": ``alpha = 0`` and ``w_i ~ C(r)^n`` (Thm 4.2); "zero": all
-        weights 0 (Algorithm 1, line 3; perturbations break the symmetry); a
+        weights 0 (Algorithm 1, line 3: a critical point; the first plateau's
+        perturbation moves ``alpha`` and ``W`` jointly, see
+        ``perturbation_scale``); a
         tuple ``(hidden_weights, output_weights)`` of shapes
         (n_features, n_hidden) and (n_hidden,) starts the first stage there
         (e.g. the critical point of Lemma 5.7).
@@ -475,8 +477,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         "auto": 0.01 for Adam; for "gd", Thm 4.2's ``lambda = 1/(4m)`` for units
         of unit norm, i.e. ``1 / (4 m mean|phi(w_i . x)|^2)`` at the initial
         weights, times a practical factor 8: the theorem's bound is worst case;
-        on the Fig. 1 tasks factor 16 was still stable and 32 diverged.
-        Divergence is detected and rolled back either way.
+        on the Fig. 1 tasks factor 16 was still stable and 32 diverged (for
+        ``init="zero"`` the step is sized for weights ``C(r)^n``, where the
+        perturbations put them). Divergence is detected and rolled back either
+        way, with a warning naming the likely cause (input scale or step size).
     max_iter : int, default=2000
         Maximum epochs per stage.
     batch_size : int, default=None
@@ -526,7 +530,8 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     intercept_ : float
         ``b``.
     loss_curve_ : list of float
-        Training loss per epoch over all stages.
+        Training loss per epoch over all stages (of the standardized target,
+        see Notes).
     n_iter_ : int
         Epochs run in total.
     n_perturbations_ : int
