@@ -253,15 +253,16 @@ def race_rows(tasks, budget, device):
         ours = [name for name in results if name.startswith("ComplexTwoLayer")]
         for name in ours:
             ours_reached, ours_error, _ = results[name]
-            for peer, (reached, error, _) in results.items():
-                if peer in ours and len(results) > len(ours):
-                    continue
+            peers = {k: v for k, v in results.items() if k not in ours}
+            for peer, (reached, error, _) in (peers or {"": (None, None, 0)}).items():
                 rows.append(
                     Row(
                         f"{name}: time to rel. test MSE {target}",
                         f"n={n} degree {degree} N={n_train} {device or 'cpu'}",
                         float("inf") if ours_reached is None else ours_reached,
-                        peer_seconds=float("inf") if reached is None else reached,
+                        peer_seconds=(
+                            None if not peer else reached if reached else float("inf")
+                        ),
                         peer=peer,
                         metric=f"rel. test MSE after {budget} s",
                         value=ours_error,
@@ -306,7 +307,7 @@ def main():
         rows += race_rows(tasks, 10 if args.quick else 60, device)
     report(__file__, rows, title=f"ComplexTwoLayerRegressor (BLAS: {blas_threads()})")
     for row in rows:
-        if "peer_error" in row.extra:
+        if row.extra.get("peer_error") is not None:
             print(
                 f"{row.name} | {row.case} | rel. test MSE after "
                 f"{row.extra['budget']} s: {row.value:.4f} vs {row.peer} "

@@ -250,7 +250,7 @@ def _wirtinger_gradients(inputs, cache, alpha, residual, activation, train_hidde
     }
     if train_hidden:
         D = _activation_derivative(activation, Z, phi) * alpha
-        D = D * residual[:, None]
+        D *= residual[:, None]  # in place: D is a fresh array
         G = inputs.transpose_times(D)
         grads["hidden_weights"] = (xp.conj(G) if _is_complex(G, xp) else G) / n_samples
     if not _is_complex(alpha, xp):
