@@ -5,24 +5,40 @@ Implements Andoni, Panigrahy, Valiant & Zhang (2014): gradient descent on both
 layers of ``g(x) = sum_i alpha_i phi(w_i . x)`` (Thm 4.2), random complex
 perturbations to leave critical points (Thm 5.1; real perturbations do not
 suffice, Lemma 5.7), and the iterative residual algorithm (Algorithm 1 of the
-full version). The forward pieces (weights ``C(r)^n``, circle inputs,
-pre-activations) are shared with the random-feature model in ``_complex.py``;
-the descent loop is the package's one loop, ``_optim.minimize``.
+full version). The initial weights ``C(r)^n`` are drawn as for the
+random-feature model (``_complex.py``); the inputs are kept real (circle points
+``exp(i theta)`` as ``[cos theta, sin theta]``, :class:`_NetworkInput`), so every
+product over the samples is a real GEMM on real views of the complex weights
+(``_backend.real_view`` / ``complex_view``). The code is written against the
+array API standard; the descent loop is the package's one loop,
+``_optim.minimize``.
 """
 
+import math
 import numbers
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils.validation import check_is_fitted, check_random_state
 
-from ._backend import asarray, to_numpy, to_output
+from ._backend import (
+    Namespace,
+    complex_dtype_for,
+    complex_view,
+    exp_inplace,
+    real_view,
+    row_batches,
+    to_numpy,
+)
 from ._compat import Interval, StrOptions, _fit_context
-from ._complex import complex_inputs, complex_preactivations, draw_complex_weights
+from ._complex import draw_complex_weights
 from ._optim import make_optimizer, minimize
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
+    check_int,
     check_y_given,
     validate_input,
 )
@@ -38,40 +54,171 @@ __all__ = ["ComplexTwoLayerRegressor"]
 
 _ADAM_LEARNING_RATE = 0.01
 _GD_PRACTICAL_FACTOR = 8.0
+#: ``n_stages="auto"`` stops when a stage shrinks the residual by less than this
+#: fraction, or after this many stages.
+_AUTO_STAGE_MIN_DECREASE = 0.01
+_AUTO_MAX_STAGES = 20
+#: A stage "made no progress" when its loss fell by less than this fraction.
+_NO_PROGRESS = 1e-3
+#: Size of the output-weight perturbation of a dead unit, as a fraction of the
+#: RMS residual spread over the ``m`` units (see ``_perturbed``).
+_ALPHA_PERTURBATION = 1e-3
+#: RMS pre-activation ``|w . x|`` at the initial weights outside this range, or
+#: column scales further apart than the ratio, make a badly scaled input.
+_SCALE_RANGE = (1e-2, 1e2)
+_COLUMN_SCALE_RATIO = 1e3
+#: Pre-activation RMS above which a divergence is blamed on the input scale.
+_LARGE_PREACTIVATION = 3.0
+_STANDARDIZE_HINT = (
+    "Standardize or whiten X (sklearn.preprocessing.StandardScaler, or "
+    "sklearn_polynn.WhiteningTransformer in a Pipeline)"
+)
+#: Integer parameters (``bool`` passes scikit-learn's ``Interval``; rejected here).
+_INTEGER_PARAMS = {
+    "n_hidden": 1,
+    "degree": 0,
+    "max_iter": 1,
+    "batch_size": 1,
+    "n_iter_no_change": 1,
+    "max_perturbations": 0,
+    "n_stages": 1,
+}
 
 
-def _preactivations(Xc, W, xp):
-    """``Z = X W`` (entry ``(s, i)`` is ``w_i . x_s``), cheapest kernel for the types.
+# ------------------------------------------------------------ complex products
+def _as_real(Z):
+    """Complex ``(..., m)`` as real ``(..., 2m)``, interleaved (Re, Im); a view
+    on NumPy, CuPy, PyTorch and Dask (:func:`~sklearn_polynn._backend.real_view`)."""
+    if is_dask_collection(Z):
+        return Z.view(np.float32 if Z.dtype == np.complex64 else np.float64)
+    return real_view(Z)
 
-    Real ``X`` times complex ``W`` is one real GEMM against the interleaved
-    ``(n, 2m)`` real view of ``W`` (half the flops of a complex GEMM and no
-    complex copy of ``X``); complex inputs go through the shared
-    :func:`~sklearn_polynn._complex.complex_preactivations`.
+
+def _as_complex(F):
+    """Inverse of :func:`_as_real`."""
+    if is_dask_collection(F):
+        return F.view(np.complex64 if F.dtype == np.float32 else np.complex128)
+    return complex_view(F)
+
+
+def _is_complex(a, xp):
+    return xp.isdtype(a.dtype, "complex floating")
+
+
+def _concat(arrays, axis, xp):
+    if any(is_dask_collection(a) for a in arrays):
+        return np.concatenate(arrays, axis=axis)  # dispatches to dask.array
+    return xp.concat(arrays, axis=axis)
+
+
+class _NetworkInput:
+    """The inputs ``x_s`` of the network, kept real so that every product with
+    them is a real GEMM.
+
+    ``domain="real"``: ``data`` is ``X``. ``domain="circle"``: ``x = exp(i
+    theta)`` is stored as ``data = [cos theta, sin theta]`` of shape ``(N, 2n)``;
+    a complex ``x W`` is then one real GEMM against a ``(2n, 2m)`` real matrix
+    built from ``W`` (no complex x complex BLAS call, whose kernels also slow
+    down the complex ``exp`` that follows on some OpenBLAS builds).
     """
-    if Xc.dtype.kind == "c":
-        return complex_preactivations(Xc, W, xp)
-    if W.dtype.kind != "c":
-        return xp.matmul(Xc, W)
-    real_view = xp.ascontiguousarray(W).view(Xc.dtype)
-    return xp.matmul(Xc, real_view).view(W.dtype)
+
+    __slots__ = ("circle", "data", "n_features", "xp")
+
+    def __init__(self, data, circle, xp):
+        self.data, self.circle, self.xp = data, circle, xp
+        self.n_features = data.shape[1] // 2 if circle else data.shape[1]
+
+    @classmethod
+    def from_validated(cls, X, domain, xp):
+        """``X`` (angles for ``domain="circle"``) as the network's inputs."""
+        if domain == "circle":
+            return cls(_concat([xp.cos(X), xp.sin(X)], 1, xp), True, xp)
+        return cls(X, False, xp)
+
+    @classmethod
+    def from_array(cls, X, xp):
+        """The inputs ``x_s`` given as an array (complex for points on the circle)."""
+        if _is_complex(X, xp):
+            return cls(_concat([xp.real(X), xp.imag(X)], 1, xp), True, xp)
+        return cls(X, False, xp)
+
+    @property
+    def n_samples(self):
+        return self.data.shape[0]
+
+    def rows(self, index):
+        """The inputs of the rows ``index`` (``None``, a slice or an index array)."""
+        if index is None:
+            return self
+        if isinstance(index, slice):
+            return _NetworkInput(self.data[index, :], self.circle, self.xp)
+        return _NetworkInput(
+            self.xp.take(self.data, index, axis=0), self.circle, self.xp
+        )
+
+    def times(self, W):
+        """``Z = X W``: entry ``(s, i)`` is ``w_i . x_s`` (no conjugation)."""
+        xp, data = self.xp, self.data
+        if self.circle:
+            if not _is_complex(W, xp):
+                W = xp.astype(W, complex_dtype_for(W.dtype, xp))
+            # [cos, sin] @ [[Re W, Im W], [-Im W, Re W]], interleaved columns
+            M = _concat([_as_real(W), _as_real(1j * W)], 0, xp)
+            return _as_complex(data @ M)
+        if _is_complex(W, xp):
+            return _as_complex(data @ _as_real(W))
+        return data @ W
+
+    def transpose_times(self, D):
+        """``X^T D`` (no conjugation), for the hidden-weight gradient."""
+        xp, data = self.xp, self.data
+        if not _is_complex(D, xp):
+            if self.circle:
+                D = xp.astype(D, complex_dtype_for(D.dtype, xp))
+            else:
+                return data.T @ D
+        G = data.T @ _as_real(D)
+        if not self.circle:
+            return _as_complex(G)
+        n = self.n_features
+        return _as_complex(G[:n, :]) + 1j * _as_complex(G[n:, :])
 
 
-def _input_transpose_times(Xc, D, xp):
-    """``X^T D`` for the hidden-weight gradient, same kernel choice as the forward."""
-    if Xc.dtype.kind == "c" or D.dtype.kind != "c":
-        return xp.matmul(Xc.T, D)
-    real_view = xp.ascontiguousarray(D).view(Xc.dtype)
-    return xp.matmul(Xc.T, real_view).view(D.dtype)
+def _real_output(phi, alpha, xp):
+    """``Re(phi @ alpha)`` by one real matrix-vector product."""
+    if not _is_complex(phi, xp):
+        return phi @ alpha
+    if not _is_complex(alpha, xp):
+        alpha = xp.astype(alpha, phi.dtype)
+    # Re(phi a) = Re phi Re a - Im phi Im a = real(phi) @ real(conj a)
+    return _as_real(phi) @ _as_real(xp.conj(alpha))
 
 
-def _network_output(Xc, W, alpha, activation, xp):
-    """``g(x_s) = sum_i alpha_i phi(w_i . x_s)`` (Andoni et al., Sec. 2).
+def _conj_residual_product(residual, phi, xp):
+    """``sum_s r_s conj(phi_si)`` for a real residual, by a real product."""
+    if not _is_complex(phi, xp):
+        return residual @ phi
+    return xp.conj(_as_complex(residual @ _as_real(phi)))
 
-    Returns ``g`` and the pair ``(Z, phi(Z))`` the gradients reuse.
-    """
-    Z = _preactivations(Xc, W, xp)
-    phi = activation(Z)
-    return phi @ alpha, (Z, phi)
+
+def _squared_norm(p, xp):
+    """``sum |p|^2`` as a Python float."""
+    if _is_complex(p, xp):
+        return float(xp.sum(xp.real(p) ** 2 + xp.imag(p) ** 2))
+    return float(xp.sum(p * p))
+
+
+# ------------------------------------------------------------------ the model
+def _network_output(inputs, W, alpha, activation, xp):
+    """``Re g(x_s)`` with ``g(x) = sum_i alpha_i phi(w_i . x)`` (Andoni et al.,
+    Sec. 2); returns it and the pair ``(Z, phi(Z))`` the gradients reuse
+    (``Z`` is ``None`` for ``exp``, computed in place)."""
+    Z = inputs.times(W)
+    if activation.name == "exp":
+        Z, phi = None, exp_inplace(Z)
+    else:
+        phi = activation(Z)
+    return _real_output(phi, alpha, xp), (Z, phi)
 
 
 def _activation_derivative(activation, Z, phi):
@@ -81,7 +228,7 @@ def _activation_derivative(activation, Z, phi):
     return activation.derivative(Z)
 
 
-def _wirtinger_gradients(Xc, cache, alpha, residual, activation, train_hidden, xp):
+def _wirtinger_gradients(inputs, cache, alpha, residual, activation, train_hidden, xp):
     """Descent directions ``2 dL/d(conj u)`` of ``L = mean((Re g + b - y)^2) / 2``.
 
     Wirtinger calculus as in Sec. 4 and App. D of the full version: for a
@@ -92,25 +239,26 @@ def _wirtinger_gradients(Xc, cache, alpha, residual, activation, train_hidden, x
     * ``w_ij``:   ``mean_s r_s conj(alpha_i phi'(w_i . x_s) x_sj)``;
     * ``b``:      ``mean_s r_s``.
 
-    For real weights the real part is the ordinary gradient.
+    For real weights the real part is the ordinary gradient. Every product
+    over the samples is a real GEMM / GEMV (see :class:`_NetworkInput`).
     """
     n_samples = residual.shape[0]
     Z, phi = cache
     grads = {
-        # residual is real: sum_s r_s conj(phi_si) = conj(r @ phi), no conj copy.
-        "output_weights": (residual @ phi).conj() / n_samples,
+        "output_weights": _conj_residual_product(residual, phi, xp) / n_samples,
         "intercept": xp.mean(residual, keepdims=True),
     }
     if train_hidden:
         D = _activation_derivative(activation, Z, phi) * alpha
-        D *= residual[:, None]
-        grads["hidden_weights"] = _input_transpose_times(Xc, D, xp).conj() / n_samples
-    if alpha.dtype.kind != "c":
-        grads = {k: g.real for k, g in grads.items()}
+        D *= residual[:, None]  # in place: D is a fresh array
+        G = inputs.transpose_times(D)
+        grads["hidden_weights"] = (xp.conj(G) if _is_complex(G, xp) else G) / n_samples
+    if not _is_complex(alpha, xp):
+        grads = {k: xp.real(g) if _is_complex(g, xp) else g for k, g in grads.items()}
     return grads
 
 
-def _penalty(params, alpha_reg, n_samples):
+def _penalty(params, alpha_reg, n_samples, xp):
     """MLPRegressor's L2 term ``alpha / (2 N) * sum |weights|^2`` and its gradients."""
     if alpha_reg == 0.0:
         return 0.0, {}
@@ -118,7 +266,7 @@ def _penalty(params, alpha_reg, n_samples):
     for key in ("output_weights", "hidden_weights"):
         if key in params:
             p = params[key]
-            value += float((p * p.conj()).real.sum())
+            value += _squared_norm(p, xp)
             grads[key] = (alpha_reg / n_samples) * p
     return 0.5 * alpha_reg * value / n_samples, grads
 
@@ -128,25 +276,35 @@ class _StageProblem:
 
     ``params`` holds the trained arrays (``output_weights``, ``intercept`` and,
     unless only the top layer is trained, ``hidden_weights``); a frozen bottom
-    layer is kept in ``fixed_hidden``.
+    layer is kept in ``fixed_hidden``. ``inputs`` is a :class:`_NetworkInput`
+    (or a real / complex array of inputs ``x_s``, for tests).
     """
 
-    def __init__(self, Xc, target, activation, *, alpha_reg, fixed_hidden, xp):
-        self.Xc, self.target, self.activation = Xc, target, activation
-        self.alpha_reg, self.fixed_hidden, self.xp = alpha_reg, fixed_hidden, xp
+    def __init__(self, inputs, target, activation, *, alpha_reg, fixed_hidden, ns):
+        if not isinstance(inputs, _NetworkInput):
+            inputs = _NetworkInput.from_array(inputs, ns.xp)
+        self.inputs, self.target, self.activation = inputs, target, activation
+        self.alpha_reg, self.fixed_hidden = alpha_reg, fixed_hidden
+        self.ns, self.xp = ns, ns.xp
 
     def _hidden(self, params):
         return params.get("hidden_weights", self.fixed_hidden)
 
+    def _target_rows(self, index):
+        if index is None:
+            return self.target
+        if isinstance(index, slice):
+            return self.target[index]
+        return self.xp.take(self.target, index, axis=0)
+
     def residual(self, params, index=None):
-        Xc = self.Xc if index is None else self.Xc[index]
-        y = self.target if index is None else self.target[index]
+        inputs = self.inputs.rows(index)
         W, alpha = self._hidden(params), params["output_weights"]
         # Overflow of exp on a diverging step is caught by minimize (non-finite
         # loss: roll back and warn), so numpy's RuntimeWarning would only be noise.
         with np.errstate(over="ignore", invalid="ignore"):
-            g, cache = _network_output(Xc, W, alpha, self.activation, self.xp)
-            return g.real + params["intercept"] - y, cache
+            g, cache = _network_output(inputs, W, alpha, self.activation, self.xp)
+            return g + params["intercept"] - self._target_rows(index), cache
 
     def loss_grad(self, params, index):
         """``(loss, grads)`` on one batch, the interface of ``_optim.minimize``."""
@@ -154,19 +312,20 @@ class _StageProblem:
         residual, cache = self.residual(params, index)
         n_samples = residual.shape[0]
         loss = 0.5 * xp.mean(residual * residual)
-        grads = _wirtinger_gradients(
-            self.Xc if index is None else self.Xc[index],
-            cache,
-            params["output_weights"],
-            residual,
-            self.activation,
-            "hidden_weights" in params,
-            xp,
-        )
+        with np.errstate(over="ignore", invalid="ignore"):
+            grads = _wirtinger_gradients(
+                self.inputs.rows(index),
+                cache,
+                params["output_weights"],
+                residual,
+                self.activation,
+                "hidden_weights" in params,
+                xp,
+            )
         # dask.array input: loss and gradients in one pass over the blocks
         loss, grads = compute_if_dask(loss, grads)
         loss = float(loss)
-        reg, reg_grads = _penalty(params, self.alpha_reg, n_samples)
+        reg, reg_grads = _penalty(params, self.alpha_reg, n_samples, xp)
         for key, g in reg_grads.items():
             grads[key] = grads[key] + g
         return loss + reg, grads
@@ -183,48 +342,57 @@ class _StageProblem:
         chunk = n if chunk is None else chunk
         total, total_sq = 0.0, 0.0
         for start in range(0, n, chunk):
-            r, _ = self.residual(params, slice(start, start + chunk))
-            total += float(xp.sum(r))
-            total_sq += float(xp.sum(r * r))
+            r, _ = self.residual(params, slice(start, min(start + chunk, n)))
+            s, sq = compute_if_dask(xp.sum(r), xp.sum(r * r))
+            total += float(s)
+            total_sq += float(sq)
         mean = total / n if recenter else 0.0
-        reg, _ = _penalty(params, self.alpha_reg, n)
+        reg, _ = _penalty(params, self.alpha_reg, n, xp)
         return 0.5 * (total_sq / n - mean * mean) + reg, mean
 
 
-def _perturbed(params, rng, kind, scale, xp):
-    """Random perturbation of the hidden weights (Thm 5.1 / Lemma 5.7).
+def _noise(rng, shape, kind):
+    """Host noise: ``C(1)`` entries (uniform phase, modulus 1) for "complex",
+    ``N(0, 1)`` for "real"."""
+    if kind == "complex":
+        return np.exp(1j * rng.uniform(0.0, 2.0 * np.pi, size=shape))
+    return rng.standard_normal(size=shape)
 
-    ``kind="complex"`` adds circularly-symmetric complex Gaussian noise with
-    ``E|delta_ij|^2 = scale^2`` to each ``w_ij`` (Thm 5.1 draws ``delta`` from
-    ``C(r)^n``); ``kind="real"`` adds real Gaussian noise ``N(0, scale^2)``
-    (the real perturbations of Lemma 5.7). A unit whose ``alpha_i`` is exactly 0
-    is invisible to a change of ``w_i``, so its ``alpha_i`` is perturbed too,
-    at scale ``scale / sqrt(m)`` (the all-zero start of Algorithm 1, line 3).
-    Noise is drawn on the host so CPU and GPU runs agree.
+
+def _perturbed(params, rng, kind, scale, alpha_scale, ns):
+    """Random perturbation at a critical point (Thm 5.1 / Lemma 5.7).
+
+    ``kind="complex"`` adds ``delta_ij ~ C(scale)`` (uniform phase, modulus
+    ``scale``) to each ``w_ij``, as in Thm 5.1 (``C(1/sqrt(n))`` at the default
+    scale); ``kind="real"`` adds real ``N(0, scale^2)`` noise (the real
+    perturbations of Lemma 5.7). A unit with ``|alpha_i| < alpha_scale`` is
+    (nearly) invisible to a change of ``w_i``, so its ``alpha_i`` is perturbed
+    jointly, by ``C(alpha_scale)`` (complex weights) or ``N(0, alpha_scale^2)``:
+    at the all-zero start of Algorithm 1 (line 3) every unit is such a unit.
+    Noise is drawn on the host so every namespace gets the same model.
     """
     W, alpha = params["hidden_weights"], params["output_weights"]
-
-    def noise(shape, complex_noise):
-        if complex_noise:
-            parts = rng.standard_normal(size=(2, *shape))
-            return (parts[0] + 1j * parts[1]) / np.sqrt(2.0)
-        return rng.standard_normal(size=shape)
-
-    delta_w = scale * noise(W.shape, kind == "complex")
-    delta_a = noise(alpha.shape, alpha.dtype.kind == "c") * scale / np.sqrt(len(alpha))
-    dead = asarray(alpha == 0, np).astype(float)
+    xp = ns.xp
+    complex_alpha = _is_complex(alpha, xp)
+    delta_w = scale * _noise(rng, tuple(W.shape), kind)
+    delta_a = alpha_scale * _noise(
+        rng, tuple(alpha.shape), "complex" if complex_alpha else "real"
+    )
+    dead = np.abs(to_numpy(alpha)) < alpha_scale
     new = dict(params)
-    new["hidden_weights"] = W + asarray(delta_w, xp, dtype=W.dtype)
-    new["output_weights"] = alpha + asarray(delta_a * dead, xp, dtype=alpha.dtype)
+    new["hidden_weights"] = W + ns.asarray(delta_w, W.dtype)
+    if dead.any():
+        new["output_weights"] = alpha + ns.asarray(delta_a * dead, alpha.dtype)
     return new
 
 
 class _PerturbationEscape:
     """``on_plateau`` callback of ``minimize``: Thm 5.1's escape from critical points.
 
-    At a plateau, draw random perturbations of the hidden weights until one
-    lowers the full training loss (intercepts re-centred) and continue from
-    it, or stop when the stage's budget of ``max_tries`` perturbations is used up
+    At a plateau, draw random perturbations of the hidden weights (and of the
+    output weights of dead units, see :func:`_perturbed`) until one lowers the
+    full training loss (intercepts re-centred) and continue from it, or stop
+    when the stage's budget of ``max_tries`` perturbations is used up
     (Algorithm 1, line 5: no progress even after the local perturbation).
     """
 
@@ -237,12 +405,15 @@ class _PerturbationEscape:
     def __call__(self, params, best_loss):
         if self.kind is None or "hidden_weights" not in params:
             return None
-        xp = self.problem.xp
         # Both losses at their best intercept, so that re-centring alone never
         # counts as progress.
         before, _ = self.problem.full_loss(params, self.chunk, recenter=True)
+        m = params["output_weights"].shape[0]
+        alpha_scale = _ALPHA_PERTURBATION * math.sqrt(2.0 * max(before, 0.0) / m)
         while len(self.records) < self.max_tries:
-            new = _perturbed(params, self.rng, self.kind, self.scale, xp)
+            new = _perturbed(
+                params, self.rng, self.kind, self.scale, alpha_scale, self.problem.ns
+            )
             after, shift = self.problem.full_loss(new, self.chunk, recenter=True)
             accepted = bool(after < before)
             self.records.append(
@@ -292,7 +463,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         setting of Lemma 5.7 where perturbations cannot escape.
     init : {"random", "zero"} or tuple of two arrays, default="random"
         "random": ``alpha = 0`` and ``w_i ~ C(r)^n`` (Thm 4.2); "zero": all
-        weights 0 (Algorithm 1, line 3; perturbations break the symmetry); a
+        weights 0 (Algorithm 1, line 3: a critical point; the first plateau's
+        perturbation moves ``alpha`` and ``W`` jointly, see
+        ``perturbation_scale``); a
         tuple ``(hidden_weights, output_weights)`` of shapes
         (n_features, n_hidden) and (n_hidden,) starts the first stage there
         (e.g. the critical point of Lemma 5.7).
@@ -304,8 +477,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         "auto": 0.01 for Adam; for "gd", Thm 4.2's ``lambda = 1/(4m)`` for units
         of unit norm, i.e. ``1 / (4 m mean|phi(w_i . x)|^2)`` at the initial
         weights, times a practical factor 8: the theorem's bound is worst case;
-        on the Fig. 1 tasks factor 16 was still stable and 32 diverged.
-        Divergence is detected and rolled back either way.
+        on the Fig. 1 tasks factor 16 was still stable and 32 diverged (for
+        ``init="zero"`` the step is sized for weights ``C(r)^n``, where the
+        perturbations put them). Divergence is detected and rolled back either
+        way, with a warning naming the likely cause (input scale or step size).
     max_iter : int, default=2000
         Maximum epochs per stage.
     batch_size : int, default=None
@@ -317,13 +492,21 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     perturbation : {"auto", "complex", "real"} or None, default="auto"
         Perturbation tried at a plateau: "auto" is "complex" for complex
         weights and "real" for real ones; ``None`` stops at the first plateau.
-    perturbation_scale : float, default=1e-2
-        Standard deviation of the perturbation of each ``w_ij``, in units of
-        ``weight_scale``.
+    perturbation_scale : float, default=1.0
+        Size of the perturbation of each ``w_ij``, in units of
+        ``weight_scale``: complex perturbations are drawn from ``C(s r)``
+        (uniform phase, modulus ``s r``), so the default is Thm 5.1's
+        ``C(1/sqrt(n))``; real ones from ``N(0, (s r)^2)``. Output weights of
+        units with ``|alpha_i|`` below ``0.1 * RMS(residual) / sqrt(m)`` (dead
+        units, e.g. after ``init="zero"``) are perturbed jointly at that size.
     max_perturbations : int, default=10
         Perturbations tried per stage.
-    n_stages : int, default=1
+    n_stages : int or "auto", default=1
         Networks fitted one after the other to the residual (Algorithm 1).
+        "auto" is the paper's "while ||P|| > delta": new stages until one
+        shrinks the training residual by less than 1 % (a stage that does not
+        shrink it at all is dropped), the residual loss is below ``tol``, or
+        20 stages.
     alpha : float, default=0.0
         L2 penalty ``alpha / (2 N) * sum |weights|^2`` (as in ``MLPRegressor``).
     warm_start : bool, default=False
@@ -347,7 +530,8 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     intercept_ : float
         ``b``.
     loss_curve_ : list of float
-        Training loss per epoch over all stages.
+        Training loss per epoch over all stages (of the standardized target,
+        see Notes).
     n_iter_ : int
         Epochs run in total.
     n_perturbations_ : int
@@ -368,10 +552,24 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
     Notes
     -----
-    One full-batch step costs two GEMMs of size ``N x n x m`` (forward
-    pre-activations and the hidden-weight gradient) plus elementwise work;
-    memory is ``O(N m)`` per batch. Full-network training overfits when the
-    sample count is not well above the parameter count ``m (n + 1)``.
+    The network is fitted to the standardized target ``(y - mean(y)) /
+    std(y)`` (unlike ``MLPRegressor``), so default step sizes work whatever
+    the scale of ``y``; the fitted ``output_weights_``, ``intercept_`` and
+    ``stages_`` are in the units of ``y``, while ``loss_curve_`` and the losses
+    in ``perturbations_`` are those of the standardized target. An ``init``
+    tuple is read in the units of ``y``.
+
+    The theory assumes standardized real inputs (or the unit circle): a warning
+    is raised when the pre-activations ``w . x`` at the initial weights have an
+    RMS outside ``[0.01, 100]`` or the columns of ``X`` differ in scale by more
+    than ``10^3``, and ``fit`` raises when ``phi(w . x)`` overflows at the
+    initial weights; ``predict`` raises when it overflows on new inputs.
+
+    One full-batch step costs two real GEMMs of ``N x n x 2m`` flops
+    (``N x 2n x 2m`` for ``domain="circle"``; no complex x complex BLAS call)
+    plus elementwise work; memory is ``O(N m)`` per batch. Full-network
+    training overfits when the sample count is not well above the parameter
+    count ``m (n + 1)``.
 
     References
     ----------
@@ -409,7 +607,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         "perturbation": [StrOptions({"auto", "complex", "real"}), None],
         "perturbation_scale": [Interval(numbers.Real, 0, None, closed="neither")],
         "max_perturbations": [Interval(numbers.Integral, 0, None, closed="left")],
-        "n_stages": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_stages": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
         "warm_start": ["boolean"],
         "dtype": [StrOptions({"float64", "float32"})],
@@ -436,7 +637,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         tol=1e-8,
         n_iter_no_change=50,
         perturbation="auto",
-        perturbation_scale=1e-2,
+        perturbation_scale=1.0,
         max_perturbations=10,
         n_stages=1,
         alpha=0.0,
@@ -498,9 +699,21 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             )
         return self.perturbation
 
-    def _dtypes(self):
-        real = check_dtype(self.dtype)
-        cplx = np.complex64 if real == np.float32 else np.complex128
+    def _check_integer_params(self):
+        """``bool`` passes scikit-learn's ``Interval(Integral)``; reject it by name."""
+        for name, minimum in _INTEGER_PARAMS.items():
+            value = getattr(self, name)
+            if value is None or (name == "n_stages" and value == "auto"):
+                continue
+            check_int(value, name, minimum=minimum)
+
+    def _dtypes(self, xp=np, real=None):
+        """Real and weight dtypes in ``xp`` (``real`` overrides ``dtype``)."""
+        if real is None:
+            real = check_dtype(self.dtype)
+            if xp is not np:
+                real = xp.float32 if real == np.float32 else xp.float64
+        cplx = complex_dtype_for(real, xp)
         return real, (cplx if self.weights == "complex" else real)
 
     def _scale(self, n_features):
@@ -508,15 +721,14 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             return 1.0 / np.sqrt(n_features)
         return float(self.weight_scale)
 
-    def _inputs(self, X, xp):
-        return complex_inputs(X, self.domain, xp)
-
-    def _initial_params(self, stage, n_features, rng, xp):
-        """Initial ``W``, ``alpha``, ``b`` of a stage (Thm 4.2; Algorithm 1, line 3)."""
-        _, wdtype = self._dtypes()
+    def _initial_params(self, stage, n_features, rng, ns, real):
+        """Initial ``W``, ``alpha``, ``b`` of a stage (Thm 4.2; Algorithm 1, line 3),
+        in the units of the standardized target."""
+        _, wdtype = self._dtypes(ns.xp, real)
         m, scale = self.n_hidden, self._scale(n_features)
         if isinstance(self.init, tuple) and stage == 0:
             W, alpha = self._check_init(n_features)
+            alpha = alpha / self._y_scale
         elif self.init == "zero":
             W, alpha = np.zeros((n_features, m)), np.zeros(m)
         elif self.weights == "complex":
@@ -525,9 +737,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         else:
             W, alpha = scale * rng.standard_normal((n_features, m)), np.zeros(m)
         return {
-            "hidden_weights": asarray(W, xp, dtype=wdtype),
-            "output_weights": asarray(alpha, xp, dtype=wdtype),
-            "intercept": xp.zeros(1, dtype=self._dtypes()[0]),
+            "hidden_weights": ns.asarray(W, wdtype),
+            "output_weights": ns.asarray(alpha, wdtype),
+            "intercept": ns.xp.zeros(1, dtype=real, device=ns.device),
         }
 
     def _check_init(self, n_features):
@@ -536,7 +748,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 "init must be 'random', 'zero' or a tuple (hidden_weights, "
                 f"output_weights); got a tuple of length {len(self.init)}."
             )
-        W, alpha = (to_numpy(a) for a in self.init)
+        W, alpha = (np.asarray(to_numpy(a)) for a in self.init)
         expected = ((n_features, self.n_hidden), (self.n_hidden,))
         if (W.shape, alpha.shape) != expected:
             raise ValueError(
@@ -558,12 +770,23 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         xp = problem.xp
         n = min(problem.target.shape[0], 10000)
         W = problem._hidden(params)
-        phi = problem.activation(_preactivations(problem.Xc[:n], W, xp))
-        unit_norm = max(float(xp.mean((phi * phi.conj()).real)), 1e-12)
+        if not bool(xp.any(W != 0)):
+            # All-zero start: the perturbations put the weights at the paper's
+            # scale C(r), so size the step for weights of that scale.
+            n_features, m = W.shape
+            reference = draw_complex_weights(
+                np.random.RandomState(0), n_features, m, self._scale(n_features)
+            )
+            if not _is_complex(W, xp):
+                reference = reference.real * math.sqrt(2.0)
+            W = problem.ns.asarray(reference, W.dtype)
+        with np.errstate(over="ignore", invalid="ignore"):
+            phi = problem.activation(problem.inputs.rows(slice(0, n)).times(W))
+            (unit_norm,) = compute_if_dask(_squared_norm(phi, xp) / phi.size)
         m = W.shape[1]
-        return _GD_PRACTICAL_FACTOR / (4.0 * m * unit_norm)
+        return _GD_PRACTICAL_FACTOR / (4.0 * m * max(float(unit_norm), 1e-12))
 
-    def _batches(self, n_samples, rng, xp, dask_input=False):
+    def _batches(self, n_samples, rng, ns, dask_input=False):
         if self.batch_size is None or self.batch_size >= n_samples:
             return None
         if dask_input:
@@ -574,10 +797,79 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         size = self.batch_size
 
         def batches(_):
-            order = asarray(rng.permutation(n_samples), xp)
-            return [order[i : i + size] for i in range(0, n_samples, size)]
+            order = ns.asarray(rng.permutation(n_samples))
+            return [order[rows] for rows in row_batches(n_samples, size)]
 
         return batches
+
+    # ---------------------------------------------------------- diagnostics
+    def _set_target_scaling(self, y, xp):
+        """Fit on ``(y - mean) / std`` (undone in the fitted attributes)."""
+        mean, std = compute_if_dask(xp.mean(y), xp.std(y))
+        mean, std = float(mean), float(std)
+        self._y_mean = mean
+        self._y_scale = std if std > 1e-12 * max(abs(mean), 1e-300) else 1.0
+
+    def _check_input_scale(self, X, xp):
+        """RMS pre-activation ``|w . x|`` at the initial weights, with a warning
+        when the inputs are badly scaled for the paper's ``N(0, I)`` / circle
+        setting (Andoni et al., Sec. 2)."""
+        n_features = X.shape[1]
+        if self.domain == "circle":  # |x_j| = 1
+            return self._scale(n_features) * math.sqrt(n_features)
+        (rms,) = compute_if_dask(xp.sqrt(xp.mean(X * X, axis=0)))
+        rms = np.asarray(to_numpy(rms), dtype=float)
+        scale = self._scale(n_features) * float(np.sqrt(np.sum(rms**2)))
+        low, high = _SCALE_RANGE
+        nonzero = rms[rms > 0]
+        ratio = float(nonzero.max() / nonzero.min()) if nonzero.size else 1.0
+        if not low <= scale <= high:
+            warnings.warn(
+                f"{type(self).__name__}: the inputs are badly scaled: the "
+                f"pre-activations w . x at the initial weights have RMS {scale:.3g} "
+                f"(weight_scale={self._scale(n_features):.3g}; the model assumes "
+                "about 1, i.e. standardized inputs), so the network is nearly "
+                f"{'linear' if scale < low else 'saturated'} and learns little. "
+                f"{_STANDARDIZE_HINT}.",
+                UserWarning,
+                stacklevel=5,
+            )
+        elif ratio > _COLUMN_SCALE_RATIO:
+            warnings.warn(
+                f"{type(self).__name__}: the columns of X differ in scale by a "
+                f"factor {ratio:.3g}; the small ones barely enter w . x. "
+                f"{_STANDARDIZE_HINT}.",
+                UserWarning,
+                stacklevel=5,
+            )
+        return scale
+
+    def _check_initial_loss(self, loss):
+        """Raise when ``phi(w . x)`` overflows at the initial weights."""
+        if math.isfinite(loss):
+            return
+        raise ValueError(
+            f"{type(self).__name__}: the hidden units phi(w . x) overflow at the "
+            "initial weights: the pre-activations w . x have RMS "
+            f"{self._preactivation_scale:.3g} (about 1 is expected). "
+            f"{_STANDARDIZE_HINT}, or lower weight_scale."
+        )
+
+    def _divergence_message(self, original, learning_rate):
+        """The divergence warning of ``minimize`` with its likely cause."""
+        head = str(original).split(" Lower learning_rate")[0]
+        if self._preactivation_scale > _LARGE_PREACTIVATION:
+            cause = (
+                "The pre-activations w . x are large for this input scale (RMS "
+                f"{self._preactivation_scale:.3g}) and exp(w . x) grows fast: "
+                f"{_STANDARDIZE_HINT}, or lower weight_scale."
+            )
+        else:
+            cause = (
+                f"The step is too large for this problem: lower learning_rate "
+                f"(now {learning_rate:.3g})."
+            )
+        return f"{head} {cause}"
 
     # --------------------------------------------------------------- training
     def _train(self, problem, params, optimizer, rng, *, stage, max_iter, warn):
@@ -587,54 +879,92 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             problem,
             rng,
             kind=self._perturbation_kind() if self.train == "both" else None,
-            scale=self.perturbation_scale * self._scale(problem.Xc.shape[1]),
+            scale=self.perturbation_scale * self._scale(problem.inputs.n_features),
             max_tries=self.max_perturbations,
             chunk=self.batch_size,
             stage=stage,
             curve=self.loss_curve_,
         )
-        result = minimize(
-            problem.loss_grad,
-            params,
-            optimizer,
-            max_iter=max_iter,
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            batches=self._batches(
-                n_samples, rng, problem.xp, is_dask_collection(problem.Xc)
-            ),
-            on_plateau=escape,
-            loss_curve=self.loss_curve_,
-            verbose=self.verbose,
-            warn_max_iter=warn,
-            estimator_name=type(self).__name__,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = minimize(
+                problem.loss_grad,
+                params,
+                optimizer,
+                max_iter=max_iter,
+                tol=self.tol,
+                n_iter_no_change=self.n_iter_no_change,
+                batches=self._batches(
+                    n_samples, rng, problem.ns, is_dask_collection(problem.target)
+                ),
+                on_plateau=escape,
+                loss_curve=self.loss_curve_,
+                verbose=self.verbose,
+                warn_max_iter=warn,
+                estimator_name=type(self).__name__,
+            )
+        for record in caught:
+            message = record.message
+            if result.status == "diverged" and "diverged" in str(message):
+                message = self._divergence_message(
+                    message, getattr(optimizer, "learning_rate", float("nan"))
+                )
+            warnings.warn(message, record.category, stacklevel=6)
         self.n_iter_ += result.n_iter
         self.perturbations_.extend(escape.records)
         self.n_perturbations_ += len(escape.records)
+        self._status = result.status
         return result.params, result.n_iter
 
-    def _stage_problem(self, Xc, target, act, params, xp):
-        """The stage's problem; the initial intercept is ``mean(target - Re g)``."""
+    def _stage_problem(self, inputs, target, act, params, ns):
+        """The stage's problem; the initial intercept is ``mean(target - Re g)``.
+
+        Returns the problem and its initial loss (raises if it overflows).
+        """
         fixed = params.pop("hidden_weights") if self.train == "top" else None
         problem = _StageProblem(
-            Xc, target, act, alpha_reg=self.alpha, fixed_hidden=fixed, xp=xp
+            inputs, target, act, alpha_reg=self.alpha, fixed_hidden=fixed, ns=ns
         )
-        _, shift = problem.full_loss(params, self.batch_size, recenter=True)
+        loss, shift = problem.full_loss(params, self.batch_size, recenter=True)
+        self._check_initial_loss(loss)
         params["intercept"] = params["intercept"] - shift
-        return problem
+        return problem, loss
 
-    def _fit_stages(self, Xc, y, act, rng, xp):
-        """Algorithm 1: fit, freeze, and fit the next network to the residual."""
+    def _warn_no_progress(self, stage, start, end, n_perturbations):
+        warnings.warn(
+            f"{type(self).__name__}: stage {stage} made no progress (training "
+            f"loss {start:.4g} -> {end:.4g}): it started at a critical point that "
+            f"gradient descent and {n_perturbations} random perturbations did not "
+            "leave. Try init='random', a larger max_perturbations or "
+            "perturbation_scale, or solver='adam'.",
+            ConvergenceWarning,
+            stacklevel=6,
+        )
+
+    def _fit_stages(self, inputs, y, act, rng, ns):
+        """Algorithm 1: fit, freeze, and fit the next network to the residual.
+
+        ``n_stages="auto"`` runs "while ||P|| > delta": it stops when a stage
+        shrinks the residual by less than 1 % (and drops it when it did not
+        shrink it at all), when the residual loss is below ``tol``, or after
+        20 stages.
+        """
+        xp = ns.xp
+        auto = self.n_stages == "auto"
         self.loss_curve_, self.n_iter_ = [], 0
         self.perturbations_, self.n_perturbations_, self.stages_ = [], 0, []
         target, intercept, Ws, alphas = y, 0.0, [], []
-        for stage in range(self.n_stages):
-            params = self._initial_params(stage, Xc.shape[1], rng, xp)
-            problem = self._stage_problem(Xc, target, act, params, xp)
+        (previous,) = compute_if_dask(xp.mean((y - xp.mean(y)) ** 2))
+        previous = float(previous)
+        for stage in range(_AUTO_MAX_STAGES if auto else self.n_stages):
+            params = self._initial_params(
+                stage, inputs.n_features, rng, ns, real=y.dtype
+            )
+            problem, start_loss = self._stage_problem(inputs, target, act, params, ns)
             optimizer = make_optimizer(
                 self.solver, self._learning_rate(problem, params)
             )
+            n_tried = self.n_perturbations_
             params, n_iter = self._train(
                 problem,
                 params,
@@ -645,6 +975,19 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 warn=True,
             )
             residual, _ = problem.residual(params)
+            (residual_mse,) = compute_if_dask(xp.mean(residual * residual))
+            residual_mse = float(residual_mse)
+            stalled = 0.5 * residual_mse > (1.0 - _NO_PROGRESS) * start_loss
+            stalled = stalled and self._status != "diverged"  # warned already
+            if stalled and (not auto or stage == 0):
+                self._warn_no_progress(
+                    stage,
+                    start_loss,
+                    0.5 * residual_mse,
+                    self.n_perturbations_ - n_tried,
+                )
+            if auto and stage > 0 and residual_mse >= previous:
+                break  # the stage did not shrink the residual: drop it
             Ws.append(problem._hidden(params))
             alphas.append(params["output_weights"])
             b = float(params["intercept"][0])
@@ -655,22 +998,39 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                     "output_weights": alphas[-1],
                     "intercept": b,
                     "n_iter": n_iter,
-                    "residual_mse": float(xp.mean(residual * residual)),
+                    "residual_mse": residual_mse,
                 }
             )
             (target,) = persist_if_dask(-residual)  # Algorithm 1, line 5: P = P - N'
-            self._optimizer = optimizer
-        return xp.concatenate(Ws, axis=1), xp.concatenate(alphas), intercept
+            # partial_fit continues the optimizer state of a one-stage network
+            self._optimizer = optimizer if stage == 0 else None
+            shrunk = residual_mse < (1.0 - _AUTO_STAGE_MIN_DECREASE) * previous
+            previous = residual_mse
+            if auto and (not shrunk or 0.5 * residual_mse <= self.tol):
+                break
+        return _concat(Ws, 1, xp), _concat(alphas, 0, xp), intercept
+
+    def _stages_to_output(self, ns):
+        """Stage records in the units of ``y`` and in the output namespace."""
+        scale = self._y_scale
+        for k, stage in enumerate(self.stages_):
+            stage["hidden_weights"] = ns.output(stage["hidden_weights"])
+            stage["output_weights"] = ns.output(stage["output_weights"] * scale)
+            stage["intercept"] = stage["intercept"] * scale + (
+                self._y_mean if k == 0 else 0.0
+            )
+            stage["residual_mse"] = stage["residual_mse"] * scale**2
 
     def _fit(self, X, y, incremental):
         check_y_given(self, y)
+        self._check_integer_params()
         first = not hasattr(self, "hidden_weights_") or not (
             incremental or self.warm_start
         )
         X_dask = y_dask = None
         if is_dask_collection(X) or is_dask_collection(y):
             X, y, X_dask, y_dask = self._dask_input(X, y, first)
-        X, y, xp, to_host = validate_input(
+        X, y, ns = validate_input(
             self,
             X,
             y,
@@ -680,24 +1040,26 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             ensure_min_samples=2 if first else 1,
         )
         if X_dask is not None:  # gradient steps reduce over the Dask blocks
-            X, y, xp, to_host = X_dask, y_dask, np, True
+            X, y, ns = X_dask, y_dask, Namespace(np, "cpu", True)
         act = self._get_activation()
         self._perturbation_kind()
-        Xc = self._inputs(X, xp)
-        if first and not incremental:
+        xp = ns.xp
+        inputs = _NetworkInput.from_validated(X, self.domain, xp)
+        if first:
             self._rng = check_random_state(self.random_state)
-            W, alpha, b = self._fit_stages(Xc, y, act, self._rng, xp)
+            self._set_target_scaling(y, xp)
+            self._preactivation_scale = self._check_input_scale(X, xp)
+        target = (y - self._y_mean) / self._y_scale
+        if first and not incremental:
+            W, alpha, b = self._fit_stages(inputs, target, act, self._rng, ns)
+            self._stages_to_output(ns)
         else:
             if first:
-                self._rng = check_random_state(self.random_state)
-                self._start_incremental(Xc, y, act, xp)
-            W, alpha, b = self._continue(Xc, y, act, xp, incremental)
-        self.hidden_weights_ = to_output(W, to_host)
-        self.output_weights_ = to_output(alpha, to_host)
-        self.intercept_ = float(b)
-        for stage in self.stages_:
-            for key in ("hidden_weights", "output_weights"):
-                stage[key] = to_output(stage[key], to_host)
+                self._start_incremental(inputs, target, act, ns)
+            W, alpha, b = self._continue(inputs, target, act, ns, incremental)
+        self.hidden_weights_ = ns.output(W)
+        self.output_weights_ = ns.output(alpha * self._y_scale)
+        self.intercept_ = float(b) * self._y_scale + self._y_mean
         return self
 
     def _dask_input(self, X, y, first):
@@ -713,36 +1075,34 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         X, y = validate_dask_input(self, X, y, dtype=self.dtype, reset=first)
         return X[:2].compute(), y[:2].compute(), X, y
 
-    def _start_incremental(self, Xc, y, act, xp):
-        """First ``partial_fit`` call: one stage's initial weights, no training yet."""
-        params = self._initial_params(0, Xc.shape[1], self._rng, xp)
+    def _start_incremental(self, inputs, y, act, ns):
+        """First ``partial_fit`` call: one stage's initial weights, no training yet
+        (stored in the units of ``y``, as after a fit)."""
+        params = self._initial_params(0, inputs.n_features, self._rng, ns, y.dtype)
+        problem = _StageProblem(inputs, y, act, alpha_reg=0.0, fixed_hidden=None, ns=ns)
+        loss, shift = problem.full_loss(params, self.batch_size, recenter=True)
+        self._check_initial_loss(loss)
         self.hidden_weights_ = params["hidden_weights"]
-        self.output_weights_ = params["output_weights"]
-        _, shift = _StageProblem(
-            Xc, y, act, alpha_reg=0.0, fixed_hidden=None, xp=xp
-        ).full_loss(params, self.batch_size, recenter=True)
-        self.intercept_ = -shift
+        self.output_weights_ = params["output_weights"] * self._y_scale
+        self.intercept_ = -shift * self._y_scale + self._y_mean
         self.loss_curve_, self.n_iter_, self.n_perturbations_ = [], 0, 0
         self.perturbations_, self.stages_ = [], []
 
-    def _continue(self, Xc, y, act, xp, incremental):
-        """``partial_fit`` (one epoch) or ``warm_start`` fit of all current units."""
-        _, wdtype = self._dtypes()
+    def _continue(self, inputs, y, act, ns, incremental):
+        """``partial_fit`` (one epoch) or ``warm_start`` fit of all current units,
+        in the units of the standardized target."""
+        real, wdtype = self._dtypes(ns.xp, y.dtype)
         params = {
-            "hidden_weights": asarray(self.hidden_weights_, xp, dtype=wdtype),
-            "output_weights": asarray(self.output_weights_, xp, dtype=wdtype),
-            "intercept": xp.zeros(1, dtype=self._dtypes()[0]),
+            "hidden_weights": ns.asarray(self.hidden_weights_, wdtype),
+            "output_weights": ns.asarray(self.output_weights_, wdtype) / self._y_scale,
+            "intercept": ns.xp.zeros(1, dtype=real, device=ns.device),
         }
+        b0 = (self.intercept_ - self._y_mean) / self._y_scale
         fixed = params.pop("hidden_weights") if self.train == "top" else None
         problem = _StageProblem(
-            Xc,
-            y - self.intercept_,
-            act,
-            alpha_reg=self.alpha,
-            fixed_hidden=fixed,
-            xp=xp,
+            inputs, y - b0, act, alpha_reg=self.alpha, fixed_hidden=fixed, ns=ns
         )
-        if not incremental or not hasattr(self, "_optimizer"):
+        if not incremental or getattr(self, "_optimizer", None) is None:
             self._optimizer = make_optimizer(
                 self.solver, self._learning_rate(problem, params)
             )
@@ -756,7 +1116,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             warn=not incremental,
         )
         W = problem._hidden(params)
-        b = self.intercept_ + float(params["intercept"][0])
+        b = b0 + float(params["intercept"][0])
         return W, params["output_weights"], b
 
     @_fit_context(prefer_skip_nested_validation=True)
@@ -783,8 +1143,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     def partial_fit(self, X, y):
         """One epoch of (mini-batch) gradient descent on all units.
 
-        The first call initialises the weights (one stage); ``n_stages`` applies
-        to :meth:`fit` only.
+        The first call initialises the weights (one stage) and the target
+        standardization (mean and standard deviation of its ``y``);
+        ``n_stages`` applies to :meth:`fit` only.
 
         Parameters
         ----------
@@ -807,16 +1168,45 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         Returns
         -------
         y : ndarray of shape (n_samples,)
+
+        Raises
+        ------
+        ValueError
+            If ``phi(w . x)`` overflows for some rows (inputs far outside the
+            scale of the training inputs).
         """
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
             return predict_blocks(self.predict, X, self.dtype)
-        X, _, xp, to_host = validate_input(
-            self, X, reset=False, dtype=self.dtype, device=self.device
+        X, _, ns = validate_input(
+            self,
+            X,
+            reset=False,
+            dtype=self.dtype,
+            device=self.device,
+            fitted=self.hidden_weights_,
+            method="predict",
         )
-        _, wdtype = self._dtypes()
-        W = asarray(self.hidden_weights_, xp, dtype=wdtype)
-        alpha = asarray(self.output_weights_, xp, dtype=wdtype)
+        xp = ns.xp
+        _, wdtype = self._dtypes(xp, X.dtype)
+        W = ns.asarray(self.hidden_weights_, wdtype)
+        alpha = ns.asarray(self.output_weights_, wdtype)
         act = get_activation(self.activation, degree=self.degree)
-        g, _ = _network_output(self._inputs(X, xp), W, alpha, act, xp)
-        return to_output(g.real + self.intercept_, to_host)
+        inputs = _NetworkInput.from_validated(X, self.domain, xp)
+        with np.errstate(over="ignore", invalid="ignore"):
+            g, _ = _network_output(inputs, W, alpha, act, xp)
+        y = g + self.intercept_
+        if not bool(xp.all(xp.isfinite(y))):
+            raise ValueError(
+                f"Predictions overflowed: phi(w . x) is not finite for "
+                f"{int(xp.sum(xp.astype(~xp.isfinite(y), xp.int64)))} of "
+                f"{y.shape[0]} rows of X, whose scale is far outside that of the "
+                "training inputs. Transform X as for fit (the same StandardScaler "
+                "or WhiteningTransformer, e.g. in a Pipeline)."
+            )
+        return ns.output(y)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.array_api_support = True
+        return tags

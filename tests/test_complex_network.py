@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.exceptions import ConvergenceWarning
 
 from sklearn_polynn import ComplexTwoLayerRegressor
+from sklearn_polynn._backend import Namespace, get_namespace
 from sklearn_polynn.activations import get_activation
 from sklearn_polynn.complex_network import _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
@@ -71,7 +72,8 @@ def test_wirtinger_gradients_match_finite_differences(
         "intercept": np.array([0.3]),
     }
     act = get_activation(activation, degree=degree)
-    problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, xp=np)
+    ns = Namespace(get_namespace(), "cpu", True)
+    problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, ns=ns)
     _, grads = problem.loss_grad(params, None)
     for key in params:
         for index in np.ndindex(params[key].shape):
@@ -124,15 +126,16 @@ def _lemma57_model(weights, m, n, **kwargs):
         "degree": 4,  # phi_d has a_l = 1/l! >= 0, as the lemma requires
         "init": (np.zeros((n, m)), np.full(m, 1.0 / m)),
         "weights": weights,
-        "perturbation_scale": 0.1,
     }
     return ComplexTwoLayerRegressor(**(params | kwargs))
 
 
 def _first_perturbation_accepted(weights, seed, X, y):
+    """Whether the first perturbation at the critical point lowers the loss, at
+    the default ``n_hidden`` and ``perturbation_scale`` (Thm 5.1's C(1/sqrt(n)))."""
     model = _lemma57_model(
         weights,
-        20,
+        100,
         X.shape[1],
         solver="gd",
         learning_rate=0.05,
@@ -151,13 +154,13 @@ def _first_perturbation_accepted(weights, seed, X, y):
 def test_complex_perturbations_escape_real_ones_do_not():
     """Thm 5.1: a random complex perturbation lowers the error with constant
     probability; Lemma 5.7: a real one increases it with high probability."""
-    X, y = _lemma57_problem()
+    X, y = _lemma57_problem(N=1000)
     trials = range(24)
     complex_rate = np.mean(
         [_first_perturbation_accepted("complex", s, X, y) for s in trials]
     )
     real_rate = np.mean([_first_perturbation_accepted("real", s, X, y) for s in trials])
-    assert complex_rate >= 0.2, complex_rate
+    assert complex_rate >= 0.25, complex_rate
     assert real_rate <= 0.05, real_rate
 
 
@@ -238,7 +241,9 @@ def test_divergence_is_detected_and_rolled_back():
     model = ComplexTwoLayerRegressor(
         n_hidden=10, solver="gd", learning_rate=1e4, max_iter=50, random_state=0
     )
-    with pytest.warns(ConvergenceWarning, match="Lower learning_rate"):
+    with pytest.warns(
+        ConvergenceWarning, match="step is too large.*lower learning_rate"
+    ):
         model.fit(X, y)
     prediction = model.predict(X)
     assert np.isfinite(prediction).all()
@@ -358,3 +363,213 @@ def test_cpu_and_gpu_agree():
     )
     assert isinstance(on_device.hidden_weights_, cupy.ndarray)
     assert_allclose(on_device.predict(cupy.asarray(X)).get(), cpu.predict(X), rtol=1e-6)
+
+
+# ------------------------------------------- real GEMMs for complex products
+@pytest.mark.parametrize("domain", ["real", "circle"])
+@pytest.mark.parametrize("weights", ["complex", "real"])
+def test_network_input_products_equal_complex_products(domain, weights):
+    """X W and X^T D through real GEMMs equal the complex products (issue 13)."""
+    from sklearn_polynn.complex_network import _NetworkInput
+
+    rng = np.random.RandomState(0)
+    theta = rng.uniform(0, 2 * np.pi, (30, 4))
+    X = theta if domain == "real" else theta
+    Xc = np.exp(1j * theta) if domain == "circle" else theta
+    W = rng.randn(4, 6) + (1j * rng.randn(4, 6) if weights == "complex" else 0)
+    D = rng.randn(30, 6) + 1j * rng.randn(30, 6)
+    inputs = _NetworkInput.from_validated(X, domain, get_namespace())
+    assert inputs.data.dtype == np.float64  # real storage only
+    assert_allclose(inputs.times(W), Xc @ W, rtol=1e-12, atol=1e-12)
+    assert_allclose(inputs.transpose_times(D), Xc.T @ D, rtol=1e-12, atol=1e-12)
+    if domain == "real":
+        assert_allclose(inputs.transpose_times(D.real), Xc.T @ D.real, rtol=1e-12)
+
+
+# ------------------------------------------------ array API (issue 12)
+def _dispatch_available():
+    import sklearn
+
+    try:
+        with sklearn.config_context(array_api_dispatch=True):
+            return True
+    except (RuntimeError, ImportError):
+        return False
+
+
+@pytest.mark.skipif(
+    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
+)
+@pytest.mark.parametrize(
+    "kw",
+    [
+        # circle domain, plain GD, plateaus with perturbations, two stages
+        {"domain": "circle", "solver": "gd", "tol": 1e-2, "n_iter_no_change": 3},
+        {"domain": "circle", "n_stages": 2, "max_iter": 10},
+        # mini-batches (xp.take), real weights, zero start
+        {"batch_size": 64, "weights": "real", "init": "zero", "solver": "gd"},
+    ],
+    ids=["circle-gd-perturbations", "circle-two-stages", "batches-real-zero"],
+)
+def test_array_api_strict_fit_equals_numpy_fit(kw):
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    from sklearn_polynn._backend import device_of, to_numpy
+
+    distribution = "circle" if kw.get("domain") == "circle" else "gaussian"
+    X, y = make_sparse_polynomial(
+        300, 3, degree=2, distribution=distribution, random_state=0
+    )
+    kw = {"n_hidden": 6, "max_iter": 20, "random_state": 0, **kw}
+    ref = _fit_quietly(ComplexTwoLayerRegressor(**kw), X, y)
+    device = xps.Device("device1")
+    Xs, ys = xps.asarray(X, device=device), xps.asarray(y, device=device)
+    with sklearn.config_context(array_api_dispatch=True):
+        est = _fit_quietly(ComplexTwoLayerRegressor(**kw), Xs, ys)
+        pred = est.predict(Xs)
+        assert est.n_perturbations_ == ref.n_perturbations_
+        assert ref.n_perturbations_ > 0 or "tol" not in kw
+        assert_allclose(to_numpy(pred), ref.predict(X), rtol=1e-8, atol=1e-10)
+        est.partial_fit(Xs, ys)
+        ref.partial_fit(X, y)
+        after = est.predict(Xs)
+    assert device_of(after) == device and device_of(est.hidden_weights_) == device
+    assert_allclose(to_numpy(after), ref.predict(X), rtol=1e-8, atol=1e-10)
+    assert_allclose(
+        to_numpy(est.hidden_weights_), ref.hidden_weights_, rtol=1e-8, atol=1e-10
+    )
+    assert_allclose(est.loss_curve_, ref.loss_curve_, rtol=1e-8)
+
+
+# ------------------------------------------------- robustness (issue 16)
+def _gaussian_quadratic(n_samples=600, seed=0):
+    X, y = make_sparse_polynomial(n_samples, 4, degree=2, random_state=seed)
+    return X, y
+
+
+def test_predict_on_out_of_range_input_raises_instead_of_nan():
+    X, y = _gaussian_quadratic()
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(n_hidden=10, max_iter=50, random_state=0), X, y
+    )
+    assert np.isfinite(model.predict(X)).all()
+    with pytest.raises(ValueError, match=r"Predictions overflowed.*Transform X"):
+        model.predict(1000 * X)
+
+
+@pytest.mark.parametrize(
+    "scale",
+    [1e4, 1e8, np.array([1e4, 1e-4, 1.0, 1.0])],
+    ids=["1e4", "1e8", "columns"],
+)
+def test_fit_raises_when_exp_overflows_at_the_initial_weights(scale):
+    X, y = _gaussian_quadratic()
+    model = ComplexTwoLayerRegressor(n_hidden=10, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the scale warning
+        with pytest.raises(
+            ValueError,
+            match=r"overflow at the initial weights.*Standardize or whiten X.*"
+            r"lower weight_scale",
+        ):
+            model.fit(X * scale, y)
+
+
+@pytest.mark.parametrize(
+    "scale, match",
+    [
+        (1e-4, "badly scaled.*nearly linear.*WhiteningTransformer"),
+        (np.array([1.0, 1.0, 1.0, 1e-4]), "differ in scale by a factor 9.87e\\+03"),
+    ],
+)
+def test_badly_scaled_inputs_warn(scale, match):
+    X, y = _gaussian_quadratic()
+    model = ComplexTwoLayerRegressor(n_hidden=4, max_iter=2, random_state=0)
+    with pytest.warns(UserWarning, match=match):
+        _fit_quietly(model, X * scale, y)
+
+
+def test_standardized_inputs_do_not_warn():
+    X, y = _gaussian_quadratic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ComplexTwoLayerRegressor(n_hidden=4, max_iter=300, tol=1e-3).fit(X, y)
+
+
+def test_target_is_standardized_inside():
+    """Fits of a*y + c are the fit of y, mapped: the step sizes see unit variance."""
+    X, y = _gaussian_quadratic()
+    kw = {"n_hidden": 10, "max_iter": 150, "random_state": 0}
+    base = _fit_quietly(ComplexTwoLayerRegressor(**kw), X, y)
+    scaled = _fit_quietly(ComplexTwoLayerRegressor(**kw), X, 1e6 * y + 3e6)
+    assert_allclose(scaled.predict(X), 1e6 * base.predict(X) + 3e6, rtol=1e-7)
+    assert_allclose(scaled.output_weights_, 1e6 * base.output_weights_, rtol=1e-7)
+    assert_allclose(scaled.loss_curve_, base.loss_curve_, rtol=1e-7)
+    assert scaled.score(X, 1e6 * y + 3e6) > 0.95
+    assert_allclose(
+        scaled.stages_[0]["residual_mse"],
+        np.mean((scaled.predict(X) - 1e6 * y - 3e6) ** 2),
+        rtol=1e-8,
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["n_hidden", "max_iter", "n_iter_no_change", "batch_size", "n_stages"]
+)
+def test_boolean_integer_parameters_are_rejected_by_name(name):
+    X, y = _gaussian_quadratic(100)
+    with pytest.raises(ValueError, match=f"{name} must be an integer >= 1; got True"):
+        ComplexTwoLayerRegressor(**{name: True}).fit(X, y)
+
+
+def test_divergence_from_input_scale_blames_the_input_scale():
+    X, y = _gaussian_quadratic()
+    model = ComplexTwoLayerRegressor(
+        n_hidden=10, solver="gd", learning_rate=1.0, max_iter=50, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        with pytest.warns(ConvergenceWarning, match="input scale.*Standardize"):
+            model.fit(4 * X, y)
+    assert np.isfinite(model.predict(4 * X)).all()
+
+
+# ------------------------------------------------ Algorithm 1 (issue 13)
+def test_zero_start_with_plain_gradient_descent_learns():
+    """Algorithm 1, line 3: all weights 0 is a critical point; the joint
+    perturbation of alpha and W at it lets plain GD learn."""
+    X, y = make_sparse_polynomial(2000, 5, degree=2, random_state=1)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=25, init="zero", solver="gd", max_iter=300, random_state=0
+    )
+    _fit_quietly(model, X[:1000], y[:1000])
+    assert model.perturbations_[0]["accepted"]
+    assert model.score(X[1000:], y[1000:]) > 0.8
+
+
+def test_stage_without_progress_warns():
+    X, y = _gaussian_quadratic()
+    model = ComplexTwoLayerRegressor(
+        n_hidden=5, init="zero", solver="gd", perturbation=None, max_iter=100
+    )
+    with pytest.warns(ConvergenceWarning, match="stage 0 made no progress"):
+        model.fit(X, y)
+
+
+def test_auto_stages_stop_when_the_residual_stops_shrinking():
+    X, y = make_sparse_polynomial(1000, 3, degree=2, random_state=0)
+    X = X[:, :3]
+    y = X[:, 0] + 0.5 * X[:, 1]  # linear: the first stage fits it
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(
+            n_hidden=6, n_stages="auto", max_iter=300, random_state=0
+        ),
+        X,
+        y,
+    )
+    residuals = [s["residual_mse"] for s in model.stages_]
+    assert 1 <= len(residuals) < 20
+    assert np.all(np.diff(residuals) < 0)
+    assert model.hidden_weights_.shape[1] == 6 * len(residuals)
+    assert model.score(X, y) > 0.99

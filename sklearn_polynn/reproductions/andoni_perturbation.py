@@ -42,9 +42,10 @@ def lemma57_data(n_samples, n_features, random_state=0):
 
 
 def lemma57_model(weights, n_hidden, n_features, **params):
-    """A network started at Lemma 5.7's critical point ``w_i = 0, alpha_i = 1/m``."""
+    """A network started at Lemma 5.7's critical point ``w_i = 0, alpha_i = 1/m``
+    (perturbations at the estimator's default, Thm 5.1's ``C(1/sqrt(n))``)."""
     init = (np.zeros((n_features, n_hidden)), np.full(n_hidden, 1.0 / n_hidden))
-    defaults = {"activation": "truncated", "degree": 4, "perturbation_scale": 0.1}
+    defaults = {"activation": "truncated", "degree": 4}
     return ComplexTwoLayerRegressor(
         n_hidden=n_hidden, init=init, weights=weights, **(defaults | params)
     )
