@@ -32,13 +32,12 @@ from ._backend import (
     row_batches,
     to_numpy,
 )
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._complex import draw_complex_weights
 from ._optim import make_optimizer, minimize
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
-    check_int,
     check_y_given,
     validate_input,
 )
@@ -73,16 +72,6 @@ _STANDARDIZE_HINT = (
     "Standardize or whiten X (sklearn.preprocessing.StandardScaler, or "
     "sklearn_polynn.WhiteningTransformer in a Pipeline)"
 )
-#: Integer parameters (``bool`` passes scikit-learn's ``Interval``; rejected here).
-_INTEGER_PARAMS = {
-    "n_hidden": 1,
-    "degree": 0,
-    "max_iter": 1,
-    "batch_size": 1,
-    "n_iter_no_change": 1,
-    "max_perturbations": 0,
-    "n_stages": 1,
-}
 
 
 # ------------------------------------------------------------ complex products
@@ -590,9 +579,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "n_hidden": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS)), Activation, tuple],
-        "degree": [Interval(numbers.Integral, 0, None, closed="left"), None],
+        "degree": [IntInterval(0, None, closed="left"), None],
         "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
         "domain": [StrOptions({"real", "circle"})],
         "weights": [StrOptions({"complex", "real"})],
@@ -603,12 +592,12 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             StrOptions({"auto"}),
             Interval(numbers.Real, 0, None, closed="neither"),
         ],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "batch_size": [IntInterval(1, None, closed="left"), None],
         "perturbation": [StrOptions({"auto", "complex", "real"}), None],
         "perturbation_scale": [Interval(numbers.Real, 0, None, closed="neither")],
-        "max_perturbations": [Interval(numbers.Integral, 0, None, closed="left")],
+        "max_perturbations": [IntInterval(0, None, closed="left")],
         "n_stages": [
-            Interval(numbers.Integral, 1, None, closed="left"),
+            IntInterval(1, None, closed="left"),
             StrOptions({"auto"}),
         ],
         "alpha": [Interval(numbers.Real, 0, None, closed="left")],
@@ -698,14 +687,6 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 "perturbation='real' (or 'auto')."
             )
         return self.perturbation
-
-    def _check_integer_params(self):
-        """``bool`` passes scikit-learn's ``Interval(Integral)``; reject it by name."""
-        for name, minimum in _INTEGER_PARAMS.items():
-            value = getattr(self, name)
-            if value is None or (name == "n_stages" and value == "auto"):
-                continue
-            check_int(value, name, minimum=minimum)
 
     def _dtypes(self, xp=np, real=None):
         """Real and weight dtypes in ``xp`` (``real`` overrides ``dtype``)."""
@@ -1023,7 +1004,6 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y, incremental):
         check_y_given(self, y)
-        self._check_integer_params()
         first = not hasattr(self, "hidden_weights_") or not (
             incremental or self.warm_start
         )

@@ -23,13 +23,13 @@ matrices have shape ``(n_features, n_hidden)``.
 
 import itertools
 import math
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from scipy.stats import binom
 from sklearn.utils import Bunch, check_random_state
 
-from ._compat import Interval, StrOptions, validate_params
+from ._compat import Interval, IntInterval, StrOptions, validate_params
 from .activations import Activation, get_activation
 
 __all__ = [
@@ -47,8 +47,8 @@ _MAX_ONES_PER_COLUMN = 3
 # ----------------------------------------------------------------- shared helpers
 #: ``validate_params`` constraints of the parameters every generator takes.
 _GENERATOR_CONSTRAINTS = {
-    "n_samples": [Interval(Integral, 1, None, closed="left")],
-    "n_features": [Interval(Integral, 1, None, closed="left")],
+    "n_samples": [IntInterval(1, None, closed="left")],
+    "n_features": [IntInterval(1, None, closed="left")],
     "noise": [Interval(Real, 0, None, closed="left")],
     "return_truth": ["boolean"],
     "random_state": ["random_state"],
@@ -204,8 +204,8 @@ def _sparse_polynomial_values(X, monomials, coefficients, distribution):
 @validate_params(
     {
         **_GENERATOR_CONSTRAINTS,
-        "n_terms": [Interval(Integral, 1, None, closed="left"), None],
-        "degree": [Interval(Integral, 1, None, closed="left")],
+        "n_terms": [IntInterval(1, None, closed="left"), None],
+        "degree": [IntInterval(1, None, closed="left")],
         "distribution": [StrOptions({"gaussian", "uniform", "circle"})],
         "repeated_variables": ["boolean"],
     },
@@ -407,7 +407,7 @@ def _check_input_covariance(input_covariance, n_features):
 @validate_params(
     {
         **_GENERATOR_CONSTRAINTS,
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left")],
         "activation": [str, Activation, tuple],
         "condition_number": [Interval(Real, 0, None, closed="neither")],
         "output_weights": [StrOptions({"sign", "ones"}), "array-like"],
@@ -589,12 +589,12 @@ def _upper_polynomial_values(H, powers, coef, c0):
 @validate_params(
     {
         **_GENERATOR_CONSTRAINTS,
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left")],
         "threshold": [Interval(Real, 0, None, closed="left")],
         "activation": [str, Activation, tuple],
         "upper": [StrOptions({"linear", "monotone", "polynomial", "powers"})],
         "binary": ["boolean"],
-        "ones_per_column": [Interval(Integral, 1, None, closed="left"), None],
+        "ones_per_column": [IntInterval(1, None, closed="left"), None],
     },
     prefer_skip_nested_validation=True,
 )
@@ -875,7 +875,7 @@ def _boolean_hard_instance(rng, n_features, n_hidden):
 @validate_params(
     {
         **_GENERATOR_CONSTRAINTS,
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left")],
         "distribution": [StrOptions({"boolean", "gaussian"})],
     },
     prefer_skip_nested_validation=True,

@@ -13,7 +13,7 @@ live in :mod:`sklearn_polynn._high_threshold`.
 
 import math
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -29,7 +29,7 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from . import _high_threshold as _ht
 from ._backend import asarray, device_of, lstsq, to_numpy
 from ._base import _PolynnEstimatorMixin
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
 from .activations import Activation, _step, _zero, get_activation
@@ -253,21 +253,21 @@ class HighThresholdLayerRecovery(
     """
 
     _parameter_constraints = {
-        "n_hidden": [Interval(Integral, 1, None, closed="left"), None],
+        "n_hidden": [IntInterval(1, None, closed="left"), None],
         "activation": [str, Activation, tuple],
         "threshold": [Interval(Real, None, None, closed="neither"), None],
         "method": [StrOptions(_METHODS)],
         "refine": ["boolean"],
-        "refine_iter": [Interval(Integral, 0, None, closed="left")],
+        "refine_iter": [IntInterval(0, None, closed="left")],
         "tan_alpha": [StrOptions({"probit", "bands"})],
-        "upper_degree": [Interval(Integral, 1, None, closed="left")],
-        "unit_degree": [Interval(Integral, 1, None, closed="left")],
+        "upper_degree": [IntInterval(1, None, closed="left")],
+        "unit_degree": [IntInterval(1, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "learning_rate": [
             Interval(Real, 0, None, closed="neither"),
             StrOptions({"auto"}),
         ],
-        "n_restarts": [Interval(Integral, 1, None, closed="left"), None],
+        "n_restarts": [IntInterval(1, None, closed="left"), None],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
         **ITERATIVE_CONSTRAINTS,
@@ -345,7 +345,6 @@ class HighThresholdLayerRecovery(
         self : HighThresholdLayerRecovery
         """
         check_y_given(self, y)
-        _reject_bool_integers(self)
         rng = check_random_state(self.random_state)
         X, y, ns = validate_input(
             self, X, y, reset=True, device=self.device, ensure_min_samples=2
@@ -855,27 +854,6 @@ def _median(y, weights, xp):
     lower = min(int(xp.count_nonzero(cumulative < half)), ys.shape[0] - 1)
     upper = min(int(xp.count_nonzero(cumulative <= half)), ys.shape[0] - 1)
     return (float(ys[lower]) + float(ys[upper])) / 2.0
-
-
-_INTEGER_PARAMS = (
-    "n_hidden",
-    "refine_iter",
-    "upper_degree",
-    "unit_degree",
-    "max_iter",
-    "n_restarts",
-    "n_iter_no_change",
-)
-
-
-def _reject_bool_integers(estimator):
-    """``Interval(Integral)`` accepts ``True``/``False``: reject them by name."""
-    for name in _INTEGER_PARAMS:
-        value = getattr(estimator, name)
-        if isinstance(value, bool | np.bool_):
-            raise ValueError(
-                f"{name} must be an integer, not a boolean; got {name}={value!r}."
-            )
 
 
 def _warn_if_few_active(n_active, n_features):

@@ -14,15 +14,13 @@ NumPy and CuPy inputs are accepted; the computation runs on the host (the
 matrices are ``n_features x n_hidden``, tiny next to the data).
 """
 
-import numbers
-
 import numpy as np
 from scipy.linalg import subspace_angles
 from scipy.optimize import linear_sum_assignment
 from sklearn.utils import check_random_state
 
 from ._backend import asarray, device_of, get_namespace, is_numpy_namespace, to_numpy
-from ._compat import Interval, validate_params
+from ._compat import IntInterval, validate_params
 
 __all__ = ["max_principal_angle", "parameter_recovery_error", "variable_dependence"]
 
@@ -285,7 +283,7 @@ def _predictions(predict, X):
         "model": "no_validation",
         "X": ["array-like"],
         "y": ["array-like", None],
-        "n_repeats": [Interval(numbers.Integral, 1, None, closed="left")],
+        "n_repeats": [IntInterval(1, None, closed="left")],
         "random_state": ["random_state"],
     },
     prefer_skip_nested_validation=True,

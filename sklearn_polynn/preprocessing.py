@@ -10,7 +10,7 @@ whitening step, designed to sit in front of any estimator of this package in a
 
 import math
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import (
@@ -22,7 +22,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._backend import check_same_namespace, resolve_namespace, to_numpy
 from ._base import _PolynnEstimatorMixin
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._validation import validate_input
 
 __all__ = ["WhiteningTransformer"]
@@ -106,7 +106,7 @@ class WhiteningTransformer(
 
     _parameter_constraints = {
         "center": ["boolean"],
-        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "n_components": [IntInterval(1, None, closed="left"), None],
         "tol": [Interval(Real, 0, 1, closed="left"), None],
         "device": [StrOptions({"cpu", "cuda"}), None],
     }

@@ -53,7 +53,7 @@ from ._backend import (
     to_numpy,
 )
 from ._base import _PolynnEstimatorMixin
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
     draw_complex_weights,
@@ -72,7 +72,6 @@ from ._top_layer import (
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
-    check_int,
     check_y_given,
     validate_input,
 )
@@ -90,14 +89,14 @@ __all__ = [
 _BATCH_ELEMENTS = 2**22
 
 _SHARED_CONSTRAINTS = {
-    "n_components": [Interval(numbers.Integral, 1, None, closed="left")],
+    "n_components": [IntInterval(1, None, closed="left")],
     "activation": [StrOptions({"auto", "exp", "truncated"})],
-    "degree": [Interval(numbers.Integral, 0, None, closed="left"), None],
+    "degree": [IntInterval(0, None, closed="left"), None],
     "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
     "weight_distribution": [StrOptions({"circle", "gaussian"})],
     "domain": [StrOptions({"real", "circle"})],
     "dtype": [StrOptions({"float64", "float32"}), None],
-    "batch_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+    "batch_size": [IntInterval(1, None, closed="left"), None],
     "device": [StrOptions({"cpu", "cuda"}), None],
     "random_state": ["random_state"],
 }
@@ -191,16 +190,6 @@ def _auto_alphas(G, xp):
     diagonal of the Gram (the scale of ``alpha`` relative to the data)."""
     scale = float(xp.sum(xp.linalg.diagonal(G))) / max(G.shape[0], 1)
     return max(scale, np.finfo(np.float64).tiny) * _AUTO_GRID
-
-
-def _check_integer_params(est):
-    """Integer parameters as ints; bools are rejected with the parameter named
-    (scikit-learn's ``Interval(Integral)`` accepts them)."""
-    check_int(est.n_components, "n_components", minimum=1)
-    if est.degree is not None:
-        check_int(est.degree, "degree", minimum=0)
-    if est.batch_size is not None:
-        check_int(est.batch_size, "batch_size", minimum=1)
 
 
 # Root mean square of the entries of X outside which a real-domain fit warns:
@@ -706,7 +695,6 @@ n_components)
         -------
         self : object
         """
-        _check_integer_params(self)
         rng = check_random_state(self.random_state)
         X, _, ns = validate_input(
             self, X, reset=True, dtype=self.dtype, device=self.device
@@ -1002,7 +990,6 @@ n_components)
 
     def _fit(self, X, y, sample_weight, incremental):
         check_y_given(self, y)
-        _check_integer_params(self)
         first = not (incremental and "_stats" in vars(self))
         alphas = _alpha_grid(self.alpha)  # validated before the data pass
         if self.solver == "gd" and isinstance(alphas, np.ndarray):

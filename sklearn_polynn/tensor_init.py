@@ -10,7 +10,7 @@ empirical risk is locally strongly convex (Theorem 4.2), and gradient descent
 import functools
 import math
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._backend import asarray, device_of, get_namespace, resolve_namespace, to_numpy
 from ._base import _PolynnEstimatorMixin
-from ._compat import Interval, StrOptions, _fit_context
+from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
 from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
@@ -243,7 +243,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
     """
 
     _parameter_constraints = {
-        "n_hidden": [Interval(Integral, 1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left")],
         "activation": [StrOptions(_NAMED_ACTIVATIONS), Activation, tuple],
         "init": [StrOptions({"tensor", "random"})],
         "solver": [StrOptions({"lbfgs", "gd"})],
@@ -254,10 +254,10 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         "gd_resample": ["boolean"],
         "warm_start": ["boolean"],
         "fit_output_weights": ["boolean"],
-        "n_power_iter": [Interval(Integral, 1, None, closed="left")],
-        "n_projections": [Interval(Integral, 1, None, closed="left")],
+        "n_power_iter": [IntInterval(1, None, closed="left")],
+        "n_projections": [IntInterval(1, None, closed="left")],
         "resample": ["boolean"],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "batch_size": [IntInterval(1, None, closed="left"), None],
         "dtype": [StrOptions({"float64", "float32"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
@@ -328,7 +328,6 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self : TensorInitOneHiddenLayer
             Fitted estimator.
         """
-        _check_not_bool(self)
         rng = check_random_state(self.random_state)
         activation = self._get_activation()
         check_y_given(self, y)
@@ -675,18 +674,3 @@ def _warn_if_constant(y):
             UserWarning,
             stacklevel=4,  # helper < fit < _fit_context < the user's call
         )
-
-
-def _check_not_bool(estimator):
-    """scikit-learn's Interval(Integral) accepts bools; a bool count is a typo."""
-    for name in (
-        "n_hidden",
-        "max_iter",
-        "n_iter_no_change",
-        "n_power_iter",
-        "n_projections",
-        "batch_size",
-    ):
-        value = getattr(estimator, name)
-        if isinstance(value, bool | np.bool_):
-            raise TypeError(f"{name} must be an int, not a bool; got {name}={value!r}.")

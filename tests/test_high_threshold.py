@@ -555,7 +555,9 @@ def test_standard_gaussian_input_does_not_warn(high_threshold_data):
 def test_boolean_integer_parameters_are_rejected(name):
     X, y, _ = _network(2000, 2.0, seed=0)
     est = HighThresholdLayerRecovery(threshold=2.0, refine=False, **{name: True})
-    with pytest.raises(ValueError, match=f"{name} must be an integer, not a boolean"):
+    with pytest.raises(
+        ValueError, match=rf"The '{name}' parameter of \w+ must be an int"
+    ):
         est.fit(X, y)
 
 

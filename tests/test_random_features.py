@@ -576,9 +576,13 @@ def test_alpha_auto_picks_a_penalty_on_noisy_data_and_fits_exact_data():
 @pytest.mark.parametrize("param", ["n_components", "degree", "batch_size"])
 def test_boolean_integer_parameters_are_rejected(param):
     X, y, _, _ = _split(30, 0, 3, 2)
-    with pytest.raises(ValueError, match=f"{param} must be an integer"):
+    with pytest.raises(
+        ValueError, match=rf"The '{param}' parameter of \w+ must be an int"
+    ):
         RandomFeaturePolynomialRegressor(**{param: True}).fit(X, y)
-    with pytest.raises(ValueError, match=f"{param} must be an integer"):
+    with pytest.raises(
+        ValueError, match=rf"The '{param}' parameter of \w+ must be an int"
+    ):
         ComplexRandomFeatures(**{param: True}).fit(X)
 
 

@@ -406,7 +406,9 @@ def test_warm_start_continues_from_the_previous_weights():
 @pytest.mark.parametrize("name", ["n_hidden", "max_iter", "n_projections"])
 def test_bool_counts_are_rejected(name):
     X, y, _ = _teacher(600, 4, 2, seed=0)
-    with pytest.raises(TypeError, match=f"{name} must be an int, not a bool"):
+    with pytest.raises(
+        TypeError, match=rf"The '{name}' parameter of \w+ must be an int"
+    ):
         TensorInitOneHiddenLayer(**{name: True}).fit(X, y)
 
 
