@@ -26,18 +26,7 @@ from sklearn_polynn._backend import device_of, get_namespace, namespace_name, to
 xps = pytest.importorskip("array_api_strict")
 
 
-def _dispatch_available():
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            return True
-    except (RuntimeError, ImportError):
-        return False
-
-
-pytestmark = pytest.mark.skipif(
-    not _dispatch_available(),
-    reason="array-API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported",
-)
+pytestmark = pytest.mark.array_api
 
 
 def _namespace_params():

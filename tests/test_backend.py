@@ -45,18 +45,7 @@ xps = pytest.importorskip("array_api_strict")
 DEVICE1 = xps.Device("device1")
 
 
-def _dispatch_available():
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            return True
-    except (RuntimeError, ImportError):
-        return False
-
-
-needs_dispatch = pytest.mark.skipif(
-    not _dispatch_available(),
-    reason="array-API dispatch needs SCIPY_ARRAY_API=1 set before SciPy is imported",
-)
+needs_dispatch = pytest.mark.array_api
 
 
 def _strict(a):

@@ -387,19 +387,9 @@ def test_network_input_products_equal_complex_products(domain, weights):
 
 
 # ------------------------------------------------ array API (issue 12)
-def _dispatch_available():
-    import sklearn
-
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            return True
-    except (RuntimeError, ImportError):
-        return False
 
 
-@pytest.mark.skipif(
-    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
-)
+@pytest.mark.array_api
 @pytest.mark.parametrize(
     "kw",
     [

@@ -682,14 +682,6 @@ def test_multilinear_powers_bound_each_exponent():
 
 
 # ---------------------------------------------- array API (issue 12)
-def _dispatch_available():
-    import sklearn
-
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            return True
-    except (RuntimeError, ImportError):
-        return False
 
 
 _ARRAY_API_CASES = {
@@ -716,9 +708,7 @@ _ARRAY_API_CASES = {
 }
 
 
-@pytest.mark.skipif(
-    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
-)
+@pytest.mark.array_api
 @pytest.mark.parametrize("case", sorted(_ARRAY_API_CASES))
 def test_every_method_on_array_api_strict_matches_numpy(case):
     """The paths tests/test_array_api.py does not take (refinement, weights,

@@ -447,19 +447,7 @@ def test_gd_resample_uses_a_fresh_part_per_iteration():
         ).fit(X[:3000], y[:3000])
 
 
-def _dispatch_available():
-    import sklearn
-
-    try:
-        with sklearn.config_context(array_api_dispatch=True):
-            return True
-    except (RuntimeError, ImportError):
-        return False
-
-
-@pytest.mark.skipif(
-    not _dispatch_available(), reason="array-API dispatch needs SCIPY_ARRAY_API=1"
-)
+@pytest.mark.array_api
 @pytest.mark.parametrize(
     "params",
     [
