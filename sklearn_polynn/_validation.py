@@ -10,7 +10,7 @@ error classes, so the data never leaves the GPU.
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._backend import (
     _is_array,
@@ -32,6 +32,7 @@ __all__ = [
     "check_int",
     "check_positive_int",
     "check_y_given",
+    "validate_fitted_input",
     "validate_input",
 ]
 
@@ -138,6 +139,39 @@ def validate_input(
         if y.dtype != target:
             y = ns.xp.astype(y, target)
     return X, y, ns
+
+
+def validate_fitted_input(
+    estimator, X, method, *, dtype="float64", fitted="hidden_weights_"
+):
+    """``check_is_fitted`` + :func:`validate_input` for ``predict``/``transform``.
+
+    Parameters
+    ----------
+    estimator : fitted estimator with a ``device`` parameter
+    X : array-like of shape (n_samples, n_features)
+    method : str
+        The calling method, named in a namespace-mismatch error.
+    dtype : {"float64", "float32"} or None, default="float64"
+    fitted : str, default="hidden_weights_"
+        The fitted array attribute whose namespace and device ``X`` must match.
+
+    Returns
+    -------
+    X : array in namespace ``ns.xp``
+    ns : :class:`~sklearn_polynn._backend.Namespace`
+    """
+    check_is_fitted(estimator)
+    X, _, ns = validate_input(
+        estimator,
+        X,
+        reset=False,
+        dtype=dtype,
+        device=estimator.device,
+        fitted=getattr(estimator, fitted),
+        method=method,
+    )
+    return X, ns
 
 
 def _validate_sklearn(estimator, X, y, *, reset, ensure_min_samples):

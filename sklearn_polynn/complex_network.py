@@ -39,6 +39,7 @@ from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
     check_y_given,
+    validate_fitted_input,
     validate_input,
 )
 from .activations import ACTIVATIONS, Activation, get_activation
@@ -1158,15 +1159,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
             return predict_blocks(self.predict, X, self.dtype)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            dtype=self.dtype,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="predict",
-        )
+        X, ns = validate_fitted_input(self, X, "predict", dtype=self.dtype)
         xp = ns.xp
         _, wdtype = self._dtypes(xp, X.dtype)
         W = ns.asarray(self.hidden_weights_, wdtype)

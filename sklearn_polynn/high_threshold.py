@@ -24,14 +24,19 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import _check_sample_weight
 
 from . import _high_threshold as _ht
 from ._backend import asarray, device_of, lstsq, to_numpy
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
-from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
+from ._validation import (
+    ITERATIVE_CONSTRAINTS,
+    check_y_given,
+    validate_fitted_input,
+    validate_input,
+)
 from .activations import Activation, _step, _zero, get_activation
 from .hermite import hermite_coefficients
 
@@ -782,15 +787,7 @@ class HighThresholdLayerRecovery(
         -------
         H : ndarray of shape (n_samples, n_hidden_)
         """
-        check_is_fitted(self)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="transform",
-        )
+        X, ns = validate_fitted_input(self, X, "transform")
         return ns.output(self._hidden(X, ns))
 
     def predict(self, X):
@@ -804,15 +801,7 @@ class HighThresholdLayerRecovery(
         -------
         y : ndarray of shape (n_samples,)
         """
-        check_is_fitted(self)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="predict",
-        )
+        X, ns = validate_fitted_input(self, X, "predict")
         Phi = _ht.multilinear_features(self._hidden(X, ns), self.upper_powers_, ns.xp)
         coef = ns.asarray(self.upper_coef_, dtype=X.dtype)
         return ns.output(Phi @ coef + self.upper_intercept_)

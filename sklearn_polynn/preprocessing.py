@@ -23,7 +23,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._backend import check_same_namespace, resolve_namespace, to_numpy
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
-from ._validation import validate_input
+from ._validation import validate_fitted_input, validate_input
 
 __all__ = ["WhiteningTransformer"]
 
@@ -190,15 +190,8 @@ class WhiteningTransformer(
         Z : ndarray of shape (n_samples, n_components_)
             ``(X - mean_) @ whitening_matrix_``.
         """
-        check_is_fitted(self)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            dtype=None,
-            device=self.device,
-            fitted=self.whitening_matrix_,
-            method="transform",
+        X, ns = validate_fitted_input(
+            self, X, "transform", dtype=None, fitted="whitening_matrix_"
         )
         M = ns.asarray(self.whitening_matrix_, X.dtype)
         mean = ns.asarray(self.mean_, X.dtype)

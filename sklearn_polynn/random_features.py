@@ -73,6 +73,7 @@ from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
     check_y_given,
+    validate_fitted_input,
     validate_input,
 )
 from .activations import get_activation
@@ -716,16 +717,7 @@ n_components)
         F : ndarray of shape (n_samples, 2 * n_components)
             float32 for float32 input when ``dtype=None`` (complex64 inside).
         """
-        check_is_fitted(self)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            dtype=self.dtype,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="transform",
-        )
+        X, ns = validate_fitted_input(self, X, "transform", dtype=self.dtype)
         xp = ns.xp
         W = ns.asarray(self.hidden_weights_, complex_dtype_for(X.dtype, xp))
         operand = preactivation_operand(W, self.domain, xp)
@@ -1171,15 +1163,7 @@ n_components)
         check_is_fitted(self)
         if is_dask_collection(X):
             return predict_blocks(self.predict, X, self.dtype)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            dtype=self.dtype,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="predict",
-        )
+        X, ns = validate_fitted_input(self, X, "predict", dtype=self.dtype)
         xp = ns.xp
         W = ns.asarray(self.hidden_weights_)
         beta = ns.asarray(self._real_coef(), X.dtype)

@@ -22,7 +22,12 @@ from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import moment_orders, tensor_initialization
-from ._validation import ITERATIVE_CONSTRAINTS, check_y_given, validate_input
+from ._validation import (
+    ITERATIVE_CONSTRAINTS,
+    check_y_given,
+    validate_fitted_input,
+    validate_input,
+)
 from .activations import Activation, get_activation
 from .parallel import compute_if_dask, is_dask_collection, predict_blocks
 
@@ -514,15 +519,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
             return predict_blocks(self.predict, X, self.dtype)
-        X, _, ns = validate_input(
-            self,
-            X,
-            reset=False,
-            dtype=self.dtype,
-            device=self.device,
-            fitted=self.hidden_weights_,
-            method="predict",
-        )
+        X, ns = validate_fitted_input(self, X, "predict", dtype=self.dtype)
         W = ns.asarray(self.hidden_weights_, X.dtype)
         v = ns.asarray(self.output_weights_, X.dtype)
         return ns.output(self._get_activation()(X @ W) @ v)
