@@ -50,8 +50,9 @@ __all__ = ["MomentOrders", "moment_orders", "tensor_initialization"]
 # |m_j| below this fraction of max_j |gamma_j| counts as an exact zero of the
 # activation's coefficient (closed forms give exact zeros; quadrature ~1e-13).
 _ZERO_RTOL = 1e-8
-# Scales at which a non-homogeneous activation's m_j(sigma) are inspected.
-_PROBE_SCALES = (0.5, 1.0, 2.0)
+# Scales at which a non-homogeneous activation's m_j(sigma) are inspected
+# (Assumption 5.3, item 1: no zero of m_j for any norm ||w_i|| in this range).
+_PROBE_SCALES = tuple(float(s) for s in np.geomspace(0.05, 20.0, 25))
 # Subspace iteration stops when the top-k subspace moves less than this
 # (sine of the largest principal angle between consecutive iterates).
 _POWER_TOL = 1e-4
@@ -98,48 +99,115 @@ class MomentOrders:
 
 
 def moment_orders(activation):
-    """Decide which ``M_j`` vanish from the activation's ``m_j`` (Assumption 5.3).
+    """Check Assumption 5.3 and pick the moments of Definition 5.4 for ``phi``.
 
     ``M_j = 0`` exactly when ``m_j(sigma) = 0`` for every scale; homogeneous
     activations have ``m_j(sigma) = sigma^p m_j(1)``, other activations are
-    probed at ``sigma in {0.5, 1, 2}`` (their zeros come from symmetry, e.g.
-    ``m_2 = m_4 = 0`` for odd ``phi - phi(0)``). No threshold on data is used.
+    probed at ``sigma`` on a log grid over ``[0.05, 20]`` (their zeros come from
+    symmetry, e.g. ``m_2 = m_4 = 0`` for odd ``phi - phi(0)``). No threshold on
+    data is used. The four items of Assumption 5.3 are checked from these
+    analytic ``m_j`` and the parity of ``phi`` (see :func:`_parity`).
 
     Parameters
     ----------
     activation : Activation
+        The activation ``phi``.
 
     Returns
     -------
     orders : MomentOrders
+        ``j_2``, ``j_3`` and the orders that carry the signs.
 
     Raises
     ------
     ValueError
-        If ``M_3 = M_4 = 0`` (Assumption 5.3, item 2, fails: no rank-``k``
-        third-order tensor exists, e.g. for a linear or quadratic activation).
+        If an item of Assumption 5.3 fails, naming the item and the activation:
+        1, some ``m_j`` that is not identically zero vanishes (changes sign) at
+        a scale ``sigma``, so a unit of that norm drops out of ``M_j``; 2,
+        ``M_3 = M_4 = 0`` (no rank-``k`` third-order tensor, e.g. linear or
+        quadratic ``phi``); 3, ``M_1 = M_3 = 0`` but ``phi`` is not even; 4,
+        ``M_2 = M_4 = 0`` but ``phi`` is not odd (e.g. the sigmoid: the odd
+        moments fix each unit only up to ``(v_i, w_i) -> (-v_i, -w_i)``, which
+        changes the output by ``v_i (phi(w_i^T x) + phi(-w_i^T x))``, the
+        constant ``v_i`` for the sigmoid).
     """
+    name = activation.name
     scales = (1.0,) if activation.homogeneous_degree else _PROBE_SCALES
-    nonzero = [False] * 5
-    for sigma in scales:
-        m = [float(c) for c in zhong_m_coefficients(activation, sigma)]
-        gammas = [abs(float(g)) for g in gamma_moments(activation, sigma, max_order=4)]
-        scale = max(max(gammas), 1e-300)
-        for j in range(1, 5):
-            nonzero[j] |= abs(m[j - 1]) > _ZERO_RTOL * scale
-    m1 = tuple(float(c) for c in zhong_m_coefficients(activation, 1.0))
+    m = np.array([zhong_m_coefficients(activation, s) for s in scales], dtype=float)
+    gammas = np.array([gamma_moments(activation, s, max_order=4) for s in scales])
+    scale = np.maximum(np.abs(gammas).max(axis=1), 1e-300)[:, None]
+    zero = np.abs(m) <= _ZERO_RTOL * scale  # (n_scales, 4)
+    nonzero = [False] + [not bool(np.all(zero[:, j - 1])) for j in range(1, 5)]
+    for j in range(1, 5):
+        signs = np.sign(m[:, j - 1]) * ~zero[:, j - 1]
+        if nonzero[j] and (np.any(signs == 0) or np.ptp(signs) > 0):
+            where = np.flatnonzero(zero[:, j - 1] | (signs != signs[0]))[0]
+            _fail_assumption(
+                name,
+                1,
+                f"m_{j}(sigma) is not identically zero but vanishes or changes sign "
+                f"near sigma = {scales[where]:.3g}, so a unit with ||w_i|| there "
+                f"drops out of M_{j}",
+            )
     if not (nonzero[3] or nonzero[4]):
-        raise ValueError(
-            f"activation {activation.name!r} has m_3 = m_4 = 0 (M_3 = M_4 = 0), so "
-            "Assumption 5.3 of Zhong et al. (2017) fails: no third-order moment "
-            "identifies the hidden units and init='tensor' cannot be used. Use "
-            "init='random' or another activation."
+        _fail_assumption(
+            name,
+            2,
+            "m_3 = m_4 = 0 (M_3 = M_4 = 0): no third-order moment identifies the "
+            "hidden units (e.g. a linear or quadratic activation)",
+        )
+    odd_part, even_part = _parity(activation)
+    if not (nonzero[1] or nonzero[3]) and odd_part > 0:
+        _fail_assumption(
+            name,
+            3,
+            f"M_1 = M_3 = 0 but phi is not even (max |phi(z) - phi(-z)| = "
+            f"{odd_part:.3g}), so the signs s_i of w_i are not identifiable",
+        )
+    if not (nonzero[2] or nonzero[4]) and even_part > 0:
+        _fail_assumption(
+            name,
+            4,
+            "M_2 = M_4 = 0 but phi is not odd (max |phi(z) + phi(-z)| = "
+            f"{even_part:.3g}): M_1 and M_3 fix each unit only up to "
+            "(v_i, w_i) -> (-v_i, -w_i), which changes the output by "
+            "v_i (phi(w_i^T x) + phi(-w_i^T x)) (the constant v_i for the sigmoid), "
+            "so v is not identifiable",
         )
     p2 = next(j for j in (2, 3, 4) if nonzero[j])
     p3 = next(j for j in (3, 4) if nonzero[j])
     odd = next((j for j in (1, 3) if nonzero[j]), None)
     even = next((j for j in (2, 4) if nonzero[j]), None)
+    m1 = tuple(float(c) for c in zhong_m_coefficients(activation, 1.0))
     return MomentOrders(p2, p3, odd, even, m1)
+
+
+def _fail_assumption(name, item, reason):
+    raise ValueError(
+        f"activation {name!r} fails Assumption 5.3, item {item}, of Zhong et al. "
+        f"(2017): {reason}. init='tensor' cannot be used with it; use "
+        "init='random' or an activation that satisfies Assumption 5.3 (relu, "
+        "leaky_relu, squared_relu, tanh, erf)."
+    )
+
+
+def _parity(activation):
+    """``(max |phi(z) - phi(-z)|, max |phi(z) + phi(-z)|)`` on ``|z| <= 8``.
+
+    Each is set to 0 below ``_ZERO_RTOL`` times ``max |phi|``: ``phi`` is even
+    when the first vanishes and odd when the second does (Assumption 5.3,
+    items 3 and 4).
+    """
+    z = np.linspace(0.0, 8.0, 161)
+    with np.errstate(all="ignore"):
+        plus = np.asarray(activation(z), dtype=float)
+        minus = np.asarray(activation(-z), dtype=float)
+    tol = _ZERO_RTOL * max(float(np.max(np.abs(plus))), float(np.max(np.abs(minus))))
+    odd_part = float(np.max(np.abs(plus - minus)))
+    even_part = float(np.max(np.abs(plus + minus)))
+    return (odd_part if odd_part > tol else 0.0), (
+        even_part if even_part > tol else 0.0
+    )
 
 
 def _host(a):

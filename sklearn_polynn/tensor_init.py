@@ -95,9 +95,13 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         Number of hidden units ``k``; must satisfy ``k <= n_features``.
     activation : {"relu", "leaky_relu", "squared_relu", "sigmoid", "tanh", \
             "erf"}, Activation or (function, derivative), default="squared_relu"
-        ``phi``. With ``init="tensor"`` the activation must satisfy Assumption
-        5.3 (``M_3 != 0`` or ``M_4 != 0``); homogeneous activations (the ReLU
-        family) get RecMagSign, others a least-squares fit of the magnitudes.
+        ``phi``. With ``init="tensor"`` the activation must satisfy the four
+        items of Assumption 5.3, checked from its analytic ``m_j`` and its
+        parity; a ``ValueError`` names the failed item. The sigmoid fails item
+        4 (``M_2 = M_4 = 0`` but it is not odd, so ``v`` is not identifiable)
+        and is supported with ``init="random"`` only. Homogeneous activations
+        (the ReLU family) get RecMagSign, tanh and erf a least-squares fit of
+        the magnitudes.
     init : {"tensor", "random"}, default="tensor"
         "tensor": Algorithm 1. "random": Gaussian ``W`` (entries
         ``N(0, 1/d)``) and ``v`` (``N(0, 1)``), the baseline of Fig. 1(c).

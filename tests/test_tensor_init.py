@@ -256,6 +256,18 @@ def test_activation_failing_assumption_5_3(activation):
         )
 
 
+def test_sigmoid_is_refused_by_the_tensor_init_and_fits_from_random():
+    # Issue 14: the sigmoid failed every time (error 1.1-1.4); it breaks item 4
+    # of Assumption 5.3 (M_2 = M_4 = 0 but not odd), so it is refused by name.
+    X, y, _ = _teacher(2000, 4, 2, activation="sigmoid", seed=0)
+    with pytest.raises(ValueError, match="'sigmoid' fails Assumption 5.3, item 4"):
+        TensorInitOneHiddenLayer(n_hidden=2, activation="sigmoid").fit(X, y)
+    model = TensorInitOneHiddenLayer(
+        n_hidden=2, activation="sigmoid", init="random", fit_output_weights=True
+    )
+    assert model.fit(X, y).score(X, y) > 0.9
+
+
 def test_unknown_activation_name():
     X, y, _ = _teacher(500, 4, 2, seed=0)
     with pytest.raises(ValueError, match="activation"):
