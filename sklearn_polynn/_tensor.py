@@ -365,7 +365,7 @@ def _weighted_cube_moment(Z, weights):
     return xp.reshape(out, (k, k, k))
 
 
-def _reduced_third_moment(Z, y, order, beta):
+def _reduced_third_moment(Z, y, order, beta, t=None):
     """``R3 = P3(V, V, V)`` of Algorithm 1, line 5, from ``Z = X V`` only.
 
     Since ``V`` has orthonormal columns, ``x^T V_a = z_a`` and ``V_a^T V_b =
@@ -378,7 +378,9 @@ def _reduced_third_moment(Z, y, order, beta):
       - sym(beta, E[y z z^T]) + E[y] sym(delta, beta)`` with ``t = z^T beta``,
 
     where ``sym(u, S)_abc = u_a S_bc + u_b S_ac + u_c S_ab``. Cost
-    ``O(N k^3)``; the ``d x d x d`` tensor is never formed.
+    ``O(N k^3)``; the ``d x d x d`` tensor is never formed. The same expansion
+    holds for any ``alpha`` in ``R^d`` (Definition 5.4's random vector) with
+    ``t = x^T alpha`` and ``beta = V^T alpha`` (not unit): pass that ``t``.
 
     Returns
     -------
@@ -390,7 +392,8 @@ def _reduced_third_moment(Z, y, order, beta):
     if order == 3:
         cube = to_numpy(_weighted_cube_moment(Z, y)) / n
         return cube - _symmetrized_outer(to_numpy(y @ Z) / n, eye)
-    t = Z @ _to(beta, Z)
+    if t is None:
+        t = Z @ _to(beta, Z)
     yt = y * t
     cube = to_numpy(_weighted_cube_moment(Z, yt)) / n
     second = to_numpy(Z.T @ (y[:, None] * Z)) / n
@@ -653,6 +656,7 @@ def tensor_initialization(
     n_power_iter,
     n_projections,
     resample=True,
+    alpha="adaptive",
 ):
     """Algorithm 1 of Zhong et al. (2017): ``W0, v0`` from the moments of the data.
 
@@ -675,6 +679,14 @@ def tensor_initialization(
     resample : bool, default=True
         Split the samples into ``S2, S3, S4`` (Algorithm 1, line 2); ``False``
         uses all samples for every moment (the paper's experiments, Sec. 7).
+    alpha : {"adaptive", "random"}, default="adaptive"
+        The vector ``alpha`` of ``P2 = M_j(I, I, alpha, ...)`` (``j >= 3``) and
+        ``P3 = M_4(I, I, I, alpha)``. "random": Definition 5.4, one uniformly
+        random unit ``alpha`` in ``R^d`` for both. "adaptive": ``P2`` uses the
+        direction of ``M_1`` (:func:`_p2_direction`), ``P3`` a random unit
+        ``alpha`` of ``span(V)`` and then a second pass with the ``alpha`` of
+        ``span(V)`` that weighs the recovered units equally
+        (:func:`_balanced_direction`).
 
     Returns
     -------
@@ -704,22 +716,31 @@ def tensor_initialization(
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
     first = X2.T @ y2 / X2.shape[0]
-    alpha = _p2_direction(to_numpy(first), orders, rng)
+    if alpha == "random":  # Definition 5.4: one random alpha for P2 and P3
+        alpha_p2 = alpha_p3 = _random_unit(rng, d)
+    else:
+        alpha_p2, alpha_p3 = _p2_direction(to_numpy(first), orders, rng), None
     # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing
     # the mean and the linear part of y leaves the moment unchanged and lowers
     # its variance.
     y2 = y2 - xp.mean(y2) - X2 @ first
     dense = d <= _DENSE_P2_FACTOR * min(d, 2 * n_hidden)
-    matvec = _p2_operator(X2, y2, _to(alpha, X), orders.p2, dense=dense)
+    matvec = _p2_operator(X2, y2, _to(alpha_p2, X), orders.p2, dense=dense)
     V, eigenvalues, n_iter = _top_eigenspace(
         matvec, d, n_hidden, rng, X, max_iter=n_power_iter
     )
     Z3 = X3 @ V
     # Same control variate in span(V): polynomials of z of degree < j3.
     y3 = _polynomial_residual(Z3, y3, orders.p3 - 1)
-    R3 = _reduced_third_moment(Z3, y3, orders.p3, _random_unit(rng, n_hidden))
+    if alpha_p3 is not None and orders.p3 == 4:
+        # M_4(V, V, V, alpha) for alpha in R^d: t = x^T alpha, beta = V^T alpha.
+        t3 = X3 @ _to(alpha_p3, X)
+        beta = to_numpy(V.T @ _to(alpha_p3, X))
+        R3 = _reduced_third_moment(Z3, y3, orders.p3, beta, t=t3)
+    else:
+        R3 = _reduced_third_moment(Z3, y3, orders.p3, _random_unit(rng, n_hidden))
     A, _ = symmetric_cp(R3, rng, n_projections)
-    if orders.p3 == 4:
+    if alpha_p3 is None and orders.p3 == 4:
         # P3 = M4(I, I, I, alpha) weighs unit i by alpha^T wbar_i; a second pass
         # with alpha chosen so that these weights are equal avoids a component
         # that the random alpha made (nearly) vanish.

@@ -151,6 +151,18 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         every sample for every moment, as the paper's experiments do ("we
         don't do the resampling", Sec. 7); in our measurements this roughly
         halves the initialization error at a given ``N``.
+    tensor_alpha : {"adaptive", "random"}, default="adaptive"
+        The vector ``alpha`` of Definition 5.4 in ``P2 = M_j(I, I, alpha, ..)``
+        (``j >= 3``: tanh, erf) and ``P3 = M_4(I, I, I, alpha)`` (ReLU, leaky
+        ReLU); unused by the squared ReLU (``P2 = M_2``, ``P3 = M_3``).
+        "random": the paper's choice, one uniformly random unit ``alpha`` in
+        ``R^d`` for both. "adaptive": ``P2`` uses the direction of ``M_1``,
+        which lies in ``span(W*)``, and ``P3`` a random ``alpha`` of the
+        recovered ``span(V)`` followed by a second pass with the ``alpha`` that
+        weighs all recovered units equally. A random ``alpha`` in ``R^d`` weighs
+        unit ``i`` by ``alpha^T wbar_i = O(d^{-1/2})``, and a unit with a small
+        weight is lost in the noise; "adaptive" is the default because it was
+        measured more accurate (see the Notes).
     batch_size : int or None, default=None
         Mini-batch size of ``solver="gd"``; ``None`` is full batch.
     gd_resample : bool, default=False
@@ -224,7 +236,11 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
     degree); ``alpha`` in ``P2`` is the direction of ``M_1`` when ``M_2 = 0``
     (a uniformly random ``alpha`` weighs the units by ``O(d^{-1/2})``); and
     when ``P3 = M_4(I, I, I, alpha)`` (ReLU) a second pass uses the ``alpha``
-    of ``span(V)`` that weighs all recovered units equally. ``P2`` is formed
+    of ``span(V)`` that weighs all recovered units equally
+    (``tensor_alpha="adaptive"``). Measured median initialization error over 6
+    seeds, ``N = 20000``, against ``tensor_alpha="random"`` (Definition 5.4):
+    ReLU 0.16 vs 0.43 (``d = 10, k = 3``) and 0.37 vs 0.60 (``d = 20,
+    k = 5``); tanh 0.15 vs 0.32 and 0.36 vs 0.80. ``P2`` is formed
     explicitly when ``d <= 40 k`` (one ``d x d`` GEMM beats many skinny ones)
     and is applied matrix-free otherwise. The CP decomposition is Jennrich's
     simultaneous diagonalization (exact for an exact low-rank tensor) refined by
@@ -266,6 +282,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         "n_power_iter": [IntInterval(1, None, closed="left")],
         "n_projections": [IntInterval(1, None, closed="left")],
         "resample": ["boolean"],
+        "tensor_alpha": [StrOptions({"adaptive", "random"})],
         "batch_size": [IntInterval(1, None, closed="left"), None],
         "dtype": [StrOptions({"float64", "float32"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
@@ -289,6 +306,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         n_power_iter=100,
         n_projections=100,
         resample=True,
+        tensor_alpha="adaptive",
         batch_size=None,
         gd_resample=False,
         warm_start=False,
@@ -309,6 +327,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self.n_power_iter = n_power_iter
         self.n_projections = n_projections
         self.resample = resample
+        self.tensor_alpha = tensor_alpha
         self.batch_size = batch_size
         self.gd_resample = gd_resample
         self.warm_start = warm_start
@@ -496,6 +515,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             n_power_iter=self.n_power_iter,
             n_projections=self.n_projections,
             resample=self.resample,
+            alpha=self.tensor_alpha,
         )
         reason = _gaussian_deviation(X, info["projected_covariance"])
         if reason is not None:

@@ -154,6 +154,20 @@ def test_reduced_third_moment_equals_contraction_of_explicit_moment(order):
     )
 
 
+def test_reduced_fourth_moment_for_alpha_outside_the_subspace():
+    # Definition 5.4's random alpha in R^d: t = x^T alpha, beta = V^T alpha.
+    rng = np.random.RandomState(2)
+    X, y = rng.standard_normal((300, 5)), rng.standard_normal(300)
+    V = np.linalg.qr(rng.standard_normal((5, 3)))[0]
+    alpha = rng.standard_normal(5)
+    alpha /= np.linalg.norm(alpha)
+    expected = np.einsum(
+        "abc,ai,bj,ck->ijk", _explicit_moment(X, y, 4) @ alpha, V, V, V
+    )
+    R3 = _reduced_third_moment(X @ V, y, 4, V.T @ alpha, t=X @ alpha)
+    assert_allclose(R3, expected, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("name", ["relu", "squared_relu", "tanh"])
 def test_claim_5_2_moments_of_a_teacher(name):
     # M_j(u, .., u) = sum_i v_i m_j(||w_i||) (wbar_i^T u)^j, the identity that
