@@ -21,7 +21,12 @@ from ._backend import asarray, device_of, get_namespace, resolve_namespace, to_n
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
-from ._tensor import moment_orders, tensor_initialization
+from ._tensor import (
+    _AUTO_GAP_RATIO,
+    estimate_n_hidden,
+    moment_orders,
+    tensor_initialization,
+)
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_y_given,
@@ -91,8 +96,17 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
 
     Parameters
     ----------
-    n_hidden : int, default=5
+    n_hidden : int or "auto", default=5
         Number of hidden units ``k``; must satisfy ``k <= n_features``.
+        "auto": ``k`` at the largest eigen-gap of the empirical ``P2``
+        (rank ``k`` by Claim 5.5), estimated on all samples before Algorithm 1
+        (:func:`sklearn_polynn._tensor.estimate_n_hidden`); the estimate is
+        limited to ``k < n_features / 2`` and stored in ``n_hidden_``. A
+        ``UserWarning`` with the spectrum is raised when the largest ratio of
+        consecutive ``|eigenvalues|`` is below 2.5 (no clear gap). Reliable
+        for ``P2 = M_2`` (the ReLU family); for tanh and erf ``P2 =
+        M_3(I, I, alpha)`` weighs unit ``i`` by ``alpha^T wbar_i`` and a unit
+        with a small weight can be missed.
     activation : {"relu", "leaky_relu", "squared_relu", "sigmoid", "tanh", \
             "erf"}, Activation or (function, derivative), default="squared_relu"
         ``phi``. With ``init="tensor"`` the activation must satisfy the four
@@ -192,6 +206,12 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         Fitted ``W``; column ``i`` is ``w_i``.
     output_weights_ : ndarray of shape (n_hidden,)
         Fitted ``v``.
+    n_hidden_ : int
+        Number of hidden units fitted (``n_hidden``, or its estimate for
+        "auto").
+    p2_spectrum_ : ndarray of shape (n_features_in_,)
+        With ``n_hidden="auto"``: the ``|eigenvalues|`` of ``P2`` in
+        decreasing order, whose gap chose ``n_hidden_``.
     init_hidden_weights_ : ndarray of shape (n_features_in_, n_hidden)
         ``W`` before gradient descent (the tensor method's output).
     init_output_weights_ : ndarray of shape (n_hidden,)
@@ -268,7 +288,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
     """
 
     _parameter_constraints = {
-        "n_hidden": [IntInterval(1, None, closed="left")],
+        "n_hidden": [IntInterval(1, None, closed="left"), StrOptions({"auto"})],
         "activation": [StrOptions(_NAMED_ACTIVATIONS), Activation, tuple],
         "init": [StrOptions({"tensor", "random"})],
         "solver": [StrOptions({"lbfgs", "gd"})],
@@ -377,7 +397,8 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             X, y = X_gd, y_gd
             ns = resolve_namespace("cpu")  # data-parallel steps: host parameters
         n_samples, n_features = X.shape
-        if self.n_hidden > n_features:
+        self.n_hidden_ = self._resolve_n_hidden(X, y, activation, rng, warm)
+        if self.n_hidden_ > n_features:
             raise ValueError(
                 f"n_hidden must be <= n_features (the hidden weights must be "
                 f"linearly independent); got n_hidden={self.n_hidden} and "
@@ -392,10 +413,10 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         elif self.init == "tensor":
             W0, v0 = self._tensor_init(X_init, y_init, activation, rng)
         else:
-            W0 = rng.standard_normal((n_features, self.n_hidden)) / math.sqrt(
+            W0 = rng.standard_normal((n_features, self.n_hidden_)) / math.sqrt(
                 n_features
             )
-            v0 = rng.standard_normal(self.n_hidden)
+            v0 = rng.standard_normal(self.n_hidden_)
         W0 = ns.asarray(to_numpy(W0), X.dtype)
         v0 = ns.asarray(to_numpy(v0), X.dtype)
         result = gradient_descent(
@@ -427,6 +448,29 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self.n_iter_ = result.n_iter + (self.n_iter_ if warm else 0)
         return self
 
+    def _resolve_n_hidden(self, X, y, activation, rng, warm):
+        """``n_hidden``, or for "auto" the eigen-gap estimate (and a warning)."""
+        if warm:
+            return self.hidden_weights_.shape[1]
+        self.__dict__.pop("p2_spectrum_", None)  # from an earlier "auto" fit
+        if self.n_hidden != "auto":
+            return self.n_hidden
+        orders = moment_orders(activation)
+        k, spectrum, gap = estimate_n_hidden(X, y, orders, rng, alpha=self.tensor_alpha)
+        self.p2_spectrum_ = spectrum
+        if gap < _AUTO_GAP_RATIO:
+            shown = np.array2string(spectrum[:12], precision=3)
+            warnings.warn(
+                "TensorInitOneHiddenLayer: n_hidden='auto' found no clear "
+                f"eigen-gap in P2 (largest ratio of consecutive |eigenvalues| "
+                f"{gap:.3g} < {_AUTO_GAP_RATIO}, at k={k}); |eigenvalues| in "
+                f"decreasing order: {shown}. Using n_hidden={k}; set n_hidden "
+                "explicitly or use more samples.",
+                UserWarning,
+                stacklevel=4,  # helper < fit < _fit_context < the user's call
+            )
+        return k
+
     def _tol(self):
         if self.tol is not None:
             return self.tol
@@ -434,7 +478,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
 
     def _warm_start_weights(self, n_features):
         """The previous fit's weights, where ``warm_start`` continues from."""
-        if self.hidden_weights_.shape != (n_features, self.n_hidden):
+        if self.hidden_weights_.shape != (n_features, self.n_hidden_):
             raise ValueError(
                 "warm_start=True continues from the previous fit's weights of shape "
                 f"{tuple(self.hidden_weights_.shape)}, but n_hidden={self.n_hidden} "
@@ -456,10 +500,10 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             )
         n = X.shape[0]
         n_parts = self.max_iter + 1
-        if n < n_parts * (self.n_hidden + 1):
+        if n < n_parts * (self.n_hidden_ + 1):
             raise ValueError(
                 f"gd_resample=True splits the samples into max_iter + 1 = {n_parts} "
-                f"parts of at least n_hidden + 1 = {self.n_hidden + 1} rows; got "
+                f"parts of at least n_hidden + 1 = {self.n_hidden_ + 1} rows; got "
                 f"{n} samples. Lower max_iter or use more samples."
             )
         xp, dev = get_namespace(X), device_of(X)
@@ -496,19 +540,19 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         """Algorithm 1 with the input checks it needs."""
         orders = moment_orders(activation)
         n_samples, n_features = X.shape
-        needed = _min_samples_for_split(self.n_hidden, self.resample)
+        needed = _min_samples_for_split(self.n_hidden_, self.resample)
         if n_samples < needed:
             split = "splits the samples into three parts" if self.resample else "uses"
             raise ValueError(
                 f"init='tensor' {split} (Zhong et al., Algorithm 1) and needs at "
-                f"least {needed} samples for n_hidden={self.n_hidden} "
-                f"({self.n_hidden + 1} per moment); got {n_samples} sample(s). Use "
+                f"least {needed} samples for n_hidden={self.n_hidden_} "
+                f"({self.n_hidden_ + 1} per moment); got {n_samples} sample(s). Use "
                 "more samples or init='random'."
             )
         W0, v0, info = tensor_initialization(
             X,
             y,
-            self.n_hidden,
+            self.n_hidden_,
             activation,
             orders,
             rng,

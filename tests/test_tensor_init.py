@@ -556,3 +556,59 @@ def test_tensor_init_alpha_on_array_api_strict_matches_numpy(activation, tensor_
             model = TensorInitOneHiddenLayer(**params).fit(X_xp, y_xp)
     got = np.asarray(model.init_hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
     assert_allclose(got, reference.init_hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------------------ n_hidden="auto"
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_auto_n_hidden_from_the_eigen_gap_of_p2(k):
+    X, y, truth = _teacher(10_000, 20, k, seed=k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a clear gap: no warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(n_hidden="auto", max_iter=200, random_state=0)
+        model.fit(X, y)
+    assert model.n_hidden_ == k
+    assert model.hidden_weights_.shape == (20, k)
+    spectrum = model.p2_spectrum_
+    assert spectrum[k - 1] > 2.5 * spectrum[k]
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 0.01
+
+
+def test_auto_n_hidden_without_a_gap_warns_with_the_spectrum():
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((4000, 10)), rng.standard_normal(4000)
+    model = TensorInitOneHiddenLayer(n_hidden="auto", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(
+            UserWarning, match=r"no clear eigen-gap.*\|eigenvalues\|.*\["
+        ):
+            model.fit(X, y)
+    assert 1 <= model.n_hidden_ < 5
+    assert model.p2_spectrum_.shape == (10,)
+    # an explicit n_hidden afterwards drops the stale spectrum
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(n_hidden=2).fit(X, y)
+    assert model.n_hidden_ == 2 and not hasattr(model, "p2_spectrum_")
+
+
+@pytest.mark.array_api
+def test_auto_n_hidden_on_array_api_strict_matches_numpy():
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, _ = _teacher(3000, 8, 2, seed=0)
+    params = {"n_hidden": "auto", "max_iter": 3, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+        X_xp, y_xp = xps.asarray(X, device=device), xps.asarray(y, device=device)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**params).fit(X_xp, y_xp)
+    assert model.n_hidden_ == reference.n_hidden_ == 2
+    assert_allclose(model.p2_spectrum_, reference.p2_spectrum_, rtol=1e-10)
+    got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
