@@ -14,7 +14,7 @@ from numbers import Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils import check_random_state
+from sklearn.utils import Bunch, check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from ._backend import asarray, device_of, get_namespace, resolve_namespace, to_numpy
@@ -36,7 +36,7 @@ from ._validation import (
 from .activations import Activation, get_activation
 from .parallel import compute_if_dask, is_dask_collection, predict_blocks
 
-__all__ = ["TensorInitOneHiddenLayer"]
+__all__ = ["TensorInitOneHiddenLayer", "local_hessian"]
 
 # tol=None: L-BFGS-B's ftol (decrease relative to max(loss, 1)) of 1e-16 stops a
 # realizable teacher at loss ~1e-17, parameter error ~1e-8 (1e-10 stops at
@@ -739,3 +739,123 @@ def _warn_if_constant(y):
             UserWarning,
             stacklevel=4,  # helper < fit < _fit_context < the user's call
         )
+
+
+# phi'' of the named activations (zero for the piecewise-linear ones: Property
+# 3.3(b)); other activations use a central difference of phi'.
+_SECOND_DERIVATIVES = {
+    "relu": lambda z, xp: 0.0 * z,
+    "leaky_relu": lambda z, xp: 0.0 * z,
+    "linear": lambda z, xp: 0.0 * z,
+    "squared_relu": lambda z, xp: xp.astype(z > 0, z.dtype) * 2.0,
+    "tanh": lambda z, xp: -2.0 * xp.tanh(z) * (1.0 - xp.tanh(z) ** 2),
+    "erf": lambda z, xp: -4.0 / math.sqrt(math.pi) * z * xp.exp(-z * z),
+}
+
+
+def _second_derivative(activation, z):
+    """``phi''(z)``: closed form for the named activations, else a difference."""
+    xp = get_namespace(z)
+    if activation.name in _SECOND_DERIVATIVES:
+        return _SECOND_DERIVATIVES[activation.name](z, xp)
+    h = 1e-5 * xp.maximum(xp.abs(z), 1.0)
+    return (activation.derivative(z + h) - activation.derivative(z - h)) / (2.0 * h)
+
+
+def local_hessian(X, y, hidden_weights, output_weights, activation="squared_relu"):
+    """Hessian of the empirical risk in ``W`` and its extreme eigenvalues.
+
+    The local strong convexity diagnostic of Zhong et al. (2017), Theorem 4.2:
+    for ``f(W) = (1/2N) sum_n (sum_i v_i phi(w_i^T x_n) - y_n)^2`` with ``v``
+    fixed (Algorithm 2), the ``dk x dk`` Hessian
+
+    ``d^2 f / dw_j dw_l = (1/N) sum_n [v_j v_l phi'(w_j^T x_n) phi'(w_l^T x_n)
+    + delta_jl r_n v_j phi''(w_j^T x_n)] x_n x_n^T``
+
+    with residuals ``r_n``. Theorem 4.2 bounds its spectrum near ``W*`` by
+    ``Omega(v_min^2 rho(sigma_k) / (kappa^2 lambda)) I <= H <= O(k v_max^2
+    sigma_1^{2p}) I``, and Theorem 4.4 turns the ratio into the linear rate of
+    gradient descent: with step ``eta``, the slowest direction contracts by
+    ``1 - eta lambda_min`` per iteration (the loss by its square).
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        Inputs (the samples of the empirical risk).
+    y : array-like of shape (n_samples,)
+        Targets.
+    hidden_weights : array-like of shape (n_features, n_hidden)
+        ``W``, e.g. ``hidden_weights_`` of a fitted
+        :class:`TensorInitOneHiddenLayer` or the teacher's weights.
+    output_weights : array-like of shape (n_hidden,)
+        ``v`` (held fixed).
+    activation : str, Activation or (function, derivative), default="squared_relu"
+        ``phi``. ``phi''`` is exact for relu, leaky_relu, squared_relu, tanh,
+        erf and linear, and a central difference of ``phi'`` otherwise.
+
+    Returns
+    -------
+    result : Bunch
+        ``hessian`` (ndarray of shape ``(d k, d k)``, ``W`` flattened column
+        by column: entry ``j d + a`` is ``W[a, j]``), ``eigenvalues`` (in
+        increasing order), ``min_eigenvalue``, ``max_eigenvalue`` and
+        ``condition_number`` (``inf`` unless the Hessian is positive
+        definite).
+
+    See Also
+    --------
+    TensorInitOneHiddenLayer : Fits ``W`` by tensor initialization and local
+        search; ``loss_curve_`` with ``solver="gd"`` shows the rate.
+
+    References
+    ----------
+    .. [1] K. Zhong, Z. Song, P. Jain, P. L. Bartlett and I. S. Dhillon,
+       "Recovery guarantees for one-hidden-layer neural networks", ICML 2017,
+       Theorem 4.2, Theorem 4.4 and Remark 4.3.
+
+    Examples
+    --------
+    >>> from sklearn_polynn.datasets import make_teacher_network
+    >>> from sklearn_polynn.tensor_init import local_hessian
+    >>> X, y, truth = make_teacher_network(
+    ...     5000, 6, 2, random_state=0, return_truth=True
+    ... )
+    >>> h = local_hessian(X, y, truth.hidden_weights, truth.output_weights)
+    >>> h.hessian.shape, bool(h.min_eigenvalue > 0)
+    ((12, 12), True)
+    """
+    act = get_activation(activation)
+    if not hasattr(X, "__array_namespace__") or X.dtype.kind not in "fc":
+        X = np.asarray(X, dtype=np.float64)
+    xp = get_namespace(X)
+    dev = device_of(X)
+    W = asarray(hidden_weights, xp, dtype=X.dtype, device=dev)
+    v = asarray(output_weights, xp, dtype=X.dtype, device=dev)
+    y = asarray(y, xp, dtype=X.dtype, device=dev)
+    n, d = X.shape
+    if W.ndim != 2 or W.shape[0] != d or v.shape != (W.shape[1],):
+        raise ValueError(
+            "local_hessian needs hidden_weights of shape (n_features, n_hidden) "
+            f"= ({d}, k) and output_weights of shape (k,); got "
+            f"{tuple(W.shape)} and {tuple(v.shape)}."
+        )
+    k = W.shape[1]
+    pre = X @ W
+    residual = act(pre) @ v - y
+    D = act.derivative(pre) * v  # (n, k): d prediction / d (w_j^T x)
+    J = xp.reshape(D[:, :, None] * X[:, None, :], (n, k * d))
+    hessian = to_numpy(J.T @ J) / n
+    curvature = residual[:, None] * _second_derivative(act, pre) * v  # (n, k)
+    for j in range(k):
+        block = to_numpy(X.T @ (curvature[:, j : j + 1] * X)) / n
+        hessian[j * d : (j + 1) * d, j * d : (j + 1) * d] += block
+    hessian = (hessian + hessian.T) / 2.0
+    eigenvalues = np.linalg.eigvalsh(hessian)
+    low, high = float(eigenvalues[0]), float(eigenvalues[-1])
+    return Bunch(
+        hessian=hessian,
+        eigenvalues=eigenvalues,
+        min_eigenvalue=low,
+        max_eigenvalue=high,
+        condition_number=high / low if low > 0 else math.inf,
+    )

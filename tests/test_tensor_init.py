@@ -612,3 +612,63 @@ def test_auto_n_hidden_on_array_api_strict_matches_numpy():
     assert_allclose(model.p2_spectrum_, reference.p2_spectrum_, rtol=1e-10)
     got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
     assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------- local strong convexity
+@pytest.mark.parametrize("activation", ["relu", "squared_relu"])
+def test_local_hessian_is_positive_definite_at_the_teacher(activation):
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, y, truth = _teacher(10_000, 10, 3, activation, seed=0)
+    h = local_hessian(X, y, truth.hidden_weights, truth.output_weights, activation)
+    assert h.hessian.shape == (30, 30)
+    assert_allclose(h.hessian, h.hessian.T)
+    assert h.min_eigenvalue > 1e-3 * h.max_eigenvalue > 0
+    assert h.condition_number == pytest.approx(h.max_eigenvalue / h.min_eigenvalue)
+
+
+def test_local_hessian_is_singular_for_a_linear_activation():
+    # Remark 4.3: rho = 0 for phi(z) = z; the Hessian is rank deficient.
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, _, truth = _teacher(5000, 6, 2, seed=0)
+    W, v = truth.hidden_weights, truth.output_weights
+    h = local_hessian(X, X @ W @ v, W, v, "linear")
+    assert abs(h.min_eigenvalue) < 1e-10 * h.max_eigenvalue
+    assert h.condition_number == np.inf
+    with pytest.raises(ValueError, match="hidden_weights of shape"):
+        local_hessian(X, X @ W @ v, W.T, v, "linear")
+
+
+@pytest.mark.parametrize("activation, seed", [("relu", 0), ("squared_relu", 1)])
+def test_gd_rate_matches_the_local_condition_number(activation, seed):
+    # Theorem 4.4: fixed step eta = 1/lambda_max, the loss contracts by
+    # (1 - eta lambda_min)^2 per iteration. Measured: equal to 1e-4 relative.
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, y, truth = _teacher(10_000, 10, 3, activation, seed=seed)
+    at_truth = local_hessian(
+        X, y, truth.hidden_weights, truth.output_weights, activation
+    )
+    eta = 1.0 / at_truth.max_eigenvalue
+    model = _fit(
+        X,
+        y,
+        n_hidden=3,
+        activation=activation,
+        solver="gd",
+        learning_rate=eta,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        max_iter=300,
+        random_state=0,
+    )
+    fitted = local_hessian(
+        X, y, model.hidden_weights_, model.output_weights_, activation
+    )
+    loss = np.asarray(model.loss_curve_)
+    late = np.flatnonzero(loss > 1e-26)[-100:]
+    measured = -np.log(loss[late[-1]] / loss[late[0]]) / (late[-1] - late[0])
+    predicted = -2.0 * np.log(1.0 - eta * fitted.min_eigenvalue)
+    assert 0.5 < measured / predicted < 2.0, (measured, predicted)
+    assert fitted.condition_number > 5  # a non-trivial rate is being checked
