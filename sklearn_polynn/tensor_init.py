@@ -578,11 +578,15 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or dask.array of shape (n_samples, n_features)
+            Inputs, in the namespace of the fit (a ``dask.array`` is predicted
+            lazily, block by block).
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            ``sum_i v_i phi(w_i^T x)`` with the fitted ``W`` and ``v``, in the
+            namespace and on the device of ``X``.
         """
         check_is_fitted(self)
         if is_dask_collection(X):  # lazy, block by block
