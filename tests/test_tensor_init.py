@@ -672,3 +672,39 @@ def test_gd_rate_matches_the_local_condition_number(activation, seed):
     predicted = -2.0 * np.log(1.0 - eta * fitted.min_eigenvalue)
     assert 0.5 < measured / predicted < 2.0, (measured, predicted)
     assert fitted.condition_number > 5  # a non-trivial rate is being checked
+
+
+# --------------------------------------------- Fig. 1(b) in zhong-fig1a
+def test_fig1b_dark_block_rule_is_the_papers_sum_of_v():
+    from sklearn_polynn.reproductions.zhong_fig1a import v_recovered
+
+    assert v_recovered([1.0, -1.0, 1.0], [1.0, 1.0, -1.0])  # permutation-free
+    assert not v_recovered([1.0, 1.0, 1.0], [1.0, 1.0, -1.0])
+
+
+def test_fig1a_reproduction_draws_panel_b_from_the_same_trials(tmp_path):
+    pytest.importorskip("matplotlib")
+    from sklearn_polynn.reproductions import zhong_fig1a
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = zhong_fig1a.run(
+            tmp_path,
+            full=False,
+            d_values=(10,),
+            n_values=(300, 6000),
+            n_trials=2,
+            max_iter=20,
+            verbose=0,
+        )
+    rows = result["rows"]
+    assert result["init_errors"].shape == result["v_ok"].shape == (1, 2)
+    for j, n in enumerate((300, 6000)):
+        cell = [r for r in rows if r["N"] == n]
+        assert result["init_errors"][0, j] == pytest.approx(
+            np.mean([r["init_error"] for r in cell])
+        )
+        assert result["v_ok"][0, j] == all(r["init_v_sum_ok"] for r in cell)
+    # Fig. 1(b): more samples, a smaller initialization error
+    assert result["init_errors"][0, 1] < result["init_errors"][0, 0]
+    assert (tmp_path / "zhong-fig1a.png").exists()
