@@ -450,11 +450,12 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
 
     def _resolve_n_hidden(self, X, y, activation, rng, warm):
         """``n_hidden``, or for "auto" the eigen-gap estimate (and a warning)."""
-        if warm:
-            return self.hidden_weights_.shape[1]
-        self.__dict__.pop("p2_spectrum_", None)  # from an earlier "auto" fit
         if self.n_hidden != "auto":
+            if not warm:
+                self.__dict__.pop("p2_spectrum_", None)  # of an earlier "auto" fit
             return self.n_hidden
+        if warm:  # continue with the units of the previous fit
+            return self.hidden_weights_.shape[1]
         orders = moment_orders(activation)
         k, spectrum, gap = estimate_n_hidden(X, y, orders, rng, alpha=self.tensor_alpha)
         self.p2_spectrum_ = spectrum
@@ -829,9 +830,11 @@ def local_hessian(X, y, hidden_weights, output_weights, activation="squared_relu
     ((12, 12), True)
     """
     act = get_activation(activation)
-    if not hasattr(X, "__array_namespace__") or X.dtype.kind not in "fc":
+    if not hasattr(X, "dtype"):  # lists, pandas-free plain sequences
         X = np.asarray(X, dtype=np.float64)
     xp = get_namespace(X)
+    if not xp.isdtype(X.dtype, "real floating"):
+        X = xp.astype(X, xp.float64)
     dev = device_of(X)
     W = asarray(hidden_weights, xp, dtype=X.dtype, device=dev)
     v = asarray(output_weights, xp, dtype=X.dtype, device=dev)

@@ -708,3 +708,24 @@ def test_fig1a_reproduction_draws_panel_b_from_the_same_trials(tmp_path):
     # Fig. 1(b): more samples, a smaller initialization error
     assert result["init_errors"][0, 1] < result["init_errors"][0, 0]
     assert (tmp_path / "zhong-fig1a.png").exists()
+
+
+@pytest.mark.array_api
+def test_local_hessian_on_array_api_strict_matches_numpy():
+    from sklearn_polynn.tensor_init import local_hessian
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, truth = _teacher(2000, 5, 2, seed=0)
+    W, v = truth.hidden_weights * 1.1, truth.output_weights  # residual != 0
+    reference = local_hessian(X, y, W, v)
+    got = local_hessian(
+        xps.asarray(X, device=device),
+        xps.asarray(y, device=device),
+        xps.asarray(W, device=device),
+        xps.asarray(v, device=device),
+    )
+    assert_allclose(got.hessian, reference.hessian, rtol=1e-10, atol=1e-12)
+    assert local_hessian(X.tolist(), y, W, v).min_eigenvalue == pytest.approx(
+        reference.min_eigenvalue
+    )
