@@ -18,6 +18,11 @@ GEMM floor, and accuracy/time against scikit-learn's MLPRegressor.
    the paper): test R^2 and fit time of this estimator and of
    ``MLPRegressor(hidden_layer_sizes=(k,))`` and ``(256,)`` (defaults: Adam,
    200 epochs).
+5. The ``alpha`` of ``P2 = M_3(I, I, alpha)`` (tanh) and ``P3 = M_4(I, I, I,
+   alpha)`` (ReLU): median and max tensor-initialization error over seeds of
+   ``tensor_alpha="adaptive"`` (the default) and ``"random"`` (Definition 5.4).
+   Goal: the default is the more accurate (odd tanh: errors up to the joint
+   sign flip of ``(v_i, w_i)``).
 
 Run ``python benchmarks/bench_tensor_init.py [--quick] [--device cuda]``; set
 ``OMP_NUM_THREADS`` to compare at a fixed thread count.
@@ -163,6 +168,38 @@ def bench_peers(N, d, k, device, random_state=0):
     return fit_and_score(contenders, X, y, Xt, yt, f"N={N} d={d} k={k}")
 
 
+def bench_alpha(N, d, k, activation, n_seeds):
+    """Tensor-init error per seed of each ``tensor_alpha`` (no local search)."""
+    out = {}
+    for mode in ("adaptive", "random"):
+        errors, seconds = [], 0.0
+        for seed in range(n_seeds):
+            X, y, truth = make_teacher_network(
+                N, d, k, activation, random_state=seed, return_truth=True
+            )
+            model = TensorInitOneHiddenLayer(
+                n_hidden=k,
+                activation=activation,
+                tensor_alpha=mode,
+                max_iter=1,
+                random_state=seed,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                t, _ = best_time(lambda m=model: m.fit(X, y), repeat=1)
+            seconds += t
+            # odd activations: (v, w) and (-v, -w) are the same unit
+            W = truth.hidden_weights * np.sign(truth.output_weights)
+            W0 = model.init_hidden_weights_ * np.sign(model.init_output_weights_)
+            errors.append(float(parameter_recovery_error(W, W0)[0]))
+        out[mode] = (seconds / n_seeds, errors)
+        print(
+            f"  alpha={mode:8s} {activation} N={N} d={d} k={k}: init error "
+            f"median {np.median(errors):.3f} max {np.max(errors):.3f}"
+        )
+    return out
+
+
 def main():
     args = parse_args(__doc__.splitlines()[0])
     device = estimator_device(args)
@@ -232,6 +269,21 @@ def main():
                 )
             )
             print(f"    {peer}: test R^2 = {r2:.6f} (ours {ours_r2:.6f})")
+    n_seeds = 3 if args.quick else 6
+    for activation in ("relu", "tanh"):
+        for N, d, k in [(20_000, 10, 3), (20_000, 20, 5)]:
+            results = bench_alpha(N, d, k, activation, n_seeds)
+            for mode, (seconds, errors) in results.items():
+                rows.append(
+                    Row(
+                        f"tensor init, tensor_alpha={mode}",
+                        f"{activation} N={N} d={d} k={k} {n_seeds} seeds",
+                        seconds,
+                        metric="median init error",
+                        value=float(np.median(errors)),
+                        extra={"max_error": float(np.max(errors))},
+                    )
+                )
     report(__file__, rows, title="TensorInitOneHiddenLayer")
 
 

@@ -45,13 +45,19 @@ from ._backend import asarray, device_of, get_namespace, to_numpy
 from .hermite import gamma_moments, hermite_e, zhong_m_coefficients
 from .parallel import compute_if_dask, is_dask_collection, persist_if_dask
 
-__all__ = ["MomentOrders", "moment_orders", "tensor_initialization"]
+__all__ = [
+    "MomentOrders",
+    "estimate_n_hidden",
+    "moment_orders",
+    "tensor_initialization",
+]
 
 # |m_j| below this fraction of max_j |gamma_j| counts as an exact zero of the
 # activation's coefficient (closed forms give exact zeros; quadrature ~1e-13).
 _ZERO_RTOL = 1e-8
-# Scales at which a non-homogeneous activation's m_j(sigma) are inspected.
-_PROBE_SCALES = (0.5, 1.0, 2.0)
+# Scales at which a non-homogeneous activation's m_j(sigma) are inspected
+# (Assumption 5.3, item 1: no zero of m_j for any norm ||w_i|| in this range).
+_PROBE_SCALES = tuple(float(s) for s in np.geomspace(0.05, 20.0, 25))
 # Subspace iteration stops when the top-k subspace moves less than this
 # (sine of the largest principal angle between consecutive iterates).
 _POWER_TOL = 1e-4
@@ -62,6 +68,11 @@ _ALS_TOL = 1e-10
 # are truncated: a failed decomposition with nearly dependent directions must
 # not turn into huge magnitudes.
 _GRAM_RCOND = 1e-3
+# n_hidden="auto": an eigen-gap ratio of P2 below this is reported as unclear
+# (measured, squared ReLU and ReLU teachers, d=20, k in {3, 5, 7}, N=1e4, two
+# seeds: the ratio at the true k is 3.1-4.9, the largest other one 2.6; a y
+# independent of X gives about 1.3).
+_AUTO_GAP_RATIO = 2.5
 # P2 is formed explicitly (one d x d GEMM, then cheap power iterations) when
 # d <= this factor times the block width r = 2k: the matrix-free products cost
 # 2 N d r per iteration, the dense matrix N d^2 once.
@@ -98,48 +109,115 @@ class MomentOrders:
 
 
 def moment_orders(activation):
-    """Decide which ``M_j`` vanish from the activation's ``m_j`` (Assumption 5.3).
+    """Check Assumption 5.3 and pick the moments of Definition 5.4 for ``phi``.
 
     ``M_j = 0`` exactly when ``m_j(sigma) = 0`` for every scale; homogeneous
     activations have ``m_j(sigma) = sigma^p m_j(1)``, other activations are
-    probed at ``sigma in {0.5, 1, 2}`` (their zeros come from symmetry, e.g.
-    ``m_2 = m_4 = 0`` for odd ``phi - phi(0)``). No threshold on data is used.
+    probed at ``sigma`` on a log grid over ``[0.05, 20]`` (their zeros come from
+    symmetry, e.g. ``m_2 = m_4 = 0`` for odd ``phi - phi(0)``). No threshold on
+    data is used. The four items of Assumption 5.3 are checked from these
+    analytic ``m_j`` and the parity of ``phi`` (see :func:`_parity`).
 
     Parameters
     ----------
     activation : Activation
+        The activation ``phi``.
 
     Returns
     -------
     orders : MomentOrders
+        ``j_2``, ``j_3`` and the orders that carry the signs.
 
     Raises
     ------
     ValueError
-        If ``M_3 = M_4 = 0`` (Assumption 5.3, item 2, fails: no rank-``k``
-        third-order tensor exists, e.g. for a linear or quadratic activation).
+        If an item of Assumption 5.3 fails, naming the item and the activation:
+        1, some ``m_j`` that is not identically zero vanishes (changes sign) at
+        a scale ``sigma``, so a unit of that norm drops out of ``M_j``; 2,
+        ``M_3 = M_4 = 0`` (no rank-``k`` third-order tensor, e.g. linear or
+        quadratic ``phi``); 3, ``M_1 = M_3 = 0`` but ``phi`` is not even; 4,
+        ``M_2 = M_4 = 0`` but ``phi`` is not odd (e.g. the sigmoid: the odd
+        moments fix each unit only up to ``(v_i, w_i) -> (-v_i, -w_i)``, which
+        changes the output by ``v_i (phi(w_i^T x) + phi(-w_i^T x))``, the
+        constant ``v_i`` for the sigmoid).
     """
+    name = activation.name
     scales = (1.0,) if activation.homogeneous_degree else _PROBE_SCALES
-    nonzero = [False] * 5
-    for sigma in scales:
-        m = [float(c) for c in zhong_m_coefficients(activation, sigma)]
-        gammas = [abs(float(g)) for g in gamma_moments(activation, sigma, max_order=4)]
-        scale = max(max(gammas), 1e-300)
-        for j in range(1, 5):
-            nonzero[j] |= abs(m[j - 1]) > _ZERO_RTOL * scale
-    m1 = tuple(float(c) for c in zhong_m_coefficients(activation, 1.0))
+    m = np.array([zhong_m_coefficients(activation, s) for s in scales], dtype=float)
+    gammas = np.array([gamma_moments(activation, s, max_order=4) for s in scales])
+    scale = np.maximum(np.abs(gammas).max(axis=1), 1e-300)[:, None]
+    zero = np.abs(m) <= _ZERO_RTOL * scale  # (n_scales, 4)
+    nonzero = [False] + [not bool(np.all(zero[:, j - 1])) for j in range(1, 5)]
+    for j in range(1, 5):
+        signs = np.sign(m[:, j - 1]) * ~zero[:, j - 1]
+        if nonzero[j] and (np.any(signs == 0) or np.ptp(signs) > 0):
+            where = np.flatnonzero(zero[:, j - 1] | (signs != signs[0]))[0]
+            _fail_assumption(
+                name,
+                1,
+                f"m_{j}(sigma) is not identically zero but vanishes or changes sign "
+                f"near sigma = {scales[where]:.3g}, so a unit with ||w_i|| there "
+                f"drops out of M_{j}",
+            )
     if not (nonzero[3] or nonzero[4]):
-        raise ValueError(
-            f"activation {activation.name!r} has m_3 = m_4 = 0 (M_3 = M_4 = 0), so "
-            "Assumption 5.3 of Zhong et al. (2017) fails: no third-order moment "
-            "identifies the hidden units and init='tensor' cannot be used. Use "
-            "init='random' or another activation."
+        _fail_assumption(
+            name,
+            2,
+            "m_3 = m_4 = 0 (M_3 = M_4 = 0): no third-order moment identifies the "
+            "hidden units (e.g. a linear or quadratic activation)",
+        )
+    odd_part, even_part = _parity(activation)
+    if not (nonzero[1] or nonzero[3]) and odd_part > 0:
+        _fail_assumption(
+            name,
+            3,
+            f"M_1 = M_3 = 0 but phi is not even (max |phi(z) - phi(-z)| = "
+            f"{odd_part:.3g}), so the signs s_i of w_i are not identifiable",
+        )
+    if not (nonzero[2] or nonzero[4]) and even_part > 0:
+        _fail_assumption(
+            name,
+            4,
+            "M_2 = M_4 = 0 but phi is not odd (max |phi(z) + phi(-z)| = "
+            f"{even_part:.3g}): M_1 and M_3 fix each unit only up to "
+            "(v_i, w_i) -> (-v_i, -w_i), which changes the output by "
+            "v_i (phi(w_i^T x) + phi(-w_i^T x)) (the constant v_i for the sigmoid), "
+            "so v is not identifiable",
         )
     p2 = next(j for j in (2, 3, 4) if nonzero[j])
     p3 = next(j for j in (3, 4) if nonzero[j])
     odd = next((j for j in (1, 3) if nonzero[j]), None)
     even = next((j for j in (2, 4) if nonzero[j]), None)
+    m1 = tuple(float(c) for c in zhong_m_coefficients(activation, 1.0))
     return MomentOrders(p2, p3, odd, even, m1)
+
+
+def _fail_assumption(name, item, reason):
+    raise ValueError(
+        f"activation {name!r} fails Assumption 5.3, item {item}, of Zhong et al. "
+        f"(2017): {reason}. init='tensor' cannot be used with it; use "
+        "init='random' or an activation that satisfies Assumption 5.3 (relu, "
+        "leaky_relu, squared_relu, tanh, erf)."
+    )
+
+
+def _parity(activation):
+    """``(max |phi(z) - phi(-z)|, max |phi(z) + phi(-z)|)`` on ``|z| <= 8``.
+
+    Each is set to 0 below ``_ZERO_RTOL`` times ``max |phi|``: ``phi`` is even
+    when the first vanishes and odd when the second does (Assumption 5.3,
+    items 3 and 4).
+    """
+    z = np.linspace(0.0, 8.0, 161)
+    with np.errstate(all="ignore"):
+        plus = np.asarray(activation(z), dtype=float)
+        minus = np.asarray(activation(-z), dtype=float)
+    tol = _ZERO_RTOL * max(float(np.max(np.abs(plus))), float(np.max(np.abs(minus))))
+    odd_part = float(np.max(np.abs(plus - minus)))
+    even_part = float(np.max(np.abs(plus + minus)))
+    return (odd_part if odd_part > tol else 0.0), (
+        even_part if even_part > tol else 0.0
+    )
 
 
 def _host(a):
@@ -210,6 +288,20 @@ def _p2_terms(X, y, alpha, order):
     return y * (a * a - 1.0) / n, rank_one, mean_y - float(xp.mean(ya * a))
 
 
+def _p2_matrix(X, y, alpha, order):
+    """The empirical ``d x d`` matrix ``P2`` of Definition 5.4 (one GEMM).
+
+    In the namespace of ``X`` (computed for a ``dask.array``); see `_p2_terms`.
+    """
+    xp = get_namespace(X)
+    c, rank_one, shift = _p2_terms(X, y, alpha, order)
+    P2 = X.T @ (c[:, None] * X)
+    P2 = P2 + shift * xp.eye(X.shape[1], dtype=X.dtype, device=device_of(X))
+    for u, v in rank_one:
+        P2 = P2 + _outer(u, v)
+    return _host(P2)
+
+
 def _p2_operator(X, y, alpha, order, *, dense=False):
     """``U -> P2 U`` for the empirical ``P2`` of Definition 5.4 (see `_p2_terms`).
 
@@ -219,15 +311,10 @@ def _p2_operator(X, y, alpha, order, *, dense=False):
     ``d^2 r``: cheaper when ``d`` is small next to ``r`` times the number of
     power iterations.
     """
-    xp = get_namespace(X)
-    c, rank_one, shift = _p2_terms(X, y, alpha, order)
     if dense:
-        P2 = X.T @ (c[:, None] * X)
-        P2 = P2 + shift * xp.eye(X.shape[1], dtype=X.dtype, device=device_of(X))
-        for u, v in rank_one:
-            P2 = P2 + _outer(u, v)
-        P2 = _host(P2)
+        P2 = _p2_matrix(X, y, alpha, order)
         return lambda U: P2 @ U
+    c, rank_one, shift = _p2_terms(X, y, alpha, order)
 
     def matvec(U):
         out = X.T @ (c[:, None] * (X @ U)) + shift * U
@@ -273,6 +360,56 @@ def _top_eigenspace(matvec, n_features, n_hidden, rng, like, *, max_iter):
     return V, values[top], n_iter
 
 
+def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive"):
+    """Number of hidden units ``k`` from the eigen-gap of the empirical ``P2``.
+
+    ``P2`` has rank ``k`` (Claim 5.5); its empirical estimate adds a noise
+    spectrum of size ``O~(sqrt(d / N))``. With ``a_1 >= a_2 >= ...`` the
+    absolute eigenvalues, ``k`` maximizes the ratio ``a_j / max(a_{j+1},
+    median(a))`` over ``j < d`` (the median floor keeps the tail of the noise
+    spectrum, whose smallest ``|eigenvalue|`` can be arbitrarily close to 0,
+    from producing a spurious gap; it limits the estimate to ``k < d / 2``).
+    The gap is *clear* when that ratio is at least ``_AUTO_GAP_RATIO``.
+
+    Parameters
+    ----------
+    X : array of shape (n, d)
+        Inputs, assumed ``N(0, I)``.
+    y : array of shape (n,)
+        Targets.
+    orders : MomentOrders
+        From :func:`moment_orders`.
+    rng : numpy.random.RandomState
+        For a random ``alpha``.
+    alpha : {"adaptive", "random"}, default="adaptive"
+        As in :func:`tensor_initialization`.
+
+    Returns
+    -------
+    k : int
+        Position of the largest gap.
+    spectrum : ndarray of shape (d,)
+        ``|eigenvalues|`` of ``P2``, in decreasing order.
+    gap : float
+        The ratio at ``k``.
+    """
+    xp = get_namespace(X)
+    first = X.T @ y / X.shape[0]
+    if alpha == "random":
+        direction = _random_unit(rng, X.shape[1])
+    else:
+        direction = _p2_direction(to_numpy(first), orders, rng)
+    residual = y - xp.mean(y) - X @ first  # control variate, as in Algorithm 1
+    P2 = to_numpy(_p2_matrix(X, residual, _to(direction, X), orders.p2))
+    spectrum = np.sort(np.abs(np.linalg.eigvalsh((P2 + P2.T) / 2.0)))[::-1]
+    floor = max(float(np.median(spectrum)), 1e-300)
+    ratios = spectrum[:-1] / np.maximum(spectrum[1:], floor)
+    if ratios.size == 0:  # d = 1
+        return 1, spectrum, float("inf")
+    k = int(np.argmax(ratios)) + 1
+    return k, spectrum, float(ratios[k - 1])
+
+
 # ----------------------------------------------------------------------------- R3
 def _symmetrized_outer(vector, matrix):
     """``T_abc = u_a S_bc + u_b S_ac + u_c S_ab`` (one Wick term family)."""
@@ -297,7 +434,7 @@ def _weighted_cube_moment(Z, weights):
     return xp.reshape(out, (k, k, k))
 
 
-def _reduced_third_moment(Z, y, order, beta):
+def _reduced_third_moment(Z, y, order, beta, t=None):
     """``R3 = P3(V, V, V)`` of Algorithm 1, line 5, from ``Z = X V`` only.
 
     Since ``V`` has orthonormal columns, ``x^T V_a = z_a`` and ``V_a^T V_b =
@@ -310,7 +447,9 @@ def _reduced_third_moment(Z, y, order, beta):
       - sym(beta, E[y z z^T]) + E[y] sym(delta, beta)`` with ``t = z^T beta``,
 
     where ``sym(u, S)_abc = u_a S_bc + u_b S_ac + u_c S_ab``. Cost
-    ``O(N k^3)``; the ``d x d x d`` tensor is never formed.
+    ``O(N k^3)``; the ``d x d x d`` tensor is never formed. The same expansion
+    holds for any ``alpha`` in ``R^d`` (Definition 5.4's random vector) with
+    ``t = x^T alpha`` and ``beta = V^T alpha`` (not unit): pass that ``t``.
 
     Returns
     -------
@@ -322,7 +461,8 @@ def _reduced_third_moment(Z, y, order, beta):
     if order == 3:
         cube = to_numpy(_weighted_cube_moment(Z, y)) / n
         return cube - _symmetrized_outer(to_numpy(y @ Z) / n, eye)
-    t = Z @ _to(beta, Z)
+    if t is None:
+        t = Z @ _to(beta, Z)
     yt = y * t
     cube = to_numpy(_weighted_cube_moment(Z, yt)) / n
     second = to_numpy(Z.T @ (y[:, None] * Z)) / n
@@ -585,6 +725,7 @@ def tensor_initialization(
     n_power_iter,
     n_projections,
     resample=True,
+    alpha="adaptive",
 ):
     """Algorithm 1 of Zhong et al. (2017): ``W0, v0`` from the moments of the data.
 
@@ -607,6 +748,14 @@ def tensor_initialization(
     resample : bool, default=True
         Split the samples into ``S2, S3, S4`` (Algorithm 1, line 2); ``False``
         uses all samples for every moment (the paper's experiments, Sec. 7).
+    alpha : {"adaptive", "random"}, default="adaptive"
+        The vector ``alpha`` of ``P2 = M_j(I, I, alpha, ...)`` (``j >= 3``) and
+        ``P3 = M_4(I, I, I, alpha)``. "random": Definition 5.4, one uniformly
+        random unit ``alpha`` in ``R^d`` for both. "adaptive": ``P2`` uses the
+        direction of ``M_1`` (:func:`_p2_direction`), ``P3`` a random unit
+        ``alpha`` of ``span(V)`` and then a second pass with the ``alpha`` of
+        ``span(V)`` that weighs the recovered units equally
+        (:func:`_balanced_direction`).
 
     Returns
     -------
@@ -636,22 +785,31 @@ def tensor_initialization(
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
     first = X2.T @ y2 / X2.shape[0]
-    alpha = _p2_direction(to_numpy(first), orders, rng)
+    if alpha == "random":  # Definition 5.4: one random alpha for P2 and P3
+        alpha_p2 = alpha_p3 = _random_unit(rng, d)
+    else:
+        alpha_p2, alpha_p3 = _p2_direction(to_numpy(first), orders, rng), None
     # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing
     # the mean and the linear part of y leaves the moment unchanged and lowers
     # its variance.
     y2 = y2 - xp.mean(y2) - X2 @ first
     dense = d <= _DENSE_P2_FACTOR * min(d, 2 * n_hidden)
-    matvec = _p2_operator(X2, y2, _to(alpha, X), orders.p2, dense=dense)
+    matvec = _p2_operator(X2, y2, _to(alpha_p2, X), orders.p2, dense=dense)
     V, eigenvalues, n_iter = _top_eigenspace(
         matvec, d, n_hidden, rng, X, max_iter=n_power_iter
     )
     Z3 = X3 @ V
     # Same control variate in span(V): polynomials of z of degree < j3.
     y3 = _polynomial_residual(Z3, y3, orders.p3 - 1)
-    R3 = _reduced_third_moment(Z3, y3, orders.p3, _random_unit(rng, n_hidden))
+    if alpha_p3 is not None and orders.p3 == 4:
+        # M_4(V, V, V, alpha) for alpha in R^d: t = x^T alpha, beta = V^T alpha.
+        t3 = X3 @ _to(alpha_p3, X)
+        beta = to_numpy(V.T @ _to(alpha_p3, X))
+        R3 = _reduced_third_moment(Z3, y3, orders.p3, beta, t=t3)
+    else:
+        R3 = _reduced_third_moment(Z3, y3, orders.p3, _random_unit(rng, n_hidden))
     A, _ = symmetric_cp(R3, rng, n_projections)
-    if orders.p3 == 4:
+    if alpha_p3 is None and orders.p3 == 4:
         # P3 = M4(I, I, I, alpha) weighs unit i by alpha^T wbar_i; a second pass
         # with alpha chosen so that these weights are equal avoids a component
         # that the random alpha made (nearly) vanish.

@@ -71,7 +71,6 @@ def _gaussian_teacher(activation, n, d, k, seed):
         ("leaky_relu", 2, 4, 1, 2),
         ("tanh", 3, 3, 1, None),  # M2 = M4 = 0
         ("erf", 3, 3, 1, None),
-        ("sigmoid", 3, 3, 1, None),
     ],
 )
 def test_moment_orders_follow_the_activation(name, p2, p3, odd, even):
@@ -80,11 +79,33 @@ def test_moment_orders_follow_the_activation(name, p2, p3, odd, even):
 
 
 def test_moment_orders_rejects_activation_failing_assumption_5_3():
-    with pytest.raises(ValueError, match="Assumption 5.3.*m_3 = m_4 = 0|m_3 = m_4 = 0"):
+    with pytest.raises(ValueError, match="'linear' fails Assumption 5.3, item 2.*m_3"):
         moment_orders(get_activation("linear"))
     square = (lambda z: z * z, lambda z: 2 * z)
-    with pytest.raises(ValueError, match="Assumption 5.3"):
+    with pytest.raises(ValueError, match="fails Assumption 5.3, item 2"):
         moment_orders(get_activation(square))
+
+
+def test_sigmoid_fails_item_4_of_assumption_5_3():
+    # m_2 = m_4 = 0 (sigmoid - 1/2 is odd) but the sigmoid is not odd: a flipped
+    # unit (-v, -w) differs from (v, w) by the constant v (issue 14).
+    with pytest.raises(
+        ValueError, match=r"'sigmoid' fails Assumption 5.3, item 4.*not odd"
+    ):
+        moment_orders(get_activation("sigmoid"))
+
+
+def test_moment_that_changes_sign_with_the_scale_fails_item_1():
+    # m_1(sigma) = sigma (E[tanh'(sigma z)] - 0.5) > 0 for small sigma, < 0 for
+    # large sigma: a unit with the norm at the crossing drops out of M_1.
+    def phi(z):
+        return np.tanh(z) - 0.5 * z
+
+    def dphi(z):
+        return 1.0 - np.tanh(z) ** 2 - 0.5
+
+    with pytest.raises(ValueError, match=r"item 1.*m_1\(sigma\).*changes sign"):
+        moment_orders(get_activation((phi, dphi)))
 
 
 @pytest.mark.parametrize("name, p", [("relu", 1), ("squared_relu", 2)])
@@ -131,6 +152,20 @@ def test_reduced_third_moment_equals_contraction_of_explicit_moment(order):
     assert_allclose(
         _reduced_third_moment(X @ V, y, order, beta), expected, rtol=1e-10, atol=1e-12
     )
+
+
+def test_reduced_fourth_moment_for_alpha_outside_the_subspace():
+    # Definition 5.4's random alpha in R^d: t = x^T alpha, beta = V^T alpha.
+    rng = np.random.RandomState(2)
+    X, y = rng.standard_normal((300, 5)), rng.standard_normal(300)
+    V = np.linalg.qr(rng.standard_normal((5, 3)))[0]
+    alpha = rng.standard_normal(5)
+    alpha /= np.linalg.norm(alpha)
+    expected = np.einsum(
+        "abc,ai,bj,ck->ijk", _explicit_moment(X, y, 4) @ alpha, V, V, V
+    )
+    R3 = _reduced_third_moment(X @ V, y, 4, V.T @ alpha, t=X @ alpha)
+    assert_allclose(R3, expected, rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", ["relu", "squared_relu", "tanh"])

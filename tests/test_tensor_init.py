@@ -109,6 +109,36 @@ def test_recovery_for_other_activations(activation, learning_rate, fit_v):
     assert error <= 0.01
 
 
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+def test_paper_random_alpha_is_offered_and_the_adaptive_default_is_closer(activation):
+    # Def. 5.4's random alpha (tensor_alpha="random") against the default: ReLU
+    # uses alpha in P3 = M4(I, I, I, alpha), tanh in P2 = M3(I, I, alpha).
+    # Measured (d=10, k=3, N=20000, 6 seeds, median init error): ReLU 0.16
+    # adaptive vs 0.43 random, tanh 0.15 vs 0.32.
+    assert TensorInitOneHiddenLayer().tensor_alpha == "adaptive"
+    errors = {}
+    for mode in ("adaptive", "random"):
+        errors[mode] = []
+        for seed in range(3):
+            X, y, truth = _teacher(20_000, 10, 3, activation, seed=seed)
+            model = TensorInitOneHiddenLayer(
+                n_hidden=3,
+                activation=activation,
+                tensor_alpha=mode,
+                max_iter=1,
+                random_state=seed,
+            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(X, y)
+            # odd tanh: (v, w) and (-v, -w) are the same unit
+            W = truth.hidden_weights * np.sign(truth.output_weights)
+            W0 = model.init_hidden_weights_ * np.sign(model.init_output_weights_)
+            errors[mode].append(parameter_recovery_error(W, W0)[0])
+    assert max(errors["random"]) < 1.0, errors  # the paper's alpha also works
+    assert np.median(errors["adaptive"]) < np.median(errors["random"]), errors
+
+
 def test_tensor_init_beats_random_init():
     # Fig. 1(c): approach I (tensor init, GD on W) vs II (random W and v).
     for seed in range(3):
@@ -254,6 +284,18 @@ def test_activation_failing_assumption_5_3(activation):
         TensorInitOneHiddenLayer(n_hidden=2, activation=get_activation(activation)).fit(
             X, y
         )
+
+
+def test_sigmoid_is_refused_by_the_tensor_init_and_fits_from_random():
+    # Issue 14: the sigmoid failed every time (error 1.1-1.4); it breaks item 4
+    # of Assumption 5.3 (M_2 = M_4 = 0 but not odd), so it is refused by name.
+    X, y, _ = _teacher(2000, 4, 2, activation="sigmoid", seed=0)
+    with pytest.raises(ValueError, match="'sigmoid' fails Assumption 5.3, item 4"):
+        TensorInitOneHiddenLayer(n_hidden=2, activation="sigmoid").fit(X, y)
+    model = TensorInitOneHiddenLayer(
+        n_hidden=2, activation="sigmoid", init="random", fit_output_weights=True
+    )
+    assert model.fit(X, y).score(X, y) > 0.9
 
 
 def test_unknown_activation_name():
@@ -493,3 +535,197 @@ def test_default_lbfgs_on_dask_matches_numpy():
     assert_allclose(model.hidden_weights_, reference.hidden_weights_, rtol=1e-6)
     error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
     assert error < 1e-7
+
+
+@pytest.mark.array_api
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("tensor_alpha", ["adaptive", "random"])
+def test_tensor_init_alpha_on_array_api_strict_matches_numpy(activation, tensor_alpha):
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, _ = _teacher(3000, 5, 2, activation, seed=0)
+    params = {"n_hidden": 2, "activation": activation, "tensor_alpha": tensor_alpha}
+    params.update(max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+        X_xp, y_xp = xps.asarray(X, device=device), xps.asarray(y, device=device)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**params).fit(X_xp, y_xp)
+    got = np.asarray(model.init_hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.init_hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------------------ n_hidden="auto"
+@pytest.mark.parametrize("k", [3, 5, 7])
+def test_auto_n_hidden_from_the_eigen_gap_of_p2(k):
+    X, y, truth = _teacher(10_000, 20, k, seed=k)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # a clear gap: no warning
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = TensorInitOneHiddenLayer(n_hidden="auto", max_iter=200, random_state=0)
+        model.fit(X, y)
+    assert model.n_hidden_ == k
+    assert model.hidden_weights_.shape == (20, k)
+    spectrum = model.p2_spectrum_
+    assert spectrum[k - 1] > 2.5 * spectrum[k]
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert error < 0.01
+
+
+def test_auto_n_hidden_without_a_gap_warns_with_the_spectrum():
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((4000, 10)), rng.standard_normal(4000)
+    model = TensorInitOneHiddenLayer(n_hidden="auto", max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        with pytest.warns(
+            UserWarning, match=r"no clear eigen-gap.*\|eigenvalues\|.*\["
+        ):
+            model.fit(X, y)
+    assert 1 <= model.n_hidden_ < 5
+    assert model.p2_spectrum_.shape == (10,)
+    # an explicit n_hidden afterwards drops the stale spectrum
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.set_params(n_hidden=2).fit(X, y)
+    assert model.n_hidden_ == 2 and not hasattr(model, "p2_spectrum_")
+
+
+@pytest.mark.array_api
+def test_auto_n_hidden_on_array_api_strict_matches_numpy():
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, _ = _teacher(3000, 8, 2, seed=0)
+    params = {"n_hidden": "auto", "max_iter": 3, "random_state": 0}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+        X_xp, y_xp = xps.asarray(X, device=device), xps.asarray(y, device=device)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**params).fit(X_xp, y_xp)
+    assert model.n_hidden_ == reference.n_hidden_ == 2
+    assert_allclose(model.p2_spectrum_, reference.p2_spectrum_, rtol=1e-10)
+    got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------------- local strong convexity
+@pytest.mark.parametrize("activation", ["relu", "squared_relu"])
+def test_local_hessian_is_positive_definite_at_the_teacher(activation):
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, y, truth = _teacher(10_000, 10, 3, activation, seed=0)
+    h = local_hessian(X, y, truth.hidden_weights, truth.output_weights, activation)
+    assert h.hessian.shape == (30, 30)
+    assert_allclose(h.hessian, h.hessian.T)
+    assert h.min_eigenvalue > 1e-3 * h.max_eigenvalue > 0
+    assert h.condition_number == pytest.approx(h.max_eigenvalue / h.min_eigenvalue)
+
+
+def test_local_hessian_is_singular_for_a_linear_activation():
+    # Remark 4.3: rho = 0 for phi(z) = z; the Hessian is rank deficient.
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, _, truth = _teacher(5000, 6, 2, seed=0)
+    W, v = truth.hidden_weights, truth.output_weights
+    h = local_hessian(X, X @ W @ v, W, v, "linear")
+    assert abs(h.min_eigenvalue) < 1e-10 * h.max_eigenvalue
+    assert h.condition_number == np.inf
+    with pytest.raises(ValueError, match="hidden_weights of shape"):
+        local_hessian(X, X @ W @ v, W.T, v, "linear")
+
+
+@pytest.mark.parametrize("activation, seed", [("relu", 0), ("squared_relu", 1)])
+def test_gd_rate_matches_the_local_condition_number(activation, seed):
+    # Theorem 4.4: fixed step eta = 1/lambda_max, the loss contracts by
+    # (1 - eta lambda_min)^2 per iteration. Measured: equal to 1e-4 relative.
+    from sklearn_polynn.tensor_init import local_hessian
+
+    X, y, truth = _teacher(10_000, 10, 3, activation, seed=seed)
+    at_truth = local_hessian(
+        X, y, truth.hidden_weights, truth.output_weights, activation
+    )
+    eta = 1.0 / at_truth.max_eigenvalue
+    model = _fit(
+        X,
+        y,
+        n_hidden=3,
+        activation=activation,
+        solver="gd",
+        learning_rate=eta,
+        tol=0.0,
+        n_iter_no_change=10**6,
+        max_iter=300,
+        random_state=0,
+    )
+    fitted = local_hessian(
+        X, y, model.hidden_weights_, model.output_weights_, activation
+    )
+    loss = np.asarray(model.loss_curve_)
+    late = np.flatnonzero(loss > 1e-26)[-100:]
+    measured = -np.log(loss[late[-1]] / loss[late[0]]) / (late[-1] - late[0])
+    predicted = -2.0 * np.log(1.0 - eta * fitted.min_eigenvalue)
+    assert 0.5 < measured / predicted < 2.0, (measured, predicted)
+    assert fitted.condition_number > 5  # a non-trivial rate is being checked
+
+
+# --------------------------------------------- Fig. 1(b) in zhong-fig1a
+def test_fig1b_dark_block_rule_is_the_papers_sum_of_v():
+    from sklearn_polynn.reproductions.zhong_fig1a import v_recovered
+
+    assert v_recovered([1.0, -1.0, 1.0], [1.0, 1.0, -1.0])  # permutation-free
+    assert not v_recovered([1.0, 1.0, 1.0], [1.0, 1.0, -1.0])
+
+
+def test_fig1a_reproduction_draws_panel_b_from_the_same_trials(tmp_path):
+    pytest.importorskip("matplotlib")
+    from sklearn_polynn.reproductions import zhong_fig1a
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        result = zhong_fig1a.run(
+            tmp_path,
+            full=False,
+            d_values=(10,),
+            n_values=(300, 6000),
+            n_trials=2,
+            max_iter=20,
+            verbose=0,
+        )
+    rows = result["rows"]
+    assert result["init_errors"].shape == result["v_ok"].shape == (1, 2)
+    for j, n in enumerate((300, 6000)):
+        cell = [r for r in rows if r["N"] == n]
+        assert result["init_errors"][0, j] == pytest.approx(
+            np.mean([r["init_error"] for r in cell])
+        )
+        assert result["v_ok"][0, j] == all(r["init_v_sum_ok"] for r in cell)
+    # Fig. 1(b): more samples, a smaller initialization error
+    assert result["init_errors"][0, 1] < result["init_errors"][0, 0]
+    assert (tmp_path / "zhong-fig1a.png").exists()
+
+
+@pytest.mark.array_api
+def test_local_hessian_on_array_api_strict_matches_numpy():
+    from sklearn_polynn.tensor_init import local_hessian
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, truth = _teacher(2000, 5, 2, seed=0)
+    W, v = truth.hidden_weights * 1.1, truth.output_weights  # residual != 0
+    reference = local_hessian(X, y, W, v)
+    got = local_hessian(
+        xps.asarray(X, device=device),
+        xps.asarray(y, device=device),
+        xps.asarray(W, device=device),
+        xps.asarray(v, device=device),
+    )
+    assert_allclose(got.hessian, reference.hessian, rtol=1e-10, atol=1e-12)
+    assert local_hessian(X.tolist(), y, W, v).min_eigenvalue == pytest.approx(
+        reference.min_eigenvalue
+    )
