@@ -347,18 +347,76 @@ def dask_statistics(est, X, y, *, reset, sample_weight=None):
 
 # ------------------------------------------------------- data-parallel gradients
 def is_dask_collection(obj):
-    """Whether ``obj`` is a Dask object (array, DataFrame, delayed...), without
-    importing Dask; :func:`dask_statistics` accepts arrays and DataFrames."""
+    """Whether ``obj`` is a Dask object (array, DataFrame, delayed...).
+
+    Decided from the module of ``type(obj)``, so it never imports Dask and
+    costs nothing on the NumPy path; every estimator calls it first to route
+    Dask input to its Dask code (:func:`dask_statistics` accepts arrays and
+    DataFrames, :func:`validate_dask_input` arrays).
+
+    Parameters
+    ----------
+    obj : object
+        Any value.
+
+    Returns
+    -------
+    is_dask : bool
+        True for instances of classes defined in ``dask`` (or its
+        submodules).
+
+    See Also
+    --------
+    compute_if_dask : Evaluate the Dask collections among several values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import is_dask_collection
+    >>> is_dask_collection(da.ones(3)), is_dask_collection(np.ones(3))
+    (True, False)
+    """
     return type(obj).__module__.split(".")[0] == "dask"
 
 
 def predict_blocks(predict, X, dtype):
     """Lazy ``predict`` of a Dask ``X``, one block of rows at a time.
 
-    ``predict`` maps a block of shape ``(n, n_features)`` to ``(n,)`` values;
-    ``dtype`` is the estimator's ``dtype`` parameter (``None``: float32 for
-    float32 ``X``, else float64). A dask DataFrame is converted to a dask array
-    first. Returns a 1-D dask.array.
+    ``X`` is rechunked to whole rows and ``predict`` is mapped over its row
+    blocks (``dask.array.map_blocks``), so a prediction on data larger than
+    memory runs block by block on the workers; nothing is computed until the
+    result is. A dask DataFrame is converted to a dask array first.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps a NumPy block of shape ``(n, n_features)`` to ``(n,)`` values
+        (a fitted estimator's ``predict``).
+    X : dask.array or dask DataFrame of shape (n_samples, n_features)
+        Inputs.
+    dtype : {"float64", "float32"} or None
+        The estimator's ``dtype`` parameter (``None``: float32 for float32
+        ``X``, else float64).
+
+    Returns
+    -------
+    y : dask.array of shape (n_samples,)
+        The lazy predictions.
+
+    See Also
+    --------
+    is_dask_collection : How estimators detect Dask input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import predict_blocks
+    >>> X = da.from_array(np.arange(8.0).reshape(4, 2), chunks=(2, 1))
+    >>> y = predict_blocks(lambda block: block.sum(axis=1), X, None)
+    >>> y.compute().tolist()
+    [1.0, 5.0, 9.0, 13.0]
     """
     _, da = _import_dask()
     X = _dask_array(X, da, "X")
