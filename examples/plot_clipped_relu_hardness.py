@@ -81,7 +81,7 @@ for ax, name in zip(axes, learners):
     ]:
         ax.plot(dims, r2[name, kind], "o-", label=label)
     ax.axhline(0.0, color="k", lw=0.8, ls="--")
-    ax.set(xscale="log", xlabel="d  (N = 100 d)", title=name)
+    ax.set(xlabel="d  (N = 100 d)", title=name, xticks=dims)
     ax.legend()
 axes[0].set_ylabel("test R^2")
 plt.show()

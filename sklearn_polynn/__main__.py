@@ -172,7 +172,7 @@ def _parser():
     demo = sub.add_parser(
         "demo",
         help="fit every estimator on its paper's task, PASS/FAIL per row "
-        "(about 20 s on 2 cores)",
+        "(about 15 s on 2 cores)",
     )
     demo.add_argument("--random-state", type=int, default=0)
     demo.set_defaults(func=_demo)

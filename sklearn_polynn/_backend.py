@@ -382,6 +382,11 @@ def model_to_host(estimator):
     estimator : estimator instance
         The same object, now holding NumPy arrays only.
 
+    See Also
+    --------
+    sklearn_polynn.show_versions : Which array libraries and devices are
+        installed.
+
     Examples
     --------
     >>> import numpy as np

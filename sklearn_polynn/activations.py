@@ -29,6 +29,14 @@ __all__ = ["ACTIVATIONS", "Activation", "get_activation"]
 class Activation:
     """An activation ``sigma`` with its derivative.
 
+    The object every estimator uses for its hidden units: calling it applies
+    ``sigma`` elementwise in the input's array namespace, ``derivative`` gives
+    ``sigma'`` (the complex derivative for holomorphic activations, as the
+    Wirtinger gradients of Andoni et al. need), and the flags say which
+    theorems apply (holomorphic for the complex networks, positive
+    homogeneity for Zhong et al.'s magnitude step). Build one with
+    :func:`get_activation`.
+
     Parameters
     ----------
     name : str
@@ -47,6 +55,12 @@ class Activation:
     params : tuple of (str, value) pairs
         The parameters the activation was built with (``degree``, ``threshold``,
         ``negative_slope``); ``dict(activation.params)`` reads them.
+
+    See Also
+    --------
+    get_activation : Look up an activation by name or wrap a user pair.
+    sklearn_polynn.hermite.hermite_transfer : The Hermite transfer function
+        of an activation for Gaussian inputs.
 
     Examples
     --------
@@ -244,6 +258,11 @@ ACTIVATIONS = (
 def get_activation(activation, *, degree=None, threshold=None, negative_slope=0.01):
     """Look up an activation by name, or wrap a ``(function, derivative)`` pair.
 
+    Every estimator's ``activation`` parameter goes through this function, so
+    the names accepted here are the names the estimators accept; which of
+    them a given paper's guarantee covers is checked by the estimator (for
+    example holomorphic activations for the complex networks).
+
     Parameters
     ----------
     activation : str, Activation, or tuple of two callables
@@ -259,12 +278,17 @@ def get_activation(activation, *, degree=None, threshold=None, negative_slope=0.
     Returns
     -------
     activation : Activation
+        The activation with its derivative and flags.
 
     Raises
     ------
     ValueError
         Unknown name (the message lists the valid ones) or a missing/invalid
         ``degree`` / ``threshold``.
+
+    See Also
+    --------
+    Activation : The returned object.
 
     Examples
     --------

@@ -271,7 +271,9 @@ def make_sparse_polynomial(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The input samples.
     y : ndarray of shape (n_samples,)
+        The target values (with ``noise`` added when ``noise > 0``).
     truth : Bunch
         Only with ``return_truth=True``: ``monomials`` (n_terms, degree) int
         variable indices, ``coefficients`` (n_terms,) the real coefficients
@@ -464,7 +466,9 @@ def make_teacher_network(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The input samples.
     y : ndarray of shape (n_samples,)
+        The target values (with ``noise`` added when ``noise > 0``).
     truth : Bunch
         Only with ``return_truth=True``: ``hidden_weights`` (d, k) ``W*``,
         ``output_weights`` (k,) ``v*``, ``activation`` (as given, so that
@@ -666,7 +670,9 @@ def make_high_threshold_network(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The input samples.
     y : ndarray of shape (n_samples,)
+        The target values (with ``noise`` added when ``noise > 0``).
     truth : Bunch
         Only with ``return_truth=True``: ``hidden_weights`` (n_features,
         n_hidden) ``W*``, ``threshold``, ``activation`` (as given), ``upper``,
@@ -791,7 +797,9 @@ def make_periodic_ridge(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The input samples.
     y : ndarray of shape (n_samples,)
+        The target values (with ``noise`` added when ``noise > 0``).
     truth : Bunch
         Only with ``return_truth=True``: ``weight`` (d,) ``w*``, ``norm``,
         ``function`` (as given), ``noise``.
@@ -924,7 +932,9 @@ def make_clipped_relu_network(
     Returns
     -------
     X : ndarray of shape (n_samples, n_features)
+        The input samples.
     y : ndarray of shape (n_samples,)
+        The target values (with ``noise`` added when ``noise > 0``).
     truth : Bunch
         Only with ``return_truth=True``: ``hidden_weights`` (d, n_hidden),
         ``distribution``, ``noise``.

@@ -167,7 +167,7 @@ def normalized_hermite(k, x):
 
     See Also
     --------
-    hermite_e : the unnormalized ``He_k``.
+    hermite_e : The unnormalized ``He_k``.
     scaled_hermite : ``H_k(z, x) = ||z||**k h_k(z^T x / ||z||)``.
 
     References
@@ -637,7 +637,7 @@ def zhong_m_coefficients(activation, sigma=1.0):
 
     See Also
     --------
-    gamma_moments : the ``gamma_j`` these are built from.
+    gamma_moments : The ``gamma_j`` these are built from.
 
     References
     ----------
@@ -716,7 +716,7 @@ class GaussianTransfer:
 
     Use :func:`hermite_transfer` to build one.
 
-    Attributes
+    Parameters
     ----------
     activation : Activation
         The activation ``phi`` it is built from.
@@ -724,10 +724,32 @@ class GaussianTransfer:
         ``b_l = a_l l!`` (so ``psi = sum_l b_l G_l / l!``); ``None`` for "exp"
         (all ``b_l = 1``, evaluated in closed form).
 
+    Attributes
+    ----------
+    activation : Activation
+        The ``activation`` parameter.
+    taylor : tuple of float or None
+        The ``taylor`` parameter.
+
+    See Also
+    --------
+    hermite_transfer : Build the transfer function of an activation.
+    hermite_transfer_features : Evaluate ``psi`` units on a data matrix.
+
     References
     ----------
     .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
        with Neural Networks", ICML 2014; full version, Sec. 6.2, Lemma 6.1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_polynn.hermite import hermite_transfer
+    >>> psi = hermite_transfer("truncated", degree=2)  # 1 + z + (z**2 - s2) / 2
+    >>> print(psi.derivative(np.array([3.0]), np.array([1.0])))  # 1 + z
+    [4.]
+    >>> print(psi.s2_derivative(np.array([3.0]), np.array([1.0])))
+    [-0.5]
     """
 
     def __init__(self, activation, taylor):
@@ -748,11 +770,37 @@ class GaussianTransfer:
         return self._shifted(Z, S2, 0)
 
     def derivative(self, Z, S2):
-        """``d psi / dz``: the transfer function of ``phi'``."""
+        """``d psi / dz``: the transfer function of ``phi'``.
+
+        Parameters
+        ----------
+        Z : array
+            Pre-activations ``w . x`` (e.g. ``X @ W``).
+        S2 : array
+            ``w^T w`` of each unit; broadcasts against ``Z``.
+
+        Returns
+        -------
+        dpsi : array
+            ``d psi / dz`` elementwise, in the namespace of ``Z``.
+        """
         return self._shifted(Z, S2, 1)
 
     def s2_derivative(self, Z, S2):
-        """``d psi / d s2 = -psi''(Z, S2) / 2`` (heat equation of ``G_l``)."""
+        """``d psi / d s2 = -psi''(Z, S2) / 2`` (heat equation of ``G_l``).
+
+        Parameters
+        ----------
+        Z : array
+            Pre-activations ``w . x`` (e.g. ``X @ W``).
+        S2 : array
+            ``w^T w`` of each unit; broadcasts against ``Z``.
+
+        Returns
+        -------
+        dpsi_ds2 : array
+            ``d psi / d s2`` elementwise, in the namespace of ``Z``.
+        """
         return -0.5 * self._shifted(Z, S2, 2)
 
     def hidden_weight_gradient(self, X, W, coefficients, residual):
@@ -768,14 +816,18 @@ class GaussianTransfer:
         Parameters
         ----------
         X : array of shape (n_samples, n_features)
+            Inputs (standard Gaussian for Lemma 6.1).
         W : array of shape (n_features, n_units)
+            Hidden weights, in the namespace of ``X``.
         coefficients : array of shape (n_units,)
             Output weights ``alpha``.
         residual : real array of shape (n_samples,)
+            ``Re g(x_s) + b - y_s``.
 
         Returns
         -------
         gradient : array of shape (n_features, n_units)
+            ``2 dL/d conj(W)``; a descent step is ``W - lr * gradient``.
         """
         xp = get_namespace(X, W)
         Z, S2 = X @ W, xp.sum(W * W, axis=0)
@@ -823,6 +875,12 @@ def hermite_transfer(activation, *, degree=None):
         If the activation has no known Taylor series (the message names the
         allowed ones).
 
+    See Also
+    --------
+    hermite_transfer_features : Evaluate ``psi`` units on a data matrix.
+    sklearn_polynn.metrics.variable_dependence : The Lemma 6.1 diagnostic of
+        a fitted model.
+
     References
     ----------
     .. [1] A. Andoni, R. Panigrahy, G. Valiant, L. Zhang, "Learning Polynomials
@@ -859,6 +917,12 @@ def hermite_transfer(activation, *, degree=None):
 def hermite_transfer_features(X, W, transfer):
     """Hidden units ``Psi[s, j] = psi_{w_j}(x_s)`` of Lemma 6.1 (Gaussian inputs).
 
+    Computes ``transfer(X @ W, sum(W * W, axis=0))``: one GEMM for the
+    pre-activations and one column reduction for ``w_j^T w_j`` (no
+    conjugate), so the cost is that of the plain features ``phi(X W)``. The
+    result is a feature matrix for any linear top layer, as the random
+    features of Thm 3.1 are for complex inputs.
+
     Parameters
     ----------
     X : array of shape (n_samples, n_features)
@@ -873,6 +937,11 @@ def hermite_transfer_features(X, W, transfer):
     -------
     Psi : array of shape (n_samples, n_units)
         In the namespace and on the device of ``X``.
+
+    See Also
+    --------
+    hermite_transfer : Build the transfer function ``psi``.
+    GaussianTransfer : The transfer function object and its derivatives.
 
     Examples
     --------

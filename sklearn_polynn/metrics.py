@@ -205,6 +205,13 @@ def parameter_recovery_error(
 def max_principal_angle(A, B):
     """Largest principal angle between the column spaces of ``A`` and ``B``.
 
+    The recovery criterion for methods that identify the span of the hidden
+    weights rather than each unit (the high-threshold network's landscape
+    step, Zhong et al.'s subspace estimate): it is invariant to any
+    invertible mixing of the columns, so it compares subspaces, not units.
+    Computed from the singular values of ``Q_A^T Q_B`` for orthonormal bases
+    ``Q_A``, ``Q_B``.
+
     Parameters
     ----------
     A : array-like of shape (n_features, k)

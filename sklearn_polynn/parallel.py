@@ -111,6 +111,12 @@ def _merge(a, b):
 def tree_merge(parts, merge):
     """Combine ``parts`` pairwise in a balanced binary tree of ``merge`` calls.
 
+    Neighbouring parts are merged level by level, so ``n`` parts need
+    ``ceil(log2(n))`` rounds of independent merges; with ``dask.delayed``
+    merges each round runs in parallel and no worker holds more than two
+    partial results. The result equals ``functools.reduce(merge, parts)`` for
+    an associative ``merge`` (up to floating-point summation order).
+
     Parameters
     ----------
     parts : list
@@ -123,6 +129,18 @@ def tree_merge(parts, merge):
     -------
     root : object
         ``merge`` of all parts; depth ``ceil(log2(len(parts)))``.
+
+    See Also
+    --------
+    dask_statistics : Tree reduction of per-chunk sufficient statistics.
+    data_parallel_loss_grad : Tree reduction of per-block loss and gradients.
+
+    Examples
+    --------
+    >>> from operator import add
+    >>> from sklearn_polynn.parallel import tree_merge
+    >>> tree_merge([1, 2, 3, 4, 5], add)
+    15
     """
     parts = list(parts)
     if not parts:
@@ -238,12 +256,23 @@ def _real_dtype_name(dtype, data_dtype):
 def dask_statistics(est, X, y, *, reset, sample_weight=None):
     """Top-layer sufficient statistics of a Dask dataset, by tree reduction.
 
+    Every row block of ``X`` is turned into the random features of ``est``'s
+    bottom layer and reduced to its sufficient statistics (the Gram matrix
+    ``Phi^T Phi``, ``Phi^T y`` and the sums needed for centring) on the worker
+    that holds it; the per-block statistics are merged by :func:`tree_merge`
+    and only the merged ``n_components``-sized statistics come back to the
+    driver, where one ridge solve gives the top layer. Used by
+    :class:`~sklearn_polynn.random_features.RandomFeaturePolynomialRegressor`
+    for Dask input.
+
     Parameters
     ----------
     est : RandomFeaturePolynomialRegressor
         Receives ``n_features_in_`` and, when ``reset``, a fresh bottom layer.
     X : dask.array or dask DataFrame of shape (n_samples, n_features)
+        Training inputs; any row chunking (columns are gathered per block).
     y : dask.array, dask Series or array-like of shape (n_samples,)
+        Targets; rechunked to ``X``'s row chunks.
     reset : bool
         True in ``fit`` and the first ``partial_fit``.
     sample_weight : dask.array or array-like of shape (n_samples,), default=None
@@ -259,6 +288,26 @@ def dask_statistics(est, X, y, *, reset, sample_weight=None):
         The bottom layer, in ``ns.xp``.
     n_rows : int
         Rows of ``X``.
+
+    See Also
+    --------
+    tree_merge : The reduction used to merge the per-block statistics.
+    sklearn_polynn.random_features.RandomFeaturePolynomialRegressor : The
+        estimator whose ``fit`` and ``partial_fit`` call this for Dask input.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> from sklearn_polynn.datasets import make_sparse_polynomial
+    >>> from sklearn_polynn.parallel import dask_statistics
+    >>> from sklearn_polynn.random_features import RandomFeaturePolynomialRegressor
+    >>> X, y = make_sparse_polynomial(200, 4, random_state=0)
+    >>> est = RandomFeaturePolynomialRegressor(n_components=20, random_state=0)
+    >>> stats, ns, W, n_rows = dask_statistics(
+    ...     est, da.from_array(X, chunks=50), da.from_array(y, chunks=50), reset=True
+    ... )
+    >>> n_rows
+    200
     """
     from .random_features import _draw_bottom_layer, _FeatureSpec
 
@@ -298,18 +347,76 @@ def dask_statistics(est, X, y, *, reset, sample_weight=None):
 
 # ------------------------------------------------------- data-parallel gradients
 def is_dask_collection(obj):
-    """Whether ``obj`` is a Dask object (array, DataFrame, delayed...), without
-    importing Dask; :func:`dask_statistics` accepts arrays and DataFrames."""
+    """Whether ``obj`` is a Dask object (array, DataFrame, delayed...).
+
+    Decided from the module of ``type(obj)``, so it never imports Dask and
+    costs nothing on the NumPy path; every estimator calls it first to route
+    Dask input to its Dask code (:func:`dask_statistics` accepts arrays and
+    DataFrames, :func:`validate_dask_input` arrays).
+
+    Parameters
+    ----------
+    obj : object
+        Any value.
+
+    Returns
+    -------
+    is_dask : bool
+        True for instances of classes defined in ``dask`` (or its
+        submodules).
+
+    See Also
+    --------
+    compute_if_dask : Evaluate the Dask collections among several values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import is_dask_collection
+    >>> is_dask_collection(da.ones(3)), is_dask_collection(np.ones(3))
+    (True, False)
+    """
     return type(obj).__module__.split(".")[0] == "dask"
 
 
 def predict_blocks(predict, X, dtype):
     """Lazy ``predict`` of a Dask ``X``, one block of rows at a time.
 
-    ``predict`` maps a block of shape ``(n, n_features)`` to ``(n,)`` values;
-    ``dtype`` is the estimator's ``dtype`` parameter (``None``: float32 for
-    float32 ``X``, else float64). A dask DataFrame is converted to a dask array
-    first. Returns a 1-D dask.array.
+    ``X`` is rechunked to whole rows and ``predict`` is mapped over its row
+    blocks (``dask.array.map_blocks``), so a prediction on data larger than
+    memory runs block by block on the workers; nothing is computed until the
+    result is. A dask DataFrame is converted to a dask array first.
+
+    Parameters
+    ----------
+    predict : callable
+        Maps a NumPy block of shape ``(n, n_features)`` to ``(n,)`` values
+        (a fitted estimator's ``predict``).
+    X : dask.array or dask DataFrame of shape (n_samples, n_features)
+        Inputs.
+    dtype : {"float64", "float32"} or None
+        The estimator's ``dtype`` parameter (``None``: float32 for float32
+        ``X``, else float64).
+
+    Returns
+    -------
+    y : dask.array of shape (n_samples,)
+        The lazy predictions.
+
+    See Also
+    --------
+    is_dask_collection : How estimators detect Dask input.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import predict_blocks
+    >>> X = da.from_array(np.arange(8.0).reshape(4, 2), chunks=(2, 1))
+    >>> y = predict_blocks(lambda block: block.sum(axis=1), X, None)
+    >>> y.compute().tolist()
+    [1.0, 5.0, 9.0, 13.0]
     """
     _, da = _import_dask()
     X = _dask_array(X, da, "X")
@@ -330,16 +437,39 @@ def validate_dask_input(est, X, y, *, dtype, reset=True):
     Parameters
     ----------
     est : estimator
+        The estimator being fitted; receives ``n_features_in_`` (or has it
+        checked when ``reset=False``).
     X : dask.array or array-like of shape (n_samples, n_features)
+        Training inputs.
     y : dask.array or array-like of shape (n_samples,)
+        Targets; must not be ``None``.
     dtype : str
         The estimator's computation dtype.
     reset : bool, default=True
+        Whether to set ``est.n_features_in_`` (``fit``) rather than check
+        ``X``'s columns against it (``partial_fit``).
 
     Returns
     -------
     X, y : dask.array
         Persisted, with matching row chunks.
+
+    See Also
+    --------
+    data_parallel_loss_grad : The full-batch loss and gradient on the
+        validated arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn import TensorInitOneHiddenLayer
+    >>> from sklearn_polynn.parallel import validate_dask_input
+    >>> X = da.from_array(np.ones((6, 2)), chunks=(3, 1))
+    >>> est = TensorInitOneHiddenLayer()
+    >>> Xd, yd = validate_dask_input(est, X, np.arange(6.0), dtype="float64")
+    >>> Xd.chunks, est.n_features_in_
+    (((3, 3), (2,)), 2)
     """
     dask, da = _import_dask()
     check_y_given(est, y)
@@ -409,6 +539,26 @@ def data_parallel_loss_grad(chunk_loss_grad, X, y, *, device=None):
     loss_grad : callable
         ``loss_grad(params, batch) -> (mean_loss, mean_grads)`` with NumPy
         gradients; ``batch`` must be ``None`` (full batch).
+
+    See Also
+    --------
+    validate_dask_input : Prepares ``X`` and ``y`` (whole-row blocks, persisted).
+    tree_merge : The reduction that sums the per-block results.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import data_parallel_loss_grad
+    >>> def chunk_loss_grad(params, X, y):
+    ...     r = X @ params["w"] - y
+    ...     return (r**2).sum() / 2, {"w": X.T @ r}
+    >>> X = da.from_array(np.eye(4), chunks=(2, 4))
+    >>> y = da.from_array(np.ones(4), chunks=2)
+    >>> loss_grad = data_parallel_loss_grad(chunk_loss_grad, X, y)
+    >>> loss, grads = loss_grad({"w": np.zeros(4)}, None)
+    >>> float(loss), grads["w"].tolist()
+    (0.5, [-0.25, -0.25, -0.25, -0.25])
     """
     dask, _ = _import_dask()
     n_samples = X.shape[0]
@@ -436,10 +586,28 @@ def compute_if_dask(*values):
     gradients in one pass over the blocks. Values that are not Dask
     collections are returned unchanged, so the NumPy/CuPy path is untouched.
 
+    Parameters
+    ----------
+    *values : object
+        Dask collections or any other values (arrays, floats...).
+
     Returns
     -------
     values : tuple
         Same structure as ``values``, Dask collections replaced by results.
+
+    See Also
+    --------
+    persist_if_dask : Keep Dask collections in memory instead of computing.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import compute_if_dask
+    >>> total, scale = compute_if_dask(da.ones(4, chunks=2).sum(), 2.0)
+    >>> float(total), scale
+    (4.0, 2.0)
     """
     if not any(_contains_dask(v) for v in values):
         return values
@@ -450,10 +618,34 @@ def compute_if_dask(*values):
 def persist_if_dask(*values):
     """``values`` with the Dask collections persisted in (cluster) memory.
 
+    ``dask.persist`` evaluates the task graphs once and keeps the resulting
+    blocks in memory (on the workers of a distributed cluster), so an
+    iterative fit that reads the data once per iteration does not recompute
+    the graph that produced it. All collections are persisted in one call, so
+    shared inputs are computed once.
+
+    Parameters
+    ----------
+    *values : object
+        Dask collections or any other values.
+
     Returns
     -------
     values : tuple
         Same order; values that are not Dask collections are unchanged.
+
+    See Also
+    --------
+    compute_if_dask : Evaluate the Dask collections to concrete results.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import dask.array as da
+    >>> from sklearn_polynn.parallel import persist_if_dask
+    >>> X, w = persist_if_dask(da.ones((4, 2), chunks=2), np.zeros(2))
+    >>> X.shape, w.tolist()
+    ((4, 2), [0.0, 0.0])
     """
     if not any(is_dask_collection(v) for v in values):
         return values

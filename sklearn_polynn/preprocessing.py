@@ -184,6 +184,7 @@ class WhiteningTransformer(
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Data to whiten (same columns as in ``fit``).
 
         Returns
         -------
@@ -206,10 +207,12 @@ class WhiteningTransformer(
         Parameters
         ----------
         Z : array-like of shape (n_samples, n_components_)
+            Whitened data, e.g. the output of :meth:`transform`.
 
         Returns
         -------
         X : ndarray of shape (n_samples, n_features)
+            ``Z`` mapped back to the input space.
         """
         check_is_fitted(self)
         ns = resolve_namespace(self.device, Z)
@@ -244,6 +247,7 @@ class WhiteningTransformer(
         Returns
         -------
         weights_in : ndarray of shape (n_features, n_hidden) or (n_features,)
+            The same units' weights acting on the un-whitened input.
         """
         check_is_fitted(self)
         ns = resolve_namespace(self.device, weights)

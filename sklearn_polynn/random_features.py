@@ -568,17 +568,25 @@ _BOTTOM_LAYER_PARAMS = """\
     domain : {"real", "circle"}, default="real"
         ``"real"``: ``x = X``; ``"circle"``: ``X`` holds angles and ``x =
         exp(i X)`` (inputs uniform on the complex unit circle, the paper's
-        ``C(1)^n``).
+        ``C(1)^n``)."""
+
+_DTYPE_PARAM = """\
     dtype : {"float64", "float32"} or None, default=DTYPE_DEFAULT
         Precision of the features (``complex64`` weights with ``"float32"``);
         ``None`` follows the input: float32 input stays float32 (complex64
-        inside), anything else is computed in float64.
+        inside), anything else is computed in float64."""
+
+_BATCH_PARAM = """\
     batch_size : int, default=None
         Rows per batch of the feature computation; ``None`` picks about
-        ``2**22 / (2 m)`` rows (32 MiB of features).
+        ``2**22 / (2 m)`` rows (32 MiB of features)."""
+
+_DEVICE_SEED_PARAMS = """\
     device : {None, "cpu", "cuda"}, default=None
-        ``None`` follows the input (CuPy in, CuPy out); ``"cuda"`` computes on
-        the GPU with NumPy in and out.
+        Where to compute; ``None`` follows the input: its own namespace and
+        device under ``sklearn.set_config(array_api_dispatch=True)``, else
+        NumPy. ``"cuda"`` computes with CuPy and returns NumPy (see the user
+        guide on devices).
     random_state : int, RandomState instance or None, default=None
         Seed of the hidden weights (drawn on the host with NumPy, so the same
         seed gives the same model on CPU and GPU)."""
@@ -602,7 +610,14 @@ class ComplexRandomFeatures(
     Parameters
     ----------
 """
-        + _BOTTOM_LAYER_PARAMS.replace("DTYPE_DEFAULT", "None")
+        + "\n".join(
+            [
+                _BOTTOM_LAYER_PARAMS,
+                _DTYPE_PARAM.replace("DTYPE_DEFAULT", "None"),
+                _BATCH_PARAM,
+                _DEVICE_SEED_PARAMS,
+            ]
+        )
         + """
 
     Attributes
@@ -689,12 +704,15 @@ n_components)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Training inputs (angles when ``domain="circle"``); only their
+            number of columns, dtype and namespace are used.
         y : None
             Ignored.
 
         Returns
         -------
         self : object
+            The fitted transformer.
         """
         rng = check_random_state(self.random_state)
         X, _, ns = validate_input(
@@ -711,11 +729,13 @@ n_components)
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs (angles when ``domain="circle"``).
 
         Returns
         -------
         F : ndarray of shape (n_samples, 2 * n_components)
-            float32 for float32 input when ``dtype=None`` (complex64 inside).
+            Real and imaginary parts of the hidden units; float32 for
+            float32 input when ``dtype=None`` (complex64 inside).
         """
         X, ns = validate_fitted_input(self, X, "transform", dtype=self.dtype)
         xp = ns.xp
@@ -765,7 +785,7 @@ class RandomFeaturePolynomialRegressor(
     Parameters
     ----------
 """
-        + _BOTTOM_LAYER_PARAMS.replace("DTYPE_DEFAULT", '"float64"')
+        + _BOTTOM_LAYER_PARAMS
         + """
     alpha : "auto", float or array-like of float, default="auto"
         Ridge penalty ``alpha ||alpha_top||^2`` added to the residual sum of
@@ -786,6 +806,12 @@ class RandomFeaturePolynomialRegressor(
         eigendecomposition of the GCV path when ``alpha`` is ``"auto"`` or an
         array). The fallback warns with ``scipy.linalg.LinAlgWarning``.
     fit_intercept : bool, default=True
+        Whether to fit the intercept ``b`` (the features and ``y`` are centred
+        in the statistics); ``False`` fits ``g(x) = Re sum_i alpha_i
+        phi(w_i . x)`` only.
+"""
+        + _BATCH_PARAM
+        + """
     learning_rate : "auto" or float, default="auto"
         Step ``lambda`` of ``solver="gd"``. Thm 4.1's proof needs ``lambda
         ||P||^2 <= 1`` (``lambda < 1/m`` for unit-norm units); ``"auto"`` is
@@ -796,6 +822,13 @@ class RandomFeaturePolynomialRegressor(
         ``solver="gd"`` stops when the loss has not improved by ``tol`` for
         ``n_iter_no_change`` iterations.
     n_iter_no_change : int, default=10
+        Number of iterations without a ``tol`` improvement after which
+        ``solver="gd"`` stops.
+"""
+        + "\n".join(
+            [_DTYPE_PARAM.replace("DTYPE_DEFAULT", '"float64"'), _DEVICE_SEED_PARAMS]
+        )
+        + """
     verbose : int, default=0
         Print the loss per iteration (``solver="gd"``).
 
@@ -946,6 +979,7 @@ n_components)
             A ``dask.array`` (or dask DataFrame) is processed chunk by chunk in
             parallel.
         y : array-like or dask.array of shape (n_samples,)
+            Target values.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative row weights: row ``s`` counts ``w_s`` times in the
             sufficient statistics (integer weights equal repeated rows).
@@ -953,6 +987,7 @@ n_components)
         Returns
         -------
         self : object
+            The fitted regressor.
         """
         return self._fit(X, y, sample_weight, incremental=False)
 
@@ -970,13 +1005,16 @@ n_components)
         Parameters
         ----------
         X : array-like or dask.array of shape (n_samples, n_features)
+            A batch of training inputs.
         y : array-like or dask.array of shape (n_samples,)
+            Target values of the batch.
         sample_weight : array-like of shape (n_samples,), default=None
             As in :meth:`fit`.
 
         Returns
         -------
         self : object
+            The updated regressor.
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
@@ -1155,10 +1193,12 @@ n_components)
         Parameters
         ----------
         X : array-like or dask.array of shape (n_samples, n_features)
+            Inputs; a ``dask.array`` gives a lazy ``dask.array`` prediction.
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            Predicted values.
         """
         check_is_fitted(self)
         if is_dask_collection(X):

@@ -30,25 +30,27 @@ class Reproduction(NamedTuple):
 
 
 # Run times on the shared 2-core development machine, one BLAS thread:
-# ``small_seconds`` measured with ``reproduce NAME --small`` (load average 0.8 to
-# 2.8); ``minutes`` (paper scale) estimated from those by the ratio of fits x
-# samples x iterations, except shamir-thm4 (9 min, measured).
+# ``small_seconds`` measured as the CPU time (user + sys) of ``reproduce NAME
+# --small``, i.e. the wall time of an otherwise idle machine (at load average 7-8
+# the wall time was 2-3x that); ``minutes`` (paper scale) estimated from the small
+# runs by the ratio of fits x samples x iterations, except shamir-thm4 (9 min,
+# measured).
 REPRODUCTIONS = {
     "high-threshold": Reproduction(
         "sklearn_polynn.reproductions.high_threshold",
         "ICLR 2019 high-threshold nets: error vs t, RefineEstimate, vs MLPRegressor",
         "n=50, d=5, N=1e6, 7 thresholds x 3 seeds",
-        45,
+        55,
         "n=20, d=3, N=2e5, 5 thresholds",
-        52,
+        65,
     ),
     "andoni-fig1": Reproduction(
         "sklearn_polynn.reproductions.andoni_fig1",
         "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
         "n=10..80, degrees 2 and 3, 3000 iterations",
-        180,
+        140,
         "n=5, 10, 600 iterations",
-        50,
+        39,
     ),
     "andoni-random-features": Reproduction(
         "sklearn_polynn.reproductions.random_features_vs_m",
@@ -56,7 +58,7 @@ REPRODUCTIONS = {
         "n=20, m=50..4000, N=20000",
         10,
         "n=8, m=10..400, N=3000",
-        7,
+        6,
     ),
     "andoni-perturbation": Reproduction(
         "sklearn_polynn.reproductions.andoni_perturbation",
@@ -64,7 +66,7 @@ REPRODUCTIONS = {
         "n=10, m=40, 200 trials per setting",
         30,
         "n=5, m=20, 40 trials",
-        14,
+        15,
     ),
     "zhong-fig1a": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1a",
@@ -72,7 +74,7 @@ REPRODUCTIONS = {
         "d=10..100 x N=1000..10000, 10 trials per cell",
         20,
         "d=10, 20 x N=1000..4000, 2 trials",
-        4,
+        5,
     ),
     "zhong-fig1c": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1c",
@@ -80,7 +82,7 @@ REPRODUCTIONS = {
         "d=10..100 x N=1000..10000, 10 trials per cell",
         10,
         "d=10..40 x N=1000..8000, 3 trials",
-        5,
+        6,
     ),
     "shamir-fig2": Reproduction(
         "sklearn_polynn.reproductions.shamir_fig2",
@@ -88,7 +90,7 @@ REPRODUCTIONS = {
         "d=2..400, 200 targets x 10000 inputs per point",
         4,
         "d=2..200, 40 targets x 2000 inputs",
-        5,
+        6,
     ),
     "shamir-thm4": Reproduction(
         "sklearn_polynn.reproductions.shamir_thm4",
@@ -104,7 +106,7 @@ REPRODUCTIONS = {
         "d=10..320, N=100 d, 3 learners",
         15,
         "d=10..80",
-        48,
+        44,
     ),
 }
 
