@@ -240,6 +240,63 @@ def test_simultaneous_recovers_relu_network(high_threshold_data):
     assert _error(truth, est) < 0.15
 
 
+@pytest.mark.parametrize(
+    "method, bound", [("landscape", 0.1), ("simultaneous", 0.15), ("even", 0.1)]
+)
+def test_lbfgs_recovers_as_gd_in_fewer_iterations(high_threshold_data, method, bound):
+    """Issue 13: L-BFGS-B reaches the minima GD reaches, in fewer iterations."""
+    if method == "even":
+        W = ortho_group.rvs(10, random_state=0)[:, :3]
+        X = np.random.default_rng(0).standard_normal((100_000, 10))
+        H = np.abs(X @ W)
+        y = H @ np.array([1.0, 0.8, 1.2]) + 0.2 * H[:, 0] * H[:, 1]
+        params = {"activation": (np.abs, np.sign)}
+    else:
+        X, y, truth = high_threshold_data
+        W, params = truth.hidden_weights, {"threshold": T_HIGH, "refine": False}
+    fits = {
+        solver: HighThresholdLayerRecovery(
+            n_hidden=3, method=method, solver=solver, random_state=0, **params
+        ).fit(X, y)
+        for solver in ("lbfgs", "gd")
+    }
+    even = method == "even"
+    errors = {
+        solver: parameter_recovery_error(W, est.hidden_weights_, sign_invariant=even)[0]
+        for solver, est in fits.items()
+    }
+    assert errors["lbfgs"] < bound
+    assert errors["lbfgs"] == pytest.approx(errors["gd"], abs=2e-3)
+    assert fits["lbfgs"].n_iter_ < 0.5 * fits["gd"].n_iter_
+    assert len(fits["lbfgs"].loss_curve_) == fits["lbfgs"].n_iter_
+
+
+def test_unknown_solver_is_rejected(high_threshold_data):
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(threshold=T_HIGH, solver="newton")
+    with pytest.raises(ValueError, match=r"'solver' parameter .*'gd'.*Got 'newton'"):
+        est.fit(X[:1000], y[:1000])
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_max_iter_warning_points_at_the_callers_line(high_threshold_data, solver):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN,
+        threshold=T_HIGH,
+        refine=False,
+        solver=solver,
+        max_iter=2,
+        n_restarts=3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations") as record:
+        est.fit(X[:50_000], y[:50_000])
+    assert {w.filename for w in record} == {__file__}
+
+
 def test_threshold_zero_degrades_on_the_same_polynomial(high_threshold_data):
     """The role of t: same W* and P (same seed), t = 0 against t = sqrt(2 log n).
 
@@ -704,6 +761,10 @@ _ARRAY_API_CASES = {
     "even": (
         {"n_hidden": 2, "method": "even", "max_iter": 30},
         {"n_samples": 4000, "threshold": 0.0},
+    ),
+    "landscape_gd": (
+        {"n_hidden": 2, "threshold": 2.0, "refine": False, "solver": "gd"},
+        {"n_samples": 20_000, "threshold": 2.0},
     ),
 }
 
