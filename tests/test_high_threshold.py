@@ -271,6 +271,23 @@ def test_lbfgs_recovers_as_gd_in_fewer_iterations(high_threshold_data, method, b
     assert len(fits["lbfgs"].loss_curve_) == fits["lbfgs"].n_iter_
 
 
+@pytest.mark.parametrize("method", ["landscape", "simultaneous"])
+def test_control_variates_sharpen_the_recovery(high_threshold_data, method):
+    """Issue 15: moments as E[(f - g) phi] + E_N(0,I)[g phi] (g the fitted P)
+    have the plain moments' mean and a fraction of their variance. Measured at
+    these sizes: 0.077 -> 0.014 ("landscape"), 0.083 -> 0.028 ("simultaneous")."""
+    X, y, truth = high_threshold_data
+    params = {"n_hidden": N_HIDDEN, "threshold": T_HIGH, "refine": False}
+    plain = HighThresholdLayerRecovery(method=method, random_state=0, **params)
+    est = HighThresholdLayerRecovery(
+        method=method, control_variates=1, random_state=0, **params
+    )
+    plain_error, error = _error(truth, plain.fit(X, y)), _error(truth, est.fit(X, y))
+    assert error < 0.035
+    assert error < 0.4 * plain_error
+    assert est.score(X, y) > plain.score(X, y)
+
+
 def test_unknown_solver_is_rejected(high_threshold_data):
     X, y, _ = high_threshold_data
     est = HighThresholdLayerRecovery(threshold=T_HIGH, solver="newton")
@@ -761,6 +778,10 @@ _ARRAY_API_CASES = {
     "even": (
         {"n_hidden": 2, "method": "even", "max_iter": 30},
         {"n_samples": 4000, "threshold": 0.0},
+    ),
+    "control_variates": (
+        {"n_hidden": 2, "threshold": 2.0, "refine": False, "control_variates": 1},
+        {"n_samples": 20_000, "threshold": 2.0},
     ),
     "landscape_gd": (
         {"n_hidden": 2, "threshold": 2.0, "refine": False, "solver": "gd"},
