@@ -883,24 +883,38 @@ class HighThresholdLayerRecovery(
 
     def _fit_upper(self, X, y, weights, ns):
         """Ridge on the multilinear monomials of the recovered hidden units,
-        ``sum_i w_i r_i**2 + alpha ||coef_std||**2`` (``w = 1`` unweighted)."""
+        ``sum_i w_i r_i**2 + alpha ||coef_std||**2`` (``w = 1`` unweighted).
+
+        With a high threshold most rows have every unit off, hence a zero row
+        of monomials: those rows enter the least squares as one aggregated row
+        (``sqrt(W_0) (0 - mean) / std`` against ``sqrt(W_0) (mean_0(y) -
+        mean(y))``, ``W_0`` their total weight), which leaves the solution
+        unchanged and the cost proportional to the active rows."""
         xp = ns.xp
         powers = _ht.multilinear_powers(
             self.n_hidden_, self.upper_degree, self.unit_degree
         )
-        Phi = _ht.multilinear_features(self._hidden(X, ns), powers, xp)
-        if weights is None:
-            mean_phi, mean_y = xp.mean(Phi, axis=0), xp.mean(y)
-            std = xp.std(Phi, axis=0)
-        else:
-            total = xp.sum(weights)
-            mean_phi, mean_y = (weights @ Phi) / total, (weights @ y) / total
-            std = xp.sqrt((weights @ ((Phi - mean_phi) ** 2)) / total)
+        H = self._hidden(X, ns)
+        on = xp.any(H != 0, axis=1)
+        if int(xp.count_nonzero(on)) > X.shape[0] // 2:  # dense: no zero rows
+            on = xp.ones(X.shape[0], dtype=xp.bool, device=ns.device)
+        off = xp.logical_not(on)
+        w = xp.ones_like(y) if weights is None else weights
+        w_on, w_off = w[on], w[off]
+        Phi, y_on = _ht.multilinear_features(H[on], powers, xp), y[on]
+        total, w0 = xp.sum(w), float(xp.sum(w_off))
+        mean_phi, mean_y = (w_on @ Phi) / total, (w @ y) / total
+        # zero rows add W_0 mean**2 to the centred sum of squares
+        spread = w_on @ ((Phi - mean_phi) ** 2) + w0 * mean_phi**2
+        std = xp.sqrt(spread / total)
         std = xp.where(std > 0, std, 1.0)
-        rows, rhs = (Phi - mean_phi) / std, y - mean_y
-        if weights is not None:
-            root = xp.sqrt(weights)
-            rows, rhs = rows * root[:, None], rhs * root
+        root = xp.sqrt(w_on)
+        rows = (Phi - mean_phi) / std * root[:, None]
+        rhs = (y_on - mean_y) * root
+        if w0 > 0:
+            mean_off = (w_off @ y[off]) / w0
+            rows = xp.concat([rows, (-(w0**0.5) * mean_phi / std)[None, :]])
+            rhs = xp.concat([rhs, xp.reshape(w0**0.5 * (mean_off - mean_y), (1,))])
         # ridge as least squares on [Phi_std; sqrt(alpha) I]: no squared condition
         m = Phi.shape[1]
         eye = xp.eye(m, dtype=X.dtype, device=ns.device)

@@ -288,6 +288,29 @@ def test_control_variates_sharpen_the_recovery(high_threshold_data, method):
     assert est.score(X, y) > plain.score(X, y)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_upper_fit_aggregating_zero_rows_equals_the_dense_ridge(weighted):
+    """Rows with every unit off enter P's ridge as one aggregated row: the
+    solution is the dense weighted ridge on all rows."""
+    X, y, _ = _network(40_000, 2.0, seed=1, n_features=6, n_hidden=2)
+    w = np.random.RandomState(0).uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    est = HighThresholdLayerRecovery(n_hidden=2, threshold=2.0, refine=False)
+    est.fit(X, y, sample_weight=w)
+    H = est.transform(X)
+    assert np.mean(np.all(H == 0, axis=1)) > 0.8  # the aggregated path ran
+    Phi = ht.multilinear_features(H, est.upper_powers_, np)
+    w = np.ones_like(y) if w is None else w
+    mean, mean_y = w @ Phi / w.sum(), w @ y / w.sum()
+    std = np.sqrt(w @ (Phi - mean) ** 2 / w.sum())
+    std[std == 0] = 1.0
+    A = (Phi - mean) / std * np.sqrt(w)[:, None]
+    A = np.vstack([A, np.sqrt(est.alpha) * np.eye(Phi.shape[1])])
+    b = np.concatenate([(y - mean_y) * np.sqrt(w), np.zeros(Phi.shape[1])])
+    coef = np.linalg.lstsq(A, b, rcond=None)[0] / std
+    assert_allclose(est.upper_coef_, coef, rtol=1e-8)
+    assert est.upper_intercept_ == pytest.approx(mean_y - mean @ coef, rel=1e-8)
+
+
 def test_unknown_solver_is_rejected(high_threshold_data):
     X, y, _ = high_threshold_data
     est = HighThresholdLayerRecovery(threshold=T_HIGH, solver="newton")
