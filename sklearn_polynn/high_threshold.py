@@ -211,9 +211,10 @@ class HighThresholdLayerRecovery(
     n_restarts_ : int
         Random starts used (0 for the non-iterative methods).
     n_iter_ : int
-        Gradient iterations of the last round.
+        Iterations (L-BFGS-B or gradient) of the last round of restarts (of
+        the last ``control_variates`` round).
     loss_curve_ : list of float
-        Loss per iteration of the last round (summed over its restarts).
+        Loss per iteration of that round (summed over its restarts).
     correlation_gap_ratio_ : float or None
         ``method="correlation_graph"``: ratio of the sorted correlations
         ``E[f x_i x_j]`` on both sides of the cut (a warning below 1.5); None
