@@ -159,7 +159,7 @@ class HighThresholdLayerRecovery(
         identical max angles, 0.077 "landscape", 0.083 "simultaneous");
         L-BFGS-B needs 10-27 iterations per round against 115-275 for "gd"
         (25-31 against 303-401 "simultaneous", 4-5 against 38-53 "even"), and
-        0.3-0.5x the fit time
+        0.2-0.4x the fit time
         on this 2-core box, hence the default.
     learning_rate : float or "auto", default="auto"
         Step of ``solver="gd"`` (ignored by "lbfgs"); "auto" scales it by the
@@ -177,10 +177,11 @@ class HighThresholdLayerRecovery(
         recovers ``W`` again. The moments stay unbiased; their variance
         falls with that of ``f - g``. Measured (``refine=False``, ReLU,
         monotone ``P``, ``t = sqrt(2 log n)``, one data seed): n=20, d=3,
-        N=3e5: max angle 0.077 -> 0.014 after one round (2.5x the fit time);
-        n=100, d=10, N=1e6: 0.32 -> 0.14 -> 0.09 after two rounds (3.5x the
-        fit time; ``benchmarks/bench_high_threshold.py``). 0 keeps the
-        paper's plain moments.
+        N=3e5: max angle 0.077 -> 0.014 after one round (fit 0.3 s -> 0.8
+        s); n=100, d=10, N=1e6: 0.32 -> 0.14 -> 0.09 after two rounds (fit
+        1.5 s -> 13 s -> 29 s; a second data seed: 0.24 -> 0.07), N=5e5:
+        0.58 -> 0.18 (``benchmarks/bench_high_threshold.py``, 2-core CPU,
+        one BLAS thread). 0 keeps the paper's plain moments.
     tol : float, default=1e-8
         Improvement of the loss below which an iteration counts as no change.
     n_iter_no_change : int, default=10
