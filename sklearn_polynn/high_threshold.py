@@ -169,19 +169,22 @@ class HighThresholdLayerRecovery(
     n_restarts : int, default=None
         Largest number of random starts of the landscape loss (None: ``8 d``).
     control_variates : int, default=0
-        Rounds of control-variate re-estimation ("landscape", "simultaneous",
-        "even"): each round fits ``P`` on the current ``W``, then estimates
-        every moment ``E[f phi(x)]`` of the subspace step and of the loss as
-        ``E[(f - g) phi]`` on the rows plus ``E[g phi]`` under ``x ~ N(0,
-        I)`` on synthetic Gaussian draws (``g`` the fitted ``P``), and
-        recovers ``W`` again. The moments stay unbiased; their variance
-        falls with that of ``f - g``. Measured (``refine=False``, ReLU,
-        monotone ``P``, ``t = sqrt(2 log n)``, one data seed): n=20, d=3,
-        N=3e5: max angle 0.077 -> 0.014 after one round (fit 0.3 s -> 0.8
-        s); n=100, d=10, N=1e6: 0.32 -> 0.14 -> 0.09 after two rounds (fit
-        1.5 s -> 13 s -> 29 s; a second data seed: 0.24 -> 0.07), N=5e5:
-        0.58 -> 0.18 (``benchmarks/bench_high_threshold.py``, 2-core CPU,
-        one BLAS thread). 0 keeps the paper's plain moments.
+        Rounds of control-variate re-estimation for "landscape" and
+        "simultaneous" ("even", where it measured worse, 0.034 -> 0.044 at the
+        tests' sizes, and "correlation_graph" ignore it). Each round fits
+        ``P`` on the current ``W``, then estimates every moment ``E[f
+        phi(x)]`` of the subspace step and of the loss as ``E[(f - g) phi]``
+        on the rows plus ``E[g phi]`` under ``x ~ N(0, I)`` on synthetic
+        Gaussian draws (``g`` the fitted ``P``), and recovers ``W`` again.
+        The moments stay unbiased; their variance falls with that of ``f -
+        g``. Measured (``refine=False``, monotone ``P``, ``t = sqrt(2 log
+        n)``, one data seed, 2-core CPU, one BLAS thread,
+        ``benchmarks/bench_high_threshold.py``): ReLU, n=20, d=3, N=3e5: max
+        angle 0.077 -> 0.014 after one round (fit 0.3 s -> 0.8 s); "sign"
+        units, t=2, N=1e5: 0.18 -> 0.04; ReLU, n=100, d=10, N=1e6: 0.32 ->
+        0.14 -> 0.09 after two rounds (fit 1.5 s -> 13 s -> 29 s; a second
+        data seed: 0.24 -> 0.07), N=5e5: 0.58 -> 0.18. 0 keeps the paper's
+        plain moments.
     tol : float, default=1e-8
         Improvement of the loss below which an iteration counts as no change.
     n_iter_no_change : int, default=10
@@ -434,7 +437,8 @@ class HighThresholdLayerRecovery(
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
             W = self._fit_landscape_family(X, f, coef, rng, ns)
             scale = xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
-            for _ in range(self.control_variates):
+            rounds = 0 if self.method == "even" else self.control_variates
+            for _ in range(rounds):
                 self._set_layer(W, scale, threshold, None, ns)
                 self._fit_upper(X, y, weights, ns)
                 # f - g, g the fitted P without its constant (0 where every

@@ -311,6 +311,16 @@ def test_upper_fit_aggregating_zero_rows_equals_the_dense_ridge(weighted):
     assert est.upper_intercept_ == pytest.approx(mean_y - mean @ coef, rel=1e-8)
 
 
+def test_control_variates_leave_the_even_method_unchanged():
+    W = ortho_group.rvs(8, random_state=0)[:, :2]
+    X = np.random.default_rng(0).standard_normal((20_000, 8))
+    y = np.abs(X @ W).sum(axis=1)
+    params = {"method": "even", "activation": (np.abs, np.sign), "n_hidden": 2}
+    a = HighThresholdLayerRecovery(random_state=0, **params).fit(X, y)
+    b = HighThresholdLayerRecovery(control_variates=2, random_state=0, **params)
+    assert_allclose(b.fit(X, y).hidden_weights_, a.hidden_weights_)
+
+
 def test_unknown_solver_is_rejected(high_threshold_data):
     X, y, _ = high_threshold_data
     est = HighThresholdLayerRecovery(threshold=T_HIGH, solver="newton")
