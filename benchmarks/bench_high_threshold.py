@@ -12,6 +12,11 @@ its gradient against the GEMM floor, and end-to-end fit against MLPRegressor.
    monotone ``P``): test R^2 and fit time of this estimator (landscape +
    RefineEstimate) and of ``MLPRegressor(hidden_layer_sizes=(64,),
    max_iter=30)`` (Adam).
+3. Sample efficiency (issue 15): max angle of the recovered ``W`` (refine=False)
+   against N for ``control_variates`` 0 (the paper's plain moments) and 1-2
+   (moments of ``f - g`` plus ``E[g phi]`` on synthetic Gaussian draws), at
+   n=100, d=10, ``t = sqrt(2 log n)`` (goal: <= 0.1 at N <= 1e6); and
+   ``solver`` "lbfgs" against "gd" (error, fit time) at n=20, d=3.
 
 Run ``python benchmarks/bench_high_threshold.py [--quick] [--device cuda]``; set
 ``OMP_NUM_THREADS`` to compare at a fixed thread count.
@@ -89,6 +94,36 @@ def bench_peers(N, n, d, device, random_state=0):
     return fit_and_score(contenders, X, y, Xt, yt, f"N={N} n={n} d={d}")
 
 
+def bench_sample_efficiency(N, n, d, settings, device, random_state=0):
+    """Max angle and fit time of each ``(control_variates, solver)`` setting."""
+    from sklearn_polynn.metrics import parameter_recovery_error
+
+    t = math.sqrt(2.0 * math.log(n))
+    X, y, truth = make_high_threshold_network(
+        N, n, d, t, upper="monotone", return_truth=True, random_state=random_state
+    )
+    out = {}
+    for cv, solver in settings:
+        est = HighThresholdLayerRecovery(
+            n_hidden=d,
+            threshold=t,
+            refine=False,
+            control_variates=cv,
+            solver=solver,
+            device=device,
+            random_state=random_state,
+        )
+        seconds, _ = best_time(lambda est=est: est.fit(X, y), 1)
+        error = parameter_recovery_error(truth.hidden_weights, est.hidden_weights_)[0]
+        out[cv, solver] = (seconds, error)
+        print(
+            f"    N={N} n={n} d={d} control_variates={cv} solver={solver}: "
+            f"max angle {error:.4f}, fit {seconds:.1f} s",
+            flush=True,
+        )
+    return out
+
+
 def main():
     args = parse_args(__doc__.splitlines()[0])
     device = estimator_device(args)
@@ -140,6 +175,30 @@ def main():
             )
         )
         print(f"    MLP(64): test R^2 = {r2:.6f} (ours {ours_r2:.6f})")
+    small = [(0, "gd"), (0, "lbfgs"), (1, "lbfgs"), (2, "lbfgs")]
+    large = [(0, "lbfgs"), (1, "lbfgs"), (2, "lbfgs")]
+    efficiency = (
+        [(100_000, 20, 3, small), (300_000, 20, 3, small)]
+        if args.quick
+        else [
+            (300_000, 20, 3, small),
+            (300_000, 100, 10, large),
+            (1_000_000, 100, 10, large),
+        ]
+    )
+    for N, n, d, settings in efficiency:
+        for (cv, solver), (seconds, error) in bench_sample_efficiency(
+            N, n, d, settings, device
+        ).items():
+            rows.append(
+                Row(
+                    f"fit, control_variates={cv}, solver={solver}",
+                    f"N={N} n={n} d={d} {args.device}",
+                    seconds,
+                    metric="max angle (rad)",
+                    value=error,
+                )
+            )
     report(__file__, rows, title="HighThresholdLayerRecovery")
 
 

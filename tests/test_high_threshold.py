@@ -240,6 +240,113 @@ def test_simultaneous_recovers_relu_network(high_threshold_data):
     assert _error(truth, est) < 0.15
 
 
+@pytest.mark.parametrize(
+    "method, bound", [("landscape", 0.1), ("simultaneous", 0.15), ("even", 0.1)]
+)
+def test_lbfgs_recovers_as_gd_in_fewer_iterations(high_threshold_data, method, bound):
+    """Issue 13: L-BFGS-B reaches the minima GD reaches, in fewer iterations."""
+    if method == "even":
+        W = ortho_group.rvs(10, random_state=0)[:, :3]
+        X = np.random.default_rng(0).standard_normal((100_000, 10))
+        H = np.abs(X @ W)
+        y = H @ np.array([1.0, 0.8, 1.2]) + 0.2 * H[:, 0] * H[:, 1]
+        params = {"activation": (np.abs, np.sign)}
+    else:
+        X, y, truth = high_threshold_data
+        W, params = truth.hidden_weights, {"threshold": T_HIGH, "refine": False}
+    fits = {
+        solver: HighThresholdLayerRecovery(
+            n_hidden=3, method=method, solver=solver, random_state=0, **params
+        ).fit(X, y)
+        for solver in ("lbfgs", "gd")
+    }
+    even = method == "even"
+    errors = {
+        solver: parameter_recovery_error(W, est.hidden_weights_, sign_invariant=even)[0]
+        for solver, est in fits.items()
+    }
+    assert errors["lbfgs"] < bound
+    assert errors["lbfgs"] == pytest.approx(errors["gd"], abs=2e-3)
+    assert fits["lbfgs"].n_iter_ < 0.5 * fits["gd"].n_iter_
+    assert len(fits["lbfgs"].loss_curve_) == fits["lbfgs"].n_iter_
+
+
+@pytest.mark.parametrize("method", ["landscape", "simultaneous"])
+def test_control_variates_sharpen_the_recovery(high_threshold_data, method):
+    """Issue 15: moments as E[(f - g) phi] + E_N(0,I)[g phi] (g the fitted P)
+    have the plain moments' mean and a fraction of their variance. Measured at
+    these sizes: 0.077 -> 0.014 ("landscape"), 0.083 -> 0.028 ("simultaneous")."""
+    X, y, truth = high_threshold_data
+    params = {"n_hidden": N_HIDDEN, "threshold": T_HIGH, "refine": False}
+    plain = HighThresholdLayerRecovery(method=method, random_state=0, **params)
+    est = HighThresholdLayerRecovery(
+        method=method, control_variates=1, random_state=0, **params
+    )
+    plain_error, error = _error(truth, plain.fit(X, y)), _error(truth, est.fit(X, y))
+    assert error < 0.035
+    assert error < 0.4 * plain_error
+    assert est.score(X, y) > plain.score(X, y)
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_upper_fit_aggregating_zero_rows_equals_the_dense_ridge(weighted):
+    """Rows with every unit off enter P's ridge as one aggregated row: the
+    solution is the dense weighted ridge on all rows."""
+    X, y, _ = _network(40_000, 2.0, seed=1, n_features=6, n_hidden=2)
+    w = np.random.RandomState(0).uniform(0.5, 2.0, X.shape[0]) if weighted else None
+    est = HighThresholdLayerRecovery(n_hidden=2, threshold=2.0, refine=False)
+    est.fit(X, y, sample_weight=w)
+    H = est.transform(X)
+    assert np.mean(np.all(H == 0, axis=1)) > 0.8  # the aggregated path ran
+    Phi = ht.multilinear_features(H, est.upper_powers_, np)
+    w = np.ones_like(y) if w is None else w
+    mean, mean_y = w @ Phi / w.sum(), w @ y / w.sum()
+    std = np.sqrt(w @ (Phi - mean) ** 2 / w.sum())
+    std[std == 0] = 1.0
+    A = (Phi - mean) / std * np.sqrt(w)[:, None]
+    A = np.vstack([A, np.sqrt(est.alpha) * np.eye(Phi.shape[1])])
+    b = np.concatenate([(y - mean_y) * np.sqrt(w), np.zeros(Phi.shape[1])])
+    coef = np.linalg.lstsq(A, b, rcond=None)[0] / std
+    assert_allclose(est.upper_coef_, coef, rtol=1e-8)
+    assert est.upper_intercept_ == pytest.approx(mean_y - mean @ coef, rel=1e-8)
+
+
+def test_control_variates_leave_the_even_method_unchanged():
+    W = ortho_group.rvs(8, random_state=0)[:, :2]
+    X = np.random.default_rng(0).standard_normal((20_000, 8))
+    y = np.abs(X @ W).sum(axis=1)
+    params = {"method": "even", "activation": (np.abs, np.sign), "n_hidden": 2}
+    a = HighThresholdLayerRecovery(random_state=0, **params).fit(X, y)
+    b = HighThresholdLayerRecovery(control_variates=2, random_state=0, **params)
+    assert_allclose(b.fit(X, y).hidden_weights_, a.hidden_weights_)
+
+
+def test_unknown_solver_is_rejected(high_threshold_data):
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(threshold=T_HIGH, solver="newton")
+    with pytest.raises(ValueError, match=r"'solver' parameter .*'gd'.*Got 'newton'"):
+        est.fit(X[:1000], y[:1000])
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_max_iter_warning_points_at_the_callers_line(high_threshold_data, solver):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y, _ = high_threshold_data
+    est = HighThresholdLayerRecovery(
+        n_hidden=N_HIDDEN,
+        threshold=T_HIGH,
+        refine=False,
+        solver=solver,
+        max_iter=2,
+        n_restarts=3,
+        random_state=0,
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations") as record:
+        est.fit(X[:50_000], y[:50_000])
+    assert {w.filename for w in record} == {__file__}
+
+
 def test_threshold_zero_degrades_on_the_same_polynomial(high_threshold_data):
     """The role of t: same W* and P (same seed), t = 0 against t = sqrt(2 log n).
 
@@ -704,6 +811,14 @@ _ARRAY_API_CASES = {
     "even": (
         {"n_hidden": 2, "method": "even", "max_iter": 30},
         {"n_samples": 4000, "threshold": 0.0},
+    ),
+    "control_variates": (
+        {"n_hidden": 2, "threshold": 2.0, "refine": False, "control_variates": 1},
+        {"n_samples": 20_000, "threshold": 2.0},
+    ),
+    "landscape_gd": (
+        {"n_hidden": 2, "threshold": 2.0, "refine": False, "solver": "gd"},
+        {"n_samples": 20_000, "threshold": 2.0},
     ),
 }
 
