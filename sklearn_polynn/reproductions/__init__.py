@@ -70,7 +70,7 @@ REPRODUCTIONS = {
     ),
     "zhong-fig1a": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1a",
-        "Zhong et al. 2017 Fig. 1(a): recovery rate over d x N (tensor init + GD)",
+        "Zhong et al. 2017 Fig. 1(a)/(b): recovery rate and tensor-init error over d x N",
         "d=10..100 x N=1000..10000, 10 trials per cell",
         20,
         "d=10, 20 x N=1000..4000, 2 trials",
@@ -78,7 +78,7 @@ REPRODUCTIONS = {
     ),
     "zhong-fig1c": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1c",
-        "Zhong et al. 2017 Fig. 1(b)/(c): tensor init error; GD from tensor vs random",
+        "Zhong et al. 2017 Fig. 1(c): GD from the tensor init vs from random",
         "d=10..100 x N=1000..10000, 10 trials per cell",
         10,
         "d=10..40 x N=1000..8000, 3 trials",
