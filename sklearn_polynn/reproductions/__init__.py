@@ -70,7 +70,7 @@ REPRODUCTIONS = {
     ),
     "zhong-fig1a": Reproduction(
         "sklearn_polynn.reproductions.zhong_fig1a",
-        "Zhong et al. 2017 Fig. 1(a)/(b): recovery rate and tensor-init error over d x N",
+        "Zhong et al. 2017 Fig. 1(a)/(b): recovery rate, tensor-init error over d x N",
         "d=10..100 x N=1000..10000, 10 trials per cell",
         20,
         "d=10, 20 x N=1000..4000, 2 trials",
