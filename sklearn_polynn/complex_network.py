@@ -34,7 +34,7 @@ from ._backend import (
 )
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._complex import draw_complex_weights
-from ._optim import make_optimizer, minimize
+from ._optim import SOLVERS, make_optimizer, minimize
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
     check_dtype,
@@ -43,6 +43,7 @@ from ._validation import (
     validate_input,
 )
 from .activations import ACTIVATIONS, Activation, get_activation
+from .hermite import GaussianTransfer, hermite_transfer
 from .parallel import (
     compute_if_dask,
     is_dask_collection,
@@ -53,7 +54,6 @@ from .parallel import (
 __all__ = ["ComplexTwoLayerRegressor"]
 
 _ADAM_LEARNING_RATE = 0.01
-_GD_PRACTICAL_FACTOR = 8.0
 #: ``n_stages="auto"`` stops when a stage shrinks the residual by less than this
 #: fraction, or after this many stages.
 _AUTO_STAGE_MIN_DECREASE = 0.01
@@ -202,9 +202,13 @@ def _squared_norm(p, xp):
 def _network_output(inputs, W, alpha, activation, xp):
     """``Re g(x_s)`` with ``g(x) = sum_i alpha_i phi(w_i . x)`` (Andoni et al.,
     Sec. 2); returns it and the pair ``(Z, phi(Z))`` the gradients reuse
-    (``Z`` is ``None`` for ``exp``, computed in place)."""
+    (``Z`` is ``None`` for ``exp``, computed in place). For a
+    :class:`~sklearn_polynn.hermite.GaussianTransfer` (``domain="gaussian"``)
+    the units are ``psi(w_i . x, w_i^T w_i)`` (Lemma 6.1)."""
     Z = inputs.times(W)
-    if activation.name == "exp":
+    if isinstance(activation, GaussianTransfer):
+        phi = activation(Z, xp.sum(W * W, axis=0))
+    elif activation.name == "exp":
         Z, phi = None, exp_inplace(Z)
     else:
         phi = activation(Z)
@@ -218,7 +222,7 @@ def _activation_derivative(activation, Z, phi):
     return activation.derivative(Z)
 
 
-def _wirtinger_gradients(inputs, cache, alpha, residual, activation, train_hidden, xp):
+def _wirtinger_gradients(inputs, cache, W, alpha, residual, activation, train_hidden, xp):
     """Descent directions ``2 dL/d(conj u)`` of ``L = mean((Re g + b - y)^2) / 2``.
 
     Wirtinger calculus as in Sec. 4 and App. D of the full version: for a
@@ -230,7 +234,10 @@ def _wirtinger_gradients(inputs, cache, alpha, residual, activation, train_hidde
     * ``b``:      ``mean_s r_s``.
 
     For real weights the real part is the ordinary gradient. Every product
-    over the samples is a real GEMM / GEMV (see :class:`_NetworkInput`).
+    over the samples is a real GEMM / GEMV (see :class:`_NetworkInput`). The
+    Hermite units of ``domain="gaussian"`` also depend on ``w_i^T w_i``; their
+    ``W`` direction is
+    :meth:`~sklearn_polynn.hermite.GaussianTransfer.hidden_weight_gradient`.
     """
     n_samples = residual.shape[0]
     Z, phi = cache
@@ -238,7 +245,11 @@ def _wirtinger_gradients(inputs, cache, alpha, residual, activation, train_hidde
         "output_weights": _conj_residual_product(residual, phi, xp) / n_samples,
         "intercept": xp.mean(residual, keepdims=True),
     }
-    if train_hidden:
+    if train_hidden and isinstance(activation, GaussianTransfer):
+        grads["hidden_weights"] = activation.hidden_weight_gradient(
+            inputs.data, W, alpha, residual
+        )
+    elif train_hidden:
         D = _activation_derivative(activation, Z, phi) * alpha
         D *= residual[:, None]  # in place: D is a fresh array
         G = inputs.transpose_times(D)
@@ -270,12 +281,15 @@ class _StageProblem:
     (or a real / complex array of inputs ``x_s``, for tests).
     """
 
-    def __init__(self, inputs, target, activation, *, alpha_reg, fixed_hidden, ns):
+    def __init__(
+        self, inputs, target, activation, *, alpha_reg, fixed_hidden, ns, chunk=None
+    ):
         if not isinstance(inputs, _NetworkInput):
             inputs = _NetworkInput.from_array(inputs, ns.xp)
         self.inputs, self.target, self.activation = inputs, target, activation
         self.alpha_reg, self.fixed_hidden = alpha_reg, fixed_hidden
         self.ns, self.xp = ns, ns.xp
+        self.chunk = chunk  # rows per evaluation of a full-batch loss_grad
 
     def _hidden(self, params):
         return params.get("hidden_weights", self.fixed_hidden)
@@ -296,16 +310,16 @@ class _StageProblem:
             g, cache = _network_output(inputs, W, alpha, self.activation, self.xp)
             return g + params["intercept"] - self._target_rows(index), cache
 
-    def loss_grad(self, params, index):
-        """``(loss, grads)`` on one batch, the interface of ``_optim.minimize``."""
+    def _data_loss_grad(self, params, index):
+        """Unpenalized ``(loss, grads)`` (means over the rows ``index``)."""
         xp = self.xp
         residual, cache = self.residual(params, index)
-        n_samples = residual.shape[0]
         loss = 0.5 * xp.mean(residual * residual)
         with np.errstate(over="ignore", invalid="ignore"):
             grads = _wirtinger_gradients(
                 self.inputs.rows(index),
                 cache,
+                self._hidden(params),
                 params["output_weights"],
                 residual,
                 self.activation,
@@ -314,7 +328,33 @@ class _StageProblem:
             )
         # dask.array input: loss and gradients in one pass over the blocks
         loss, grads = compute_if_dask(loss, grads)
-        loss = float(loss)
+        return float(loss), grads, residual.shape[0]
+
+    def _chunked_loss_grad(self, params):
+        """Full-batch ``(loss, grads)`` accumulated over row chunks (memory
+        ``O(chunk m)``; the full-batch solver "lbfgs" with ``batch_size``)."""
+        n = self.target.shape[0]
+        loss, grads = 0.0, None
+        for start in range(0, n, self.chunk):
+            rows = slice(start, min(start + self.chunk, n))
+            part, part_grads, size = self._data_loss_grad(params, rows)
+            weight = size / n
+            loss += weight * part
+            if grads is None:
+                grads = {k: weight * g for k, g in part_grads.items()}
+            else:
+                grads = {k: g + weight * part_grads[k] for k, g in grads.items()}
+        return loss, grads, n
+
+    def loss_grad(self, params, index):
+        """``(loss, grads)`` on one batch, the interface of ``_optim.minimize``."""
+        xp = self.xp
+        if index is None and self.chunk is not None and self.chunk < (
+            self.target.shape[0]
+        ):
+            loss, grads, n_samples = self._chunked_loss_grad(params)
+        else:
+            loss, grads, n_samples = self._data_loss_grad(params, index)
         reg, reg_grads = _penalty(params, self.alpha_reg, n_samples, xp)
         for key, g in reg_grads.items():
             grads[key] = grads[key] + g
@@ -339,6 +379,15 @@ class _StageProblem:
         mean = total / n if recenter else 0.0
         reg, _ = _penalty(params, self.alpha_reg, n, xp)
         return 0.5 * (total_sq / n - mean * mean) + reg, mean
+
+
+def _at_zero_critical_point(params, xp):
+    """Whether the hidden and output weights are all exactly 0."""
+    if "hidden_weights" not in params:
+        return False
+    return not any(
+        bool(xp.any(params[k] != 0)) for k in ("hidden_weights", "output_weights")
+    )
 
 
 def _noise(rng, shape, kind):
@@ -584,11 +633,11 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         "activation": [StrOptions(set(ACTIVATIONS)), Activation, tuple],
         "degree": [IntInterval(0, None, closed="left"), None],
         "weight_scale": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "domain": [StrOptions({"real", "circle"})],
+        "domain": [StrOptions({"real", "circle", "gaussian"})],
         "weights": [StrOptions({"complex", "real"})],
         "init": [StrOptions({"random", "zero"}), tuple],
         "train": [StrOptions({"both", "top"})],
-        "solver": [StrOptions({"adam", "gd"})],
+        "solver": [StrOptions(set(SOLVERS))],
         "learning_rate": [
             StrOptions({"auto"}),
             Interval(numbers.Real, 0, None, closed="neither"),
@@ -664,7 +713,11 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ setup
     def _get_activation(self):
-        """The activation, checked against the weights and input domain."""
+        """The activation, checked against the weights and input domain;
+        ``domain="gaussian"``: its Hermite transfer function (Lemma 6.1)."""
+        if self.domain == "gaussian":
+            kwargs = {} if self.degree is None else {"degree": self.degree}
+            return hermite_transfer(self.activation, **kwargs)
         act = get_activation(self.activation, degree=self.degree)
         if (self.weights == "complex" or self.domain == "circle") and not (
             act.complex_input
@@ -743,30 +796,13 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             raise ValueError("init arrays must be finite.")
         return W, alpha
 
-    def _learning_rate(self, problem, params):
+    def _learning_rate(self):
         """``learning_rate="auto"``: see the class docstring."""
         if self.learning_rate != "auto":
             return float(self.learning_rate)
         if self.solver == "adam":
             return _ADAM_LEARNING_RATE
-        xp = problem.xp
-        n = min(problem.target.shape[0], 10000)
-        W = problem._hidden(params)
-        if not bool(xp.any(W != 0)):
-            # All-zero start: the perturbations put the weights at the paper's
-            # scale C(r), so size the step for weights of that scale.
-            n_features, m = W.shape
-            reference = draw_complex_weights(
-                np.random.RandomState(0), n_features, m, self._scale(n_features)
-            )
-            if not _is_complex(W, xp):
-                reference = reference.real * math.sqrt(2.0)
-            W = problem.ns.asarray(reference, W.dtype)
-        with np.errstate(over="ignore", invalid="ignore"):
-            phi = problem.activation(problem.inputs.rows(slice(0, n)).times(W))
-            (unit_norm,) = compute_if_dask(_squared_norm(phi, xp) / phi.size)
-        m = W.shape[1]
-        return _GD_PRACTICAL_FACTOR / (4.0 * m * max(float(unit_norm), 1e-12))
+        return "auto"  # "gd": Armijo line search; "lbfgs": unused
 
     def _batches(self, n_samples, rng, ns, dask_input=False):
         if self.batch_size is None or self.batch_size >= n_samples:
@@ -839,24 +875,29 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
     def _divergence_message(self, original, learning_rate):
         """The divergence warning of ``minimize`` with its likely cause."""
-        head = str(original).split(" Lower learning_rate")[0]
+        head, _, _ = str(original).partition(" Likely cause: ")
         if self._preactivation_scale > _LARGE_PREACTIVATION:
             cause = (
                 "The pre-activations w . x are large for this input scale (RMS "
                 f"{self._preactivation_scale:.3g}) and exp(w . x) grows fast: "
                 f"{_STANDARDIZE_HINT}, or lower weight_scale."
             )
-        else:
+        elif isinstance(learning_rate, numbers.Real):
             cause = (
                 f"The step is too large for this problem: lower learning_rate "
-                f"(now {learning_rate:.3g})."
+                f"(now {learning_rate:.3g}), or use learning_rate='auto' with "
+                "solver='gd' (line search) or solver='lbfgs'."
             )
+        else:
+            return str(original)
         return f"{head} {cause}"
 
     # --------------------------------------------------------------- training
     def _train(self, problem, params, optimizer, rng, *, stage, max_iter, warn):
         """Gradient descent with perturbation escape on one stage's network."""
         n_samples = problem.target.shape[0]
+        full_batch = self.solver == "lbfgs"
+        problem.chunk = self.batch_size if full_batch else None
         escape = _PerturbationEscape(
             problem,
             rng,
@@ -867,6 +908,12 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             stage=stage,
             curve=self.loss_curve_,
         )
+        if _at_zero_critical_point(params, problem.xp):
+            # Algorithm 1, line 3: all weights 0 is a critical point (zero
+            # gradient once the intercept is centred), so the first step is
+            # the perturbation of line 5.
+            loss, _ = problem.full_loss(params, self.batch_size)
+            params = escape(params, loss) or params
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             result = minimize(
@@ -876,7 +923,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 max_iter=max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
-                batches=self._batches(
+                batches=None
+                if full_batch
+                else self._batches(
                     n_samples, rng, problem.ns, is_dask_collection(problem.target)
                 ),
                 on_plateau=escape,
@@ -889,7 +938,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             message = record.message
             if result.status == "diverged" and "diverged" in str(message):
                 message = self._divergence_message(
-                    message, getattr(optimizer, "learning_rate", float("nan"))
+                    message, getattr(optimizer, "learning_rate", None)
                 )
             warnings.warn(message, record.category, stacklevel=6)
         self.n_iter_ += result.n_iter
@@ -943,9 +992,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 stage, inputs.n_features, rng, ns, real=y.dtype
             )
             problem, start_loss = self._stage_problem(inputs, target, act, params, ns)
-            optimizer = make_optimizer(
-                self.solver, self._learning_rate(problem, params)
-            )
+            optimizer = make_optimizer(self.solver, self._learning_rate())
             n_tried = self.n_perturbations_
             params, n_iter = self._train(
                 problem,
@@ -1084,9 +1131,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             inputs, y - b0, act, alpha_reg=self.alpha, fixed_hidden=fixed, ns=ns
         )
         if not incremental or getattr(self, "_optimizer", None) is None:
-            self._optimizer = make_optimizer(
-                self.solver, self._learning_rate(problem, params)
-            )
+            self._optimizer = make_optimizer(self.solver, self._learning_rate())
         params, _ = self._train(
             problem,
             params,
@@ -1164,7 +1209,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         _, wdtype = self._dtypes(xp, X.dtype)
         W = ns.asarray(self.hidden_weights_, wdtype)
         alpha = ns.asarray(self.output_weights_, wdtype)
-        act = get_activation(self.activation, degree=self.degree)
+        act = self._get_activation()
         inputs = _NetworkInput.from_validated(X, self.domain, xp)
         with np.errstate(over="ignore", invalid="ignore"):
             g, _ = _network_output(inputs, W, alpha, act, xp)
