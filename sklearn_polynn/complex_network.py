@@ -222,7 +222,9 @@ def _activation_derivative(activation, Z, phi):
     return activation.derivative(Z)
 
 
-def _wirtinger_gradients(inputs, cache, W, alpha, residual, activation, train_hidden, xp):
+def _wirtinger_gradients(
+    inputs, cache, W, alpha, residual, activation, train_hidden, xp
+):
     """Descent directions ``2 dL/d(conj u)`` of ``L = mean((Re g + b - y)^2) / 2``.
 
     Wirtinger calculus as in Sec. 4 and App. D of the full version: for a
@@ -349,8 +351,10 @@ class _StageProblem:
     def loss_grad(self, params, index):
         """``(loss, grads)`` on one batch, the interface of ``_optim.minimize``."""
         xp = self.xp
-        if index is None and self.chunk is not None and self.chunk < (
-            self.target.shape[0]
+        if (
+            index is None
+            and self.chunk is not None
+            and self.chunk < (self.target.shape[0])
         ):
             loss, grads, n_samples = self._chunked_loss_grad(params)
         else:
