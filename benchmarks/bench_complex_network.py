@@ -21,8 +21,9 @@ Fig. 1 tasks of Andoni et al. (2014).
    ``--budget`` seconds per contender, L-BFGS (``solver="lbfgs"``, timed in
    rounds of ``fit(warm_start=True, max_iter=25)``: its curvature memory
    restarts each round) and mini-batch Adam against MLPRegressor(256).
-3. ``--solvers``: the measurement behind the default ``solver``: Adam (the
-   old default), L-BFGS and Armijo GD at the class defaults otherwise, on the
+3. ``--solvers {fig1,sklearn,all}``: the measurement behind the default
+   ``solver``: Adam (the old default), L-BFGS and Armijo GD at the class
+   defaults otherwise, on the
    Fig. 1 sparse quadratic / cubic at n=10 and n=20 (fit seconds and
    relative test MSE at ``max_iter=300``) and 5-fold CV R^2 of
    ``make_pipeline(StandardScaler(), ComplexTwoLayerRegressor(...))`` on
@@ -408,7 +409,10 @@ def _extra_args(parser):
         "--budget", type=float, default=300.0, help="seconds per --fig1 contender"
     )
     parser.add_argument(
-        "--solvers", action="store_true", help="default-solver measurement (minutes)"
+        "--solvers",
+        choices=["fig1", "sklearn", "all"],
+        default=None,
+        help="default-solver measurement (minutes)",
     )
 
 
@@ -420,7 +424,8 @@ def main():
     device = estimator_device(args)
     print(f"BLAS threads: {blas_threads()}")
     if args.solvers:
-        rows = _fig1_solver_rows(device) + _sklearn_solver_rows(device)
+        rows = _fig1_solver_rows(device) if args.solvers != "sklearn" else []
+        rows += _sklearn_solver_rows(device) if args.solvers != "fig1" else []
     elif args.fig1:
         # L-BFGS and mini-batch Adam against MLP(256) on both tasks (full-batch
         # Adam is left out: an epoch of the n=40 task's 82k rows costs ~1 s).

@@ -498,9 +498,19 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         Modulus ``r`` of the initial hidden weights, ``w_ij ~ C(r)``; ``None``
         means ``1/sqrt(n_features)`` (Thm 4.2). Real weights are ``N(0, r^2)``.
         Also the unit of ``perturbation_scale``.
-    domain : {"real", "circle"}, default="real"
+    domain : {"real", "circle", "gaussian"}, default="real"
         "real": ``X`` holds real inputs; "circle": ``X`` holds angles ``theta``
-        and the network sees ``exp(i theta)`` (inputs on ``C(1)^n``).
+        and the network sees ``exp(i theta)`` (inputs on ``C(1)^n``);
+        "gaussian": ``X`` holds standard Gaussian inputs (whiten first) and
+        each unit is the Hermite transfer function of ``activation``,
+        ``psi(w_i . x, w_i^T w_i)`` (Lemma 6.1 of the full version, see
+        :func:`~sklearn_polynn.hermite.hermite_transfer`; for "exp",
+        ``exp(w . x - w^T w / 2)``), so that, as on the circle, a critical
+        point of gradient descent ignores the variables the target ignores.
+        Needs an activation with a known Taylor series ("exp", "truncated",
+        "linear"). The option names the input distribution because ``psi``
+        is defined by it: it is the activation that makes the Gaussian
+        behave like the circle.
     weights : {"complex", "real"}, default="complex"
         "real" uses real weights (and real activations on real inputs), the
         setting of Lemma 5.7 where perturbations cannot escape.
@@ -591,7 +601,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
 
     See Also
     --------
-    sklearn.neural_network.MLPRegressor : real two-layer network trained by Adam.
+    sklearn.neural_network.MLPRegressor : Real two-layer network trained by Adam.
+    sklearn_polynn.metrics.variable_dependence : Which inputs a fitted model uses
+        (Lemma 6.1).
 
     Notes
     -----
@@ -1162,10 +1174,12 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             workers, full batch (``batch_size=None``), and gives the NumPy
             model up to floating-point summation order.
         y : array-like or dask.array of shape (n_samples,)
+            Real targets (standardized inside, see Notes).
 
         Returns
         -------
         self : ComplexTwoLayerRegressor
+            The fitted estimator.
         """
         return self._fit(X, y, incremental=False)
 
@@ -1177,14 +1191,20 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         standardization (mean and standard deviation of its ``y``);
         ``n_stages`` applies to :meth:`fit` only.
 
+        With ``solver="lbfgs"`` each call runs one L-BFGS-B iteration from a
+        fresh curvature memory (the optimizer holds no state between calls).
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs, as for :meth:`fit`.
         y : array-like of shape (n_samples,)
+            Real targets.
 
         Returns
         -------
         self : ComplexTwoLayerRegressor
+            The updated estimator.
         """
         return self._fit(X, y, incremental=True)
 
@@ -1194,10 +1214,13 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Inputs, as for :meth:`fit` (angles for ``domain="circle"``).
 
         Returns
         -------
         y : ndarray of shape (n_samples,)
+            Predictions, in the namespace and on the device of ``X`` under
+            array-API dispatch.
 
         Raises
         ------

@@ -677,6 +677,16 @@ def test_converged_network_ignores_the_irrelevant_variables(domain):
     assert model.score(T_test, _sparse_target(T_test, domain)) > 0.99
     assert np.all(dependence[:3] > 0.1)
     assert np.all(dependence[3:] <= 1e-3)
+    # not yet at a critical point: the same network still uses them
+    early = _fit_quietly(
+        ComplexTwoLayerRegressor(max_iter=5, random_state=0, **kw),
+        T,
+        _sparse_target(T, domain),
+    )
+    early_dependence = variable_dependence(
+        early, T_test, _sparse_target(T_test, domain), random_state=0
+    )
+    assert early_dependence[3:].max() > 1e-3
     control = _fit_quietly(
         ComplexTwoLayerRegressor(max_iter=300, random_state=0, **kw),
         T,
