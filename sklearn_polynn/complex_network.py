@@ -516,9 +516,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         setting of Lemma 5.7 where perturbations cannot escape.
     init : {"random", "zero"} or tuple of two arrays, default="random"
         "random": ``alpha = 0`` and ``w_i ~ C(r)^n`` (Thm 4.2); "zero": all
-        weights 0 (Algorithm 1, line 3: a critical point; the first plateau's
-        perturbation moves ``alpha`` and ``W`` jointly, see
-        ``perturbation_scale``); a
+        weights 0 (Algorithm 1, line 3: a critical point, where the gradient
+        is exactly 0, so training starts with the perturbation of line 5,
+        which moves ``alpha`` and ``W`` jointly, see ``perturbation_scale``;
+        with every solver; ``perturbation=None`` leaves the network there); a
         tuple ``(hidden_weights, output_weights)`` of shapes
         (n_features, n_hidden) and (n_hidden,) starts the first stage there
         (e.g. the critical point of Lemma 5.7).
@@ -924,6 +925,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
             stage=stage,
             curve=self.loss_curve_,
         )
+        # checks batch_size against Dask input for every solver
+        batches = self._batches(
+            n_samples, rng, problem.ns, is_dask_collection(problem.target)
+        )
         if _at_zero_critical_point(params, problem.xp):
             # Algorithm 1, line 3: all weights 0 is a critical point (zero
             # gradient once the intercept is centred), so the first step is
@@ -939,11 +944,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 max_iter=max_iter,
                 tol=self.tol,
                 n_iter_no_change=self.n_iter_no_change,
-                batches=None
-                if full_batch
-                else self._batches(
-                    n_samples, rng, problem.ns, is_dask_collection(problem.target)
-                ),
+                batches=None if full_batch else batches,
                 on_plateau=escape,
                 loss_curve=self.loss_curve_,
                 verbose=self.verbose,

@@ -711,3 +711,14 @@ def test_gaussian_domain_uses_the_hermite_units():
     W, alpha = model.hidden_weights_, model.output_weights_
     psi = np.exp(X @ W - 0.5 * np.sum(W * W, axis=0))
     assert_allclose(model.predict(X), np.real(psi @ alpha) + model.intercept_)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_max_iter_warning_points_at_the_callers_line(solver):
+    X, y = make_sparse_polynomial(200, 3, degree=2, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=4, solver=solver, max_iter=2, perturbation=None, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations") as records:
+        model.fit(X, y)
+    assert records[0].filename == __file__
