@@ -13,6 +13,8 @@ from sklearn_polynn._backend import Namespace, get_namespace
 from sklearn_polynn.activations import get_activation
 from sklearn_polynn.complex_network import _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
+from sklearn_polynn.hermite import hermite_transfer
+from sklearn_polynn.metrics import variable_dependence
 
 
 def _relative_mse(model, X, y):
@@ -51,6 +53,10 @@ def _numerical_descent_direction(problem, params, key, index, eps=1e-6):
         ("real", "real", "truncated", 4, 0.0),
         ("real", "real", "sigmoid", None, 0.3),
         ("real", "circle", "exp", None, 0.0),
+        # Hermite units psi(w . x, w^T w) of domain="gaussian" (Lemma 6.1)
+        ("complex", "gaussian", "exp", None, 0.0),
+        ("complex", "gaussian", "truncated", 3, 0.3),
+        ("real", "gaussian", "truncated", 4, 0.0),
     ],
 )
 def test_wirtinger_gradients_match_finite_differences(
@@ -71,7 +77,10 @@ def test_wirtinger_gradients_match_finite_differences(
         "output_weights": draw(m),
         "intercept": np.array([0.3]),
     }
-    act = get_activation(activation, degree=degree)
+    if domain == "gaussian":
+        act = hermite_transfer(activation, degree=degree)
+    else:
+        act = get_activation(activation, degree=degree)
     ns = Namespace(get_namespace(), "cpu", True)
     problem = _StageProblem(Xc, y, act, alpha_reg=alpha_reg, fixed_hidden=None, ns=ns)
     _, grads = problem.loss_grad(params, None)
@@ -328,7 +337,8 @@ def test_verbose_prints_iterations(capsys):
         ({"init": (np.zeros((2, 4)), np.full(4, np.nan))}, "finite"),
         ({"weights": "real", "init": (np.zeros((2, 4)) + 1j, np.zeros(4))}, "real"),
         ({"activation": "truncated"}, "degree"),
-        ({"solver": "sgd"}, "solver"),
+        ({"solver": "sgd"}, "solver.*'adam'.*'gd'.*'lbfgs'|solver.*lbfgs"),
+        ({"domain": "gaussian", "activation": "tanh"}, "Lemma 6.1.*Taylor series"),
         ({"init": "ones"}, "init"),
     ],
 )
@@ -398,8 +408,17 @@ def test_network_input_products_equal_complex_products(domain, weights):
         {"domain": "circle", "n_stages": 2, "max_iter": 10},
         # mini-batches (xp.take), real weights, zero start
         {"batch_size": 64, "weights": "real", "init": "zero", "solver": "gd"},
+        # L-BFGS-B with perturbations at its convergence; Hermite units
+        {"solver": "lbfgs", "tol": 1e-2},
+        {"domain": "gaussian", "solver": "lbfgs", "max_iter": 10},
     ],
-    ids=["circle-gd-perturbations", "circle-two-stages", "batches-real-zero"],
+    ids=[
+        "circle-gd-perturbations",
+        "circle-two-stages",
+        "batches-real-zero",
+        "lbfgs-perturbations",
+        "gaussian-lbfgs",
+    ],
 )
 def test_array_api_strict_fit_equals_numpy_fit(kw):
     import sklearn
@@ -565,3 +584,141 @@ def test_auto_stages_stop_when_the_residual_stops_shrinking():
     assert np.all(np.diff(residuals) < 0)
     assert model.hidden_weights_.shape[1] == 6 * len(residuals)
     assert model.score(X, y) > 0.99
+
+
+# ------------------------------------------------ L-BFGS (issue 13)
+def test_lbfgs_fit_decreases_the_loss_and_learns():
+    X, y = make_sparse_polynomial(2000, 5, degree=2, random_state=1)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=25, solver="lbfgs", max_iter=100, perturbation=None, random_state=0
+    )
+    _fit_quietly(model, X[:1000], y[:1000])
+    curve = np.asarray(model.loss_curve_)
+    assert model.n_iter_ == len(curve) <= 100
+    assert np.all(np.diff(curve) <= 1e-12)  # accepted L-BFGS points only
+    assert curve[-1] < 1e-3 * curve[0]
+    assert model.score(X[1000:], y[1000:]) > 0.99
+
+
+def test_lbfgs_runs_the_perturbations_at_each_convergence():
+    """Thm 5.1 with L-BFGS: on_plateau at its convergence; the zero start of
+    Algorithm 1 is left by its first perturbation."""
+    X, y = make_sparse_polynomial(2000, 5, degree=2, random_state=1)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=25, init="zero", solver="lbfgs", max_iter=200, random_state=0
+    )
+    _fit_quietly(model, X[:1000], y[:1000])
+    assert model.perturbations_[0]["accepted"]
+    assert model.perturbations_[0]["iteration"] == 0
+    assert model.score(X[1000:], y[1000:]) > 0.9
+    # from a random start, a loose tol makes L-BFGS converge early: perturbations
+    loose = ComplexTwoLayerRegressor(
+        n_hidden=10, solver="lbfgs", tol=1e-2, max_iter=200, random_state=0
+    )
+    _fit_quietly(loose, X[:1000], y[:1000])
+    assert loose.n_perturbations_ > 0
+    iterations = [r["iteration"] for r in loose.perturbations_]
+    assert all(0 < i <= loose.n_iter_ for i in iterations)
+
+
+def test_lbfgs_batch_size_chunks_the_same_full_batch_problem():
+    X, y = make_sparse_polynomial(600, 4, degree=2, random_state=0)
+    kw = {"n_hidden": 8, "solver": "lbfgs", "max_iter": 30, "random_state": 0}
+    full = _fit_quietly(ComplexTwoLayerRegressor(**kw), X, y)
+    chunked = _fit_quietly(ComplexTwoLayerRegressor(batch_size=128, **kw), X, y)
+    assert_allclose(chunked.loss_curve_, full.loss_curve_, rtol=1e-9)
+    assert_allclose(chunked.predict(X), full.predict(X), rtol=1e-7, atol=1e-9)
+
+
+def test_line_search_divergence_message_is_not_rewritten_to_a_step_size():
+    """_optim's own cause is kept when no fixed step is to blame."""
+    model = ComplexTwoLayerRegressor(solver="gd")
+    model._preactivation_scale = 1.0
+    message = "C: the loss diverged (reached inf). Likely cause: the line search X."
+    assert model._divergence_message(message, "auto") == message
+    fixed = model._divergence_message(message, 0.5)
+    assert fixed.startswith("C: the loss diverged (reached inf).")
+    assert "lower learning_rate (now 0.5)" in fixed and "line search X" not in fixed
+
+
+# ------------------------------------- Lemma 6.1 / Obs. 6.2 (issue 14)
+def _sparse_target(T, domain, all_variables=False):
+    """A target on x_1, x_2, x_3 of n (or, for the control, on all of them)."""
+    x = np.exp(1j * T) if domain == "circle" else T
+    if all_variables:
+        return np.real(np.sum(x[:, :-1] * x[:, 1:], axis=1))
+    square = x[:, 2] ** 2 if domain == "circle" else x[:, 2] ** 2 - 1
+    return np.real(x[:, 0] * x[:, 1] + square + 0.5 * x[:, 0] * x[:, 2])
+
+
+@pytest.mark.parametrize("domain", ["circle", "gaussian"])
+def test_converged_network_ignores_the_irrelevant_variables(domain):
+    """Lemma 6.1: at a critical point of gradient descent the network does not
+    depend on the variables the target ignores: circle inputs with exp, and
+    Gaussian inputs with the Hermite transfer function psi."""
+    rng = np.random.RandomState(0)
+    n = 10
+
+    def draw(N):
+        if domain == "circle":
+            return rng.uniform(0, 2 * np.pi, (N, n))
+        return rng.standard_normal((N, n))
+
+    T, T_test = draw(1000), draw(1000)
+    kw = {"n_hidden": 6, "domain": domain, "solver": "lbfgs", "perturbation": None}
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(max_iter=300, random_state=0, **kw),
+        T,
+        _sparse_target(T, domain),
+    )
+    dependence = variable_dependence(
+        model, T_test, _sparse_target(T_test, domain), random_state=0
+    )
+    assert model.score(T_test, _sparse_target(T_test, domain)) > 0.99
+    assert np.all(dependence[:3] > 0.1)
+    assert np.all(dependence[3:] <= 1e-3)
+    # not yet at a critical point: the same network still uses them
+    early = _fit_quietly(
+        ComplexTwoLayerRegressor(max_iter=5, random_state=0, **kw),
+        T,
+        _sparse_target(T, domain),
+    )
+    early_dependence = variable_dependence(
+        early, T_test, _sparse_target(T_test, domain), random_state=0
+    )
+    assert early_dependence[3:].max() > 1e-3
+    control = _fit_quietly(
+        ComplexTwoLayerRegressor(max_iter=300, random_state=0, **kw),
+        T,
+        _sparse_target(T, domain, all_variables=True),
+    )
+    y_control = _sparse_target(T_test, domain, all_variables=True)
+    assert np.all(
+        variable_dependence(control, T_test, y_control, random_state=0) > 0.01
+    )
+
+
+def test_gaussian_domain_uses_the_hermite_units():
+    """domain="gaussian" predicts Re sum_i alpha_i psi(w_i . x, w_i^T w_i) + b."""
+    X, y = make_sparse_polynomial(300, 3, degree=2, random_state=0)
+    model = _fit_quietly(
+        ComplexTwoLayerRegressor(
+            n_hidden=4, domain="gaussian", max_iter=20, random_state=0
+        ),
+        X,
+        y,
+    )
+    W, alpha = model.hidden_weights_, model.output_weights_
+    psi = np.exp(X @ W - 0.5 * np.sum(W * W, axis=0))
+    assert_allclose(model.predict(X), np.real(psi @ alpha) + model.intercept_)
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "adam"])
+def test_max_iter_warning_points_at_the_callers_line(solver):
+    X, y = make_sparse_polynomial(200, 3, degree=2, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=4, solver=solver, max_iter=2, perturbation=None, random_state=0
+    )
+    with pytest.warns(ConvergenceWarning, match="maximum iterations") as records:
+        model.fit(X, y)
+    assert records[0].filename == __file__

@@ -38,7 +38,7 @@ def _relative_mse(model, X, y):
     return float(np.mean((model.predict(X) - y) ** 2) / np.var(y))
 
 
-def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state):
+def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state, solver):
     """One panel entry: fit a 5n-unit network to an n-sparse polynomial."""
     n_hidden, n_params, n_train, n_test = sizes
     X, y = make_sparse_polynomial(
@@ -48,6 +48,7 @@ def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state):
     model = ComplexTwoLayerRegressor(
         n_hidden=n_hidden,
         train=train,
+        solver=solver,
         max_iter=max_iter,
         tol=1e-6,
         n_iter_no_change=100,
@@ -63,6 +64,7 @@ def _fit_one(n, degree, train, *, sizes, max_iter, device, random_state):
         "n": n,
         "n_hidden": n_hidden,
         "train": train,
+        "solver": solver,
         "n_params": n_params,
         "n_train": n_train,
         "n_test": n_test,
@@ -105,6 +107,7 @@ def run(
     sample_factor=5,
     top_layer_n=None,
     device=None,
+    solver="adam",
 ):
     """Reproduce Fig. 1 of Andoni et al. (2014) and write ``andoni-fig1.{csv,png}``.
 
@@ -128,6 +131,10 @@ def run(
         ``n`` values also fitted with ``train="top"`` (same units, Thm 4.1);
         default: the two smallest ``n``.
     device : {None, "cpu", "cuda"}, default=None
+    solver : {"adam", "gd", "lbfgs"}, default="adam"
+        The estimator's ``solver`` (its default); with "lbfgs" the batch size
+        only chunks the full-batch evaluations and an "iteration" of the
+        figure is one L-BFGS iteration.
 
     Returns
     -------
@@ -155,6 +162,7 @@ def run(
                     max_iter=max_iter,
                     device=device,
                     random_state=random_state,
+                    solver=solver,
                 )
                 rows.append(row)
                 if train == "both":
