@@ -341,11 +341,6 @@ def test_sklearn_filter_rules():
     assert list(_sklearn_filter(errors, method="fit")) == [("PR01", "c")]
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="numpydoc issues remain in the estimator modules' docstrings (being "
-    "fixed there); remove this mark when the test passes",
-)
 def test_public_docstrings_pass_numpydoc_validation():
     problems = _numpydoc_problems()
     assert not problems, (
