@@ -326,7 +326,9 @@ def minimize(
         ``None`` for "lbfgs".
     on_plateau : callable, default=None
         ``on_plateau(params, best_loss) -> params or None``. Called on a plateau
-        ("lbfgs": on convergence); returning new parameters continues from them
+        (``n_iter_no_change`` iterations without improvement, or a full-batch
+        line search that finds no descent step; "lbfgs": on convergence);
+        returning new parameters continues from them
         (used for the random perturbations of Andoni et al., Thm 5.1), ``None``
         stops as converged.
     loss_curve : list, default=None
@@ -379,6 +381,7 @@ def minimize(
     for n_iter in range(1, max_iter + 1):
         epoch_start = params
         losses = []
+        stuck = False  # the line search found no descent step: a critical point
         for key in [None] if batches is None else batches(n_iter - 1):
             if pending is not None and key is None:
                 loss, grads = pending
@@ -403,20 +406,17 @@ def minimize(
                 params, pending = optimizer.search(
                     params, grads, loss, lambda p, key=key: loss_grad(p, key)
                 )
-                if pending is None and batches is None:  # no descent step left
-                    status = "converged"
+                stuck = pending is None and batches is None
             else:
                 params = optimizer.step(params, grads)
         epoch_loss = sum(losses) / len(losses)
         curve.append(epoch_loss)
         if verbose:
             print(f"Iteration {start + n_iter}, loss = {epoch_loss:.8f}")
-        if status == "converged":
-            break
         no_improvement = 0 if epoch_loss < best_loss - tol else no_improvement + 1
         if epoch_loss < best_loss:
             best_loss, best_params = epoch_loss, epoch_start
-        if no_improvement >= n_iter_no_change:
+        if stuck or no_improvement >= n_iter_no_change:
             new_params = None if on_plateau is None else on_plateau(params, best_loss)
             if new_params is None:
                 status = "converged"

@@ -100,6 +100,29 @@ def test_plateau_callback_can_continue_or_stop():
     assert_allclose(res.params["p"], 0.0)  # GD(0.5) solves the quadratic in a step
 
 
+def test_line_search_at_a_critical_point_calls_the_plateau_hook():
+    # At a critical point (zero gradient) Armijo finds no descent step: that is
+    # a plateau, so the Thm 5.1 perturbation hook must run instead of stopping.
+    starts = []
+
+    def on_plateau(params, best):
+        starts.append(float(params["p"][0]))
+        return {"p": np.array([3.0])} if len(starts) == 1 else None
+
+    res = minimize(
+        _quadratic(np.zeros(1)),
+        {"p": np.zeros(1)},  # the minimum: gradient exactly 0
+        make_optimizer("gd", "auto"),
+        max_iter=200,
+        tol=1e-12,
+        n_iter_no_change=50,
+        on_plateau=on_plateau,
+    )
+    assert starts[0] == 0.0 and len(starts) == 2  # called at once, then after 3.0
+    assert res.status == "converged"
+    assert_allclose(res.params["p"], 0.0, atol=1e-6)
+
+
 def test_minibatches_and_continued_loss_curve():
     seen = []
 
