@@ -285,6 +285,7 @@ def test_model_to_host_moves_array_api_attributes():
 
 
 @pytest.mark.gpu
+@pytest.mark.array_api
 def test_cupy_input_under_dispatch_stays_on_gpu_and_cuda_device_comes_back():
     import cupy
 

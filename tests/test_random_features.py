@@ -468,6 +468,7 @@ def test_gpu_learns_cubic_in_40_variables():
 
 
 @pytest.mark.gpu
+@pytest.mark.array_api
 def test_gpu_cupy_in_cupy_out_and_partial_fit_matches():
     from sklearn_polynn._backend import _import_cupy, model_to_host
 
