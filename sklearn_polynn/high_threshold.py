@@ -190,7 +190,7 @@ class HighThresholdLayerRecovery(
     n_iter_no_change : int, default=10
         Iterations without improvement that stop gradient descent.
     device : {None, "cpu", "cuda"}, default=None
-        Where to compute (see :func:`~sklearn_polynn._backend.resolve_device`).
+        Where to compute (see :func:`~sklearn_polynn._backend.resolve_namespace`).
     random_state : int, RandomState instance or None, default=None
         Seeds the restarts and the refinement perturbations.
     verbose : int, default=0
