@@ -841,12 +841,16 @@ def test_sample_weight_on_dask_is_refused():
 
 
 @pytest.mark.array_api
-def test_sample_weight_on_array_api_strict_matches_numpy():
+@pytest.mark.parametrize("weights_on", ["host", "CPU_DEVICE", "device1"])
+def test_sample_weight_on_array_api_strict_matches_numpy(weights_on):
     import sklearn
 
     xps = pytest.importorskip("array_api_strict")
     device = xps.Device("device1")
     X, y, weights, _, _ = _weighted_and_repeated("squared_relu")
+    given = weights
+    if weights_on != "host":  # mixed inputs: weights on another device follow X
+        given = xps.asarray(weights, dtype=xps.float64, device=xps.Device(weights_on))
     params = {"n_hidden": 2, "resample": False, "random_state": 0, "max_iter": 50}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -855,7 +859,7 @@ def test_sample_weight_on_array_api_strict_matches_numpy():
             model = TensorInitOneHiddenLayer(**params).fit(
                 xps.asarray(X, device=device),
                 xps.asarray(y, device=device),
-                sample_weight=weights,  # host weights follow X to its device
+                sample_weight=given,
             )
     assert model.hidden_weights_.device == device
     got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
