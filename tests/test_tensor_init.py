@@ -789,7 +789,8 @@ def test_weighted_tensor_init_recovers_a_teacher_with_resampling():
     # equally valid split; the teacher is still recovered.
     X, y, truth = _teacher(10_000, 10, 3, seed=0)
     weights = np.random.RandomState(0).uniform(0.2, 3.0, size=X.shape[0])
-    model = _fit(X, y, n_hidden=3, random_state=0).fit(X, y, sample_weight=weights)
+    model = TensorInitOneHiddenLayer(n_hidden=3, random_state=0)
+    model.fit(X, y, sample_weight=weights)
     init_error, _ = parameter_recovery_error(
         truth.hidden_weights, model.init_hidden_weights_
     )
