@@ -23,11 +23,20 @@ GEMM floor, and accuracy/time against scikit-learn's MLPRegressor.
    ``tensor_alpha="adaptive"`` (the default) and ``"random"`` (Definition 5.4).
    Goal: the default is the more accurate (odd tanh: errors up to the joint
    sign flip of ``(v_i, w_i)``).
+6. Time to target (issue 13), one run, BLAS limited to one thread
+   (threadpoolctl): on a Zhong teacher (squared ReLU and ReLU) the fit time of
+   ``TensorInitOneHiddenLayer`` (defaults: L-BFGS) to relative test MSE
+   ``mean((f - y)^2) / var(y) < 1e-10`` against the time
+   ``MLPRegressor(hidden_layer_sizes=(256,))`` (Adam, one ``partial_fit``
+   epoch at a time, test error checked after every epoch, off the clock)
+   takes to reach ``3e-4``, or a time cap. Goal: ours reaches its far smaller
+   target in less time.
 
-Run ``python benchmarks/bench_tensor_init.py [--quick] [--device cuda]``; set
-``OMP_NUM_THREADS`` to compare at a fixed thread count.
+Run ``python benchmarks/bench_tensor_init.py [--quick] [--device cuda]
+[--only-race]``; set ``OMP_NUM_THREADS`` to compare at a fixed thread count.
 """
 
+import time
 import warnings
 
 import numpy as np
@@ -42,6 +51,7 @@ from _harness import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPRegressor
+from threadpoolctl import threadpool_info, threadpool_limits
 
 from sklearn_polynn import TensorInitOneHiddenLayer
 from sklearn_polynn._backend import asarray, is_numpy_namespace, resolve_namespace
@@ -200,9 +210,117 @@ def bench_alpha(N, d, k, activation, n_seeds):
     return out
 
 
+OURS_TARGET, MLP_TARGET = 1e-10, 3e-4
+
+
+def _relative_mse(model, X, y):
+    residual = np.asarray(model.predict(X)) - y
+    return float(np.mean(residual * residual) / np.var(y))
+
+
+def _mlp_time_to_target(X, y, Xt, yt, target, cap_seconds, random_state=0):
+    """Adam epochs of MLPRegressor(256) until the relative test MSE <= target.
+
+    Only the ``partial_fit`` epochs are timed (the test error after each epoch
+    is not). Returns ``(seconds, epochs, relative MSE, reached)``.
+    """
+    mlp = MLPRegressor(hidden_layer_sizes=(256,), random_state=random_state)
+    seconds, epochs, error = 0.0, 0, float("inf")
+    while seconds < cap_seconds:
+        start = time.perf_counter()
+        mlp.partial_fit(X, y)
+        seconds += time.perf_counter() - start
+        epochs += 1
+        error = _relative_mse(mlp, Xt, yt)
+        if error <= target:
+            return seconds, epochs, error, True
+    return seconds, epochs, error, False
+
+
+def bench_race(N, d, k, activation, cap_seconds, device, random_state=0):
+    """Section 6: our fit time to OURS_TARGET against MLP(256)'s to MLP_TARGET."""
+    X, y = make_teacher_network(N + 5000, d, k, activation, random_state=random_state)
+    X, y, Xt, yt = X[:N], y[:N], X[N:], y[N:]
+    model = TensorInitOneHiddenLayer(
+        n_hidden=k, activation=activation, device=device, random_state=random_state
+    )
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    ours = time.perf_counter() - start
+    ours_error = _relative_mse(model, Xt, yt)
+    mlp = _mlp_time_to_target(X, y, Xt, yt, MLP_TARGET, cap_seconds, random_state)
+    print(
+        f"  race {activation} N={N} d={d} k={k}: ours {ours:.2f} s (rel. MSE "
+        f"{ours_error:.2e}, {model.n_iter_} iterations); MLP(256) {mlp[0]:.2f} s, "
+        f"{mlp[1]} epochs, rel. MSE {mlp[2]:.2e}"
+        + ("" if mlp[3] else f" (cap {cap_seconds:.0f} s, target not reached)"),
+        flush=True,
+    )
+    return ours, ours_error, mlp
+
+
+def _blas_threads():
+    return ", ".join(
+        f"{i['internal_api']} {i['num_threads']}"
+        for i in threadpool_info()
+        if i["user_api"] == "blas"
+    )
+
+
+def race(args, device):
+    """Section 6 in one run at one BLAS thread; a Markdown table and Rows."""
+    N, d, k = (10_000, 20, 5) if args.quick else (20_000, 20, 5)
+    cap = 60.0 if args.quick else 120.0
+    rows, lines = [], []
+    with threadpool_limits(limits=1, user_api="blas"):
+        threads = _blas_threads()
+        for activation in ("squared_relu", "relu"):
+            ours, ours_error, (mlp, epochs, mlp_error, reached) = bench_race(
+                N, d, k, activation, cap, device
+            )
+            case = f"{activation} N={N} d={d} k={k} {args.device}"
+            rows.append(
+                Row(
+                    f"time to rel. MSE {OURS_TARGET:g} (ours) vs {MLP_TARGET:g} (MLP)",
+                    case,
+                    ours,
+                    peer_seconds=mlp,
+                    peer="MLP(256) adam",
+                    metric="rel. test MSE (ours)",
+                    value=ours_error,
+                    extra={"mlp_error": mlp_error, "mlp_epochs": epochs},
+                )
+            )
+            lines.append(
+                f"| {activation} | {ours:.2f} | {ours_error:.1e} "
+                f"| {mlp:.2f}{'' if reached else ' (cap)'} | {epochs} "
+                f"| {mlp_error:.1e} | {mlp / ours:.1f} |"
+            )
+    print(f"\n### Time to target (N={N}, d={d}, k={k}, BLAS threads: {threads})\n")
+    print(
+        f"| teacher | ours s (to {OURS_TARGET:g}) | ours rel. MSE "
+        f"| MLP(256) s (to {MLP_TARGET:g}) | MLP epochs | MLP rel. MSE "
+        "| MLP s / ours s |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("\n".join(lines))
+    return rows
+
+
+def _extra_args(parser):
+    parser.add_argument(
+        "--only-race", action="store_true", help="only section 6 (time to target)"
+    )
+
+
 def main():
-    args = parse_args(__doc__.splitlines()[0])
+    args = parse_args(__doc__.splitlines()[0], extra=_extra_args)
     device = estimator_device(args)
+    if args.only_race:
+        report(__file__, race(args, device), title="TensorInitOneHiddenLayer race")
+        return
     rows = []
     shapes = (
         [(10_000, 20, 5), (20_000, 50, 5)]
@@ -284,6 +402,7 @@ def main():
                         extra={"max_error": float(np.max(errors))},
                     )
                 )
+    rows.extend(race(args, device))
     report(__file__, rows, title="TensorInitOneHiddenLayer")
 
 

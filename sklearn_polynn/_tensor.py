@@ -249,6 +249,23 @@ def _outer(u, v):
     return u[:, None] * v[None, :]
 
 
+def _unit_mean(weights):
+    """``sample_weight`` rescaled to mean 1 over its rows (``None`` stays ``None``).
+
+    Every moment of Algorithm 1 is a mean over the rows; with these weights
+    ``mean(w * f)`` is the weighted mean ``sum w f / sum w``, so integer
+    weights give exactly the moments of the data set with repeated rows.
+    """
+    if weights is None:
+        return None
+    return weights * (weights.shape[0] / float(get_namespace(weights).sum(weights)))
+
+
+def _times(y, weights):
+    """``y * weights`` (``y`` itself without weights): a weighted row quantity."""
+    return y if weights is None else y * weights
+
+
 # ----------------------------------------------------------------------------- P2
 def _p2_terms(X, y, alpha, order):
     """The empirical ``P2`` of Definition 5.4 as ``X^T diag(c) X + sum u v^T + s I``.
@@ -360,7 +377,7 @@ def _top_eigenspace(matvec, n_features, n_hidden, rng, like, *, max_iter):
     return V, values[top], n_iter
 
 
-def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive"):
+def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive", sample_weight=None):
     """Number of hidden units ``k`` from the eigen-gap of the empirical ``P2``.
 
     ``P2`` has rank ``k`` (Claim 5.5); its empirical estimate adds a noise
@@ -383,6 +400,8 @@ def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive"):
         For a random ``alpha``.
     alpha : {"adaptive", "random"}, default="adaptive"
         As in :func:`tensor_initialization`.
+    sample_weight : array of shape (n,), default=None
+        Row weights: every mean becomes a weighted mean.
 
     Returns
     -------
@@ -394,13 +413,15 @@ def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive"):
         The ratio at ``k``.
     """
     xp = get_namespace(X)
-    first = X.T @ y / X.shape[0]
+    w = _unit_mean(sample_weight)
+    first = X.T @ _times(y, w) / X.shape[0]
     if alpha == "random":
         direction = _random_unit(rng, X.shape[1])
     else:
         direction = _p2_direction(to_numpy(first), orders, rng)
-    residual = y - xp.mean(y) - X @ first  # control variate, as in Algorithm 1
-    P2 = to_numpy(_p2_matrix(X, residual, _to(direction, X), orders.p2))
+    # Control variate, as in Algorithm 1.
+    residual = y - xp.mean(_times(y, w)) - X @ first
+    P2 = to_numpy(_p2_matrix(X, _times(residual, w), _to(direction, X), orders.p2))
     spectrum = np.sort(np.abs(np.linalg.eigvalsh((P2 + P2.T) / 2.0)))[::-1]
     floor = max(float(np.median(spectrum)), 1e-300)
     ratios = spectrum[:-1] / np.maximum(spectrum[1:], floor)
@@ -620,7 +641,7 @@ def _moment_weights(T, y, order, gram):
     return np.linalg.lstsq(gram**order, b, rcond=_GRAM_RCOND)[0]
 
 
-def rec_mag_sign(T, y, gram, orders, degree):
+def rec_mag_sign(T, y, gram, orders, degree, weights=None):
     """RecMagSign for a homogeneous activation of degree ``p`` (Algorithm 1, line 7).
 
     With ``m_j(sigma) = sigma^p m_j(1)``, the weights of the even moment give
@@ -642,6 +663,8 @@ def rec_mag_sign(T, y, gram, orders, degree):
     orders : MomentOrders
     degree : int
         Homogeneity degree ``p >= 1``.
+    weights : array of shape (n,), default=None
+        Row weights of mean 1 (:func:`_unit_mean`): weighted moments.
 
     Returns
     -------
@@ -655,8 +678,8 @@ def rec_mag_sign(T, y, gram, orders, degree):
     coef = {}
     for j in (orders.odd, orders.even):
         if j is not None:
-            residual = _polynomial_residual(T, y, j - 1)
-            coef[j] = _moment_weights(T, residual, j, gram) / m[j - 1]
+            residual = _polynomial_residual(T, y, j - 1, weights)
+            coef[j] = _moment_weights(T, _times(residual, weights), j, gram) / m[j - 1]
     v = np.sign(coef[orders.even]) if orders.even else np.ones(k)
     v[v == 0] = 1.0
     signs = np.sign(coef[orders.odd]) * v if orders.odd else np.ones(k)
@@ -665,7 +688,7 @@ def rec_mag_sign(T, y, gram, orders, degree):
     return signs, norms, v
 
 
-def least_squares_magnitudes(T, y, activation, n_sweeps=3):
+def least_squares_magnitudes(T, y, activation, n_sweeps=3, weights=None):
     """Magnitudes and ``v`` for a non-homogeneous activation, from the directions.
 
     Fits ``y ~ sum_l v_l phi(sigma_l x^T u_l)`` over signed scales ``sigma_l``
@@ -675,6 +698,8 @@ def least_squares_magnitudes(T, y, activation, n_sweeps=3):
     linear least squares for every candidate (variable projection). The
     moments of a non-homogeneous activation depend on ``||w_l||`` non-linearly
     (``m_j(sigma)``), which is why a direct fit replaces RecMagSign here.
+    With ``weights`` every least-squares fit is weighted (rows scaled by
+    ``sqrt(w)``).
 
     Returns
     -------
@@ -683,25 +708,34 @@ def least_squares_magnitudes(T, y, activation, n_sweeps=3):
     v : ndarray of shape (k,)
     """
     T, y = to_numpy(T).astype(np.float64), to_numpy(y).astype(np.float64)
+    root = None if weights is None else np.sqrt(to_numpy(weights).astype(np.float64))
+    y = y if root is None else y * root
     k = T.shape[1]
     coarse = np.geomspace(0.05, 20.0, 50)
     coarse = np.concatenate([-coarse[::-1], coarse])
     fine = np.geomspace(1 / 1.2, 1.2, 21)
     scales = np.ones(k)
-    Phi = np.asarray(activation(T * scales))
+    Phi = _times(
+        np.asarray(activation(T * scales)), None if root is None else root[:, None]
+    )
     for sweep in range(2 * n_sweeps):
         for i in range(k):
             grid = coarse if sweep < n_sweeps else scales[i] * fine
             others = np.delete(Phi, i, axis=1)
-            scales[i] = _best_scale(T[:, i], y, others, grid, activation)
-            Phi[:, i] = activation(T[:, i] * scales[i])
+            scales[i] = _best_scale(T[:, i], y, others, grid, activation, root)
+            Phi[:, i] = _times(activation(T[:, i] * scales[i]), root)
     v = np.linalg.lstsq(Phi, y, rcond=None)[0]
     return scales, v
 
 
-def _best_scale(t, y, others, candidates, activation):
-    """Grid ``sigma`` minimizing ``min_v ||y - others v_o - v phi(sigma t)||``."""
+def _best_scale(t, y, others, candidates, activation, root=None):
+    """Grid ``sigma`` minimizing ``min_v ||y - others v_o - v phi(sigma t)||``.
+
+    ``root``: square roots of the row weights (``y`` and ``others`` already
+    carry them).
+    """
     columns = np.asarray(activation(t[:, None] * candidates[None, :]))
+    columns = columns if root is None else columns * root[:, None]
     if others.shape[1]:
         coef = np.linalg.lstsq(others, np.column_stack([y, columns]), rcond=None)[0]
         projected = np.column_stack([y, columns]) - others @ coef
@@ -726,6 +760,7 @@ def tensor_initialization(
     n_projections,
     resample=True,
     alpha="adaptive",
+    sample_weight=None,
 ):
     """Algorithm 1 of Zhong et al. (2017): ``W0, v0`` from the moments of the data.
 
@@ -756,6 +791,13 @@ def tensor_initialization(
         ``alpha`` of ``span(V)`` and then a second pass with the ``alpha`` of
         ``span(V)`` that weighs the recovered units equally
         (:func:`_balanced_direction`).
+    sample_weight : array of shape (n,), default=None
+        Non-negative row weights: every moment (including the control
+        variates' normal equations and RecMagSign) is a weighted mean, so with
+        ``resample=False`` integer weights give the initialization of the
+        data set with repeated rows. With ``resample=True`` the split permutes
+        rows (a weighted row stays whole in one part), which repeated rows do
+        not.
 
     Returns
     -------
@@ -782,9 +824,15 @@ def tensor_initialization(
         parts = [_to(np.sort(p), X, dtype=None) for p in split]
         subsets = (xp.take(a, p, axis=0) for p in parts for a in (X, y))
         X2, y2, X3, y3, X4, y4 = persist_if_dask(*subsets)
+        w2, w3, w4 = (
+            (None,) * 3
+            if sample_weight is None
+            else [_unit_mean(xp.take(sample_weight, p, axis=0)) for p in parts]
+        )
     else:  # Sec. 7: "we don't do the resampling"
         (X2, y2), (X3, y3), (X4, y4) = (X, y), (X, y), (X, y)
-    first = X2.T @ y2 / X2.shape[0]
+        w2 = w3 = w4 = _unit_mean(sample_weight)
+    first = X2.T @ _times(y2, w2) / X2.shape[0]
     if alpha == "random":  # Definition 5.4: one random alpha for P2 and P3
         alpha_p2 = alpha_p3 = _random_unit(rng, d)
     else:
@@ -792,7 +840,7 @@ def tensor_initialization(
     # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing
     # the mean and the linear part of y leaves the moment unchanged and lowers
     # its variance.
-    y2 = y2 - xp.mean(y2) - X2 @ first
+    y2 = _times(y2 - xp.mean(_times(y2, w2)) - X2 @ first, w2)
     dense = d <= _DENSE_P2_FACTOR * min(d, 2 * n_hidden)
     matvec = _p2_operator(X2, y2, _to(alpha_p2, X), orders.p2, dense=dense)
     V, eigenvalues, n_iter = _top_eigenspace(
@@ -800,7 +848,7 @@ def tensor_initialization(
     )
     Z3 = X3 @ V
     # Same control variate in span(V): polynomials of z of degree < j3.
-    y3 = _polynomial_residual(Z3, y3, orders.p3 - 1)
+    y3 = _times(_polynomial_residual(Z3, y3, orders.p3 - 1, w3), w3)
     if alpha_p3 is not None and orders.p3 == 4:
         # M_4(V, V, V, alpha) for alpha in R^d: t = x^T alpha, beta = V^T alpha.
         t3 = X3 @ _to(alpha_p3, X)
@@ -819,18 +867,18 @@ def tensor_initialization(
     T4 = X4 @ directions
     if activation.homogeneous_degree:
         signs, norms, v = rec_mag_sign(
-            T4, y4, A.T @ A, orders, activation.homogeneous_degree
+            T4, y4, A.T @ A, orders, activation.homogeneous_degree, w4
         )
         scales = signs * norms
     else:
-        scales, v = least_squares_magnitudes(T4, y4, activation)
+        scales, v = least_squares_magnitudes(T4, y4, activation, weights=w4)
     W = directions * _to(scales, X)[None, :]
     info = {
         "subspace": V,
         "p2_eigenvalues": eigenvalues,
         "n_power_iter": n_iter,
         "reduced_tensor": R3,
-        "projected_covariance": to_numpy(Z3.T @ Z3) / Z3.shape[0],
+        "projected_covariance": to_numpy(Z3.T @ _times(Z3, _column(w3))) / Z3.shape[0],
     }
     return W, v, info
 
@@ -850,21 +898,28 @@ def _polynomial_features(Z, degree):
     return F.rechunk({1: -1}) if is_dask_collection(F) else F  # whole rows/block
 
 
-def _polynomial_residual(Z, y, degree):
+def _column(weights):
+    """Row weights as a column (broadcast over the columns of a matrix)."""
+    return None if weights is None else weights[:, None]
+
+
+def _polynomial_residual(Z, y, degree, weights=None):
     """``y`` minus its least-squares fit by polynomials of ``z`` of degree <= degree.
 
     A control variate: for ``z ~ N(0, I)`` every polynomial of degree ``< j`` is
     orthogonal to the Hermite tensor ``He_j(z)``, so ``E[r He_j] = E[y He_j]``
     for the residual ``r``, with a smaller variance (up to an ``O(1/N)`` bias
-    from fitting on the same samples).
+    from fitting on the same samples). ``weights`` (mean 1): weighted least
+    squares, i.e. weighted normal equations.
     """
     xp = get_namespace(Z)
     F = _polynomial_features(Z, degree)
     if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
-        return y - xp.mean(y)
+        return y - xp.mean(_times(y, weights))
     # Normal equations (a k-sized system, solved on the host): much cheaper
     # than an SVD of F.
-    gram, moment = to_numpy(_host(F.T @ F)), to_numpy(_host(F.T @ y))
+    Fw = _times(F, _column(weights))
+    gram, moment = to_numpy(_host(Fw.T @ F)), to_numpy(_host(Fw.T @ y))
     ridge = 1e-10 * float(np.trace(gram)) / gram.shape[0]
     coef = np.linalg.solve(gram + ridge * np.eye(gram.shape[0]), moment)
     return y - F @ (coef if is_dask_collection(F) else _to(coef, F))

@@ -15,14 +15,23 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from ._backend import asarray, device_of, get_namespace, resolve_namespace, to_numpy
+from ._backend import (
+    _is_array,
+    asarray,
+    device_of,
+    get_namespace,
+    resolve_namespace,
+    to_numpy,
+)
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import make_optimizer, minimize
 from ._tensor import (
     _AUTO_GAP_RATIO,
+    _times,
+    _unit_mean,
     estimate_n_hidden,
     moment_orders,
     tensor_initialization,
@@ -54,18 +63,25 @@ def _min_samples_for_split(n_hidden, resample):
     return (3 if resample else 1) * (n_hidden + 1)
 
 
-def _gaussian_deviation(X, projected_covariance):
+def _gaussian_deviation(X, projected_covariance, weights=None):
     """Why ``X`` does not look like ``N(0, I)``, or ``None``.
 
     Checks, with tolerances that scale with the sampling error, the feature
     means, the feature variances (one pass each) and the covariance of the
-    projections ``V^T x`` that Algorithm 1 used (``k x k``, free).
+    projections ``V^T x`` that Algorithm 1 used (``k x k``, free). ``weights``
+    (mean 1): weighted means and variances.
     """
     xp = get_namespace(X)
     n, d = X.shape
     k = projected_covariance.shape[0]
-    mean = np.abs(to_numpy(xp.mean(X, axis=0))).max()
-    variance = np.asarray(to_numpy(xp.var(X, axis=0)))
+    column = None if weights is None else weights[:, None]
+    means = xp.mean(_times(X, column), axis=0)
+    mean = np.abs(to_numpy(means)).max()
+    if weights is None:
+        variance = np.asarray(to_numpy(xp.var(X, axis=0)))
+    else:
+        centered = X - means
+        variance = np.asarray(to_numpy(xp.mean(centered * centered * column, axis=0)))
     eigenvalues = np.linalg.eigvalsh(projected_covariance)
     if mean > 0.1 + 5.0 / math.sqrt(n):
         return f"a feature has mean {mean:.3g}"
@@ -357,7 +373,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self.verbose = verbose
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y):
+    def fit(self, X, y, sample_weight=None):
         """Tensor-initialize (or randomly initialize) and run gradient descent.
 
         Parameters
@@ -370,6 +386,17 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             model up to floating-point summation order.
         y : array-like or dask.array of shape (n_samples,)
             Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative row weights, in the namespace and on the device of
+            ``X`` (moved there otherwise). Both the moments of Algorithm 1
+            (weighted means, including the control variates' normal equations
+            and RecMagSign) and the squared loss of the local search are
+            weighted. With ``resample=False`` (and ``gd_resample=False``,
+            full batch) integer weights give the model of the data set with
+            repeated rows; with ``resample=True`` the random split of
+            Algorithm 1 keeps a weighted row whole in one part, so weights and
+            repeated rows give different (equally valid) splits. Not
+            supported for ``dask.array`` input.
 
         Returns
         -------
@@ -381,6 +408,13 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         check_y_given(self, y)
         X_gd = y_gd = None
         if is_dask_collection(X) or is_dask_collection(y):
+            if sample_weight is not None:
+                raise ValueError(
+                    "sample_weight is not supported for dask input "
+                    "(TensorInitOneHiddenLayer); got sample_weight of type "
+                    f"{type(sample_weight).__name__}. Fit without sample_weight "
+                    "or on NumPy / array-API arrays."
+                )
             X, y, X_gd, y_gd = self._dask_input(X, y)
         warm = self.warm_start and hasattr(self, "hidden_weights_")
         X, y, ns = validate_input(
@@ -397,7 +431,8 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             X, y = X_gd, y_gd
             ns = resolve_namespace("cpu")  # data-parallel steps: host parameters
         n_samples, n_features = X.shape
-        self.n_hidden_ = self._resolve_n_hidden(X, y, activation, rng, warm)
+        weights = _validated_weights(sample_weight, X, ns)
+        self.n_hidden_ = self._resolve_n_hidden(X, y, activation, rng, warm, weights)
         if self.n_hidden_ > n_features:
             raise ValueError(
                 f"n_hidden must be <= n_features (the hidden weights must be "
@@ -405,13 +440,13 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
                 f"n_features={n_features}."
             )
         _warn_if_constant(y)
-        X_init, y_init, gd_rows = X, y, None
+        X_init, y_init, w_init, gd_rows = X, y, weights, None
         if self.gd_resample:
-            X_init, y_init, gd_rows = self._resample_parts(X, y, rng)
+            X_init, y_init, w_init, gd_rows = self._resample_parts(X, y, weights, rng)
         if warm:
             W0, v0 = self._warm_start_weights(n_features)
         elif self.init == "tensor":
-            W0, v0 = self._tensor_init(X_init, y_init, activation, rng)
+            W0, v0 = self._tensor_init(X_init, y_init, activation, rng, w_init)
         else:
             W0 = rng.standard_normal((n_features, self.n_hidden_)) / math.sqrt(
                 n_features
@@ -436,6 +471,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             verbose=self.verbose,
             device=self.device,
             partition=gd_rows,
+            sample_weight=weights,
             loss_curve=list(self.loss_curve_) if warm else None,
             stacklevel=5,  # minimize < gradient_descent < fit < _fit_context < user
         )
@@ -448,7 +484,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self.n_iter_ = result.n_iter + (self.n_iter_ if warm else 0)
         return self
 
-    def _resolve_n_hidden(self, X, y, activation, rng, warm):
+    def _resolve_n_hidden(self, X, y, activation, rng, warm, weights=None):
         """``n_hidden``, or for "auto" the eigen-gap estimate (and a warning)."""
         if self.n_hidden != "auto":
             if not warm:
@@ -457,7 +493,9 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         if warm:  # continue with the units of the previous fit
             return self.hidden_weights_.shape[1]
         orders = moment_orders(activation)
-        k, spectrum, gap = estimate_n_hidden(X, y, orders, rng, alpha=self.tensor_alpha)
+        k, spectrum, gap = estimate_n_hidden(
+            X, y, orders, rng, alpha=self.tensor_alpha, sample_weight=weights
+        )
         self.p2_spectrum_ = spectrum
         if gap < _AUTO_GAP_RATIO:
             shown = np.array2string(spectrum[:12], precision=3)
@@ -487,7 +525,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             )
         return self.hidden_weights_, self.output_weights_
 
-    def _resample_parts(self, X, y, rng):
+    def _resample_parts(self, X, y, weights, rng):
         """Algorithm 2's partition: ``S_0`` for the initialization and one fresh
         part ``S_q`` of the remaining rows for each gradient iteration ``q``."""
         if is_dask_collection(X):
@@ -512,7 +550,9 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             asarray(np.sort(p), xp, device=dev)
             for p in np.array_split(rng.permutation(n), n_parts)
         ]
-        return xp.take(X, parts[0], axis=0), xp.take(y, parts[0], axis=0), parts[1:]
+        init_rows = [xp.take(a, parts[0], axis=0) for a in (X, y)]
+        w0 = None if weights is None else xp.take(weights, parts[0], axis=0)
+        return (*init_rows, w0, parts[1:])
 
     def _dask_input(self, X, y):
         """Validated, persisted Dask ``(X, y)`` and what the initialization reads.
@@ -537,7 +577,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             )
         return activation
 
-    def _tensor_init(self, X, y, activation, rng):
+    def _tensor_init(self, X, y, activation, rng, weights=None):
         """Algorithm 1 with the input checks it needs."""
         orders = moment_orders(activation)
         n_samples, n_features = X.shape
@@ -561,8 +601,11 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             n_projections=self.n_projections,
             resample=self.resample,
             alpha=self.tensor_alpha,
+            sample_weight=weights,
         )
-        reason = _gaussian_deviation(X, info["projected_covariance"])
+        reason = _gaussian_deviation(
+            X, info["projected_covariance"], _unit_mean(weights)
+        )
         if reason is not None:
             warnings.warn(
                 "TensorInitOneHiddenLayer: the tensor initialization assumes "
@@ -606,13 +649,14 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         return tags
 
 
-def _squared_loss_sums(params, X, y, *, activation, v0):
+def _squared_loss_sums(params, X, y, weights=None, *, activation, v0):
     """Eq. (2) of Zhong et al. summed over the rows of one block, and its gradients.
 
-    ``(1/2) sum_n r_n^2`` with ``r = phi(X W) v - y``; gradient sums
-    ``X^T [r * phi'(X W) * v]`` for ``W`` (two GEMMs) and ``phi(X W)^T r`` for
-    ``v`` when ``params`` holds it (else ``v0`` is fixed). Dividing by the
-    number of rows gives the mean loss and gradient of the block; summing over
+    ``(1/2) sum_n w_n r_n^2`` with ``r = phi(X W) v - y`` (``w = 1`` without
+    ``weights``); gradient sums ``X^T [w r * phi'(X W) * v]`` for ``W`` (two
+    GEMMs) and ``phi(X W)^T (w r)`` for ``v`` when ``params`` holds it (else
+    ``v0`` is fixed). Dividing by the number of rows gives the mean loss and
+    gradient of the block (weights of mean 1: the weighted mean); summing over
     blocks first gives those of the whole data set.
     """
     W = params["W"]
@@ -623,10 +667,11 @@ def _squared_loss_sums(params, X, y, *, activation, v0):
     pre = X @ W
     hidden = activation(pre)
     residual = hidden @ v - y
-    grads = {"W": X.T @ (residual[:, None] * activation.derivative(pre) * v)}
+    weighted = _times(residual, weights)
+    grads = {"W": X.T @ (weighted[:, None] * activation.derivative(pre) * v)}
     if "v" in params:
-        grads["v"] = hidden.T @ residual
-    return 0.5 * float(residual @ residual), grads
+        grads["v"] = hidden.T @ weighted
+    return 0.5 * float(residual @ weighted), grads
 
 
 def gradient_descent(
@@ -647,6 +692,7 @@ def gradient_descent(
     verbose=0,
     device=None,
     partition=None,
+    sample_weight=None,
     loss_curve=None,
     stacklevel=2,
 ):
@@ -661,7 +707,10 @@ def gradient_descent(
     Algorithm 2 with resampling) is given. On a ``dask.array`` each evaluation
     sums the per-block gradients on the workers
     (:func:`sklearn_polynn.parallel.data_parallel_loss_grad`), the same step
-    as the NumPy full batch.
+    as the NumPy full batch. ``sample_weight`` (not for Dask) weighs the
+    squared loss: ``f(W) = (1/2) sum_n w_n r_n^2 / sum_n w_n`` on the full
+    batch, each mini-batch or part the same sum over its rows divided by its
+    row count (an unbiased estimate).
 
     Returns
     -------
@@ -670,6 +719,7 @@ def gradient_descent(
     """
     n = X.shape[0]
     sums = functools.partial(_squared_loss_sums, activation=activation, v0=v0)
+    w = _unit_mean(sample_weight)
     if is_dask_collection(X):
         if batch_size is not None and batch_size < n:
             raise ValueError(
@@ -684,10 +734,11 @@ def gradient_descent(
 
         def loss_grad(params, batch):
             if batch is None:
-                Xb, yb = X, y
+                Xb, yb, wb = X, y, w
             else:
                 Xb, yb = xp.take(X, batch, axis=0), xp.take(y, batch, axis=0)
-            loss, grads = sums(params, Xb, yb)
+                wb = None if w is None else xp.take(w, batch, axis=0)
+            loss, grads = sums(params, Xb, yb, wb)
             m = Xb.shape[0]
             return loss / m, {k: g / m for k, g in grads.items()}
 
@@ -726,6 +777,21 @@ def gradient_descent(
         estimator_name="TensorInitOneHiddenLayer",
         stacklevel=stacklevel,
     )
+
+
+def _validated_weights(sample_weight, X, ns):
+    """``sample_weight`` checked by scikit-learn's ``_check_sample_weight``
+    (shape, finite, non-negative, not all zero) and moved to ``X``'s namespace
+    and device; ``None`` stays ``None``."""
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(
+        to_numpy(sample_weight) if _is_array(sample_weight) else sample_weight,
+        np.empty((X.shape[0], 0)),
+        dtype=np.float64,
+        ensure_non_negative=True,
+    )
+    return ns.asarray(weights, X.dtype)
 
 
 def _warn_if_constant(y):

@@ -729,3 +729,139 @@ def test_local_hessian_on_array_api_strict_matches_numpy():
     assert local_hessian(X.tolist(), y, W, v).min_eigenvalue == pytest.approx(
         reference.min_eigenvalue
     )
+
+
+# ------------------------------------------------------------- sample_weight
+def _weighted_and_repeated(activation, seed=0):
+    """A noisy teacher, integer weights in {0, .., 3} and the repeated rows."""
+    X, y = make_teacher_network(600, 6, 2, activation, noise=0.3, random_state=seed)
+    weights = np.random.RandomState(seed + 1).randint(0, 4, size=X.shape[0])
+    return X, y, weights, np.repeat(X, weights, axis=0), np.repeat(y, weights)
+
+
+@pytest.mark.parametrize(
+    "activation, params",
+    [
+        ("squared_relu", {}),
+        ("relu", {}),
+        ("squared_relu", {"n_hidden": "auto"}),
+        ("squared_relu", {"solver": "gd", "max_iter": 30}),
+        ("tanh", {"fit_output_weights": True}),  # least-squares magnitudes
+    ],
+    ids=["squared_relu", "relu", "auto-k", "gd", "tanh"],
+)
+def test_integer_sample_weight_equals_repeated_rows(activation, params):
+    # resample=False: every moment of Alg. 1 (control variates and RecMagSign
+    # included) and the loss are weighted means, so weights == repeated rows.
+    X, y, weights, X_rep, y_rep = _weighted_and_repeated(activation)
+    common = {"n_hidden": 2, "activation": activation, "resample": False}
+    common.update({"random_state": 0, "max_iter": 200, **params})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        weighted = TensorInitOneHiddenLayer(**common).fit(X, y, sample_weight=weights)
+        repeated = TensorInitOneHiddenLayer(**common).fit(X_rep, y_rep)
+        plain = TensorInitOneHiddenLayer(**common).fit(X, y)
+    assert weighted.n_iter_ == repeated.n_iter_
+    assert_allclose(weighted.loss_curve_, repeated.loss_curve_, rtol=1e-8)
+    assert_allclose(weighted.predict(X), repeated.predict(X), rtol=1e-8, atol=1e-10)
+    if activation != "tanh":  # tanh's (w, v) ~ (-w, -v) is a tie in the grid
+        assert_allclose(
+            weighted.init_hidden_weights_, repeated.init_hidden_weights_, atol=1e-10
+        )
+        assert_allclose(weighted.hidden_weights_, repeated.hidden_weights_, atol=1e-8)
+    # ... and the weights matter: the unweighted fit is another model.
+    assert np.abs(weighted.predict(X) - plain.predict(X)).max() > 1e-3
+
+
+def test_unit_sample_weight_is_the_unweighted_fit():
+    X, y, truth = _teacher(3000, 6, 2, seed=0)
+    params = {"n_hidden": 2, "random_state": 0}  # resample=True: same split
+    reference = TensorInitOneHiddenLayer(**params).fit(X, y)
+    model = TensorInitOneHiddenLayer(**params).fit(
+        X, y, sample_weight=np.full(X.shape[0], 2.5)
+    )
+    assert_allclose(model.init_hidden_weights_, reference.init_hidden_weights_)
+    assert_allclose(model.hidden_weights_, reference.hidden_weights_, atol=1e-10)
+
+
+def test_weighted_tensor_init_recovers_a_teacher_with_resampling():
+    # resample=True keeps a weighted row whole in one part: a different but
+    # equally valid split; the teacher is still recovered.
+    X, y, truth = _teacher(10_000, 10, 3, seed=0)
+    weights = np.random.RandomState(0).uniform(0.2, 3.0, size=X.shape[0])
+    model = TensorInitOneHiddenLayer(n_hidden=3, random_state=0)
+    model.fit(X, y, sample_weight=weights)
+    init_error, _ = parameter_recovery_error(
+        truth.hidden_weights, model.init_hidden_weights_
+    )
+    error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+    assert init_error < 0.3, init_error
+    assert error < 1e-6, error
+
+
+def test_sklearn_sample_weight_checks_pass_without_resampling():
+    from sklearn.utils import estimator_checks as checks
+
+    estimator = TensorInitOneHiddenLayer(
+        n_hidden=1, max_iter=20, resample=False, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the checks' data is not N(0, I)
+        for check in (
+            checks.check_sample_weight_equivalence_on_dense_data,
+            checks.check_sample_weights_not_an_array,
+            checks.check_sample_weights_list,
+            checks.check_sample_weights_not_overwritten,
+            checks.check_sample_weights_shape,
+        ):
+            check("TensorInitOneHiddenLayer", estimator)
+
+
+@pytest.mark.parametrize(
+    "sample_weight, error, match",
+    [
+        (np.ones(5), ValueError, "sample_weight.shape == \\(5,\\), expected \\(50,\\)"),
+        (-np.ones(50), ValueError, "Negative values in data passed to `sample_weight`"),
+        (np.zeros(50), ValueError, "at least one non-zero number"),
+        (np.full(50, np.nan), ValueError, "Input sample_weight contains NaN"),
+    ],
+    ids=["shape", "negative", "all-zero", "nan"],
+)
+def test_bad_sample_weight(sample_weight, error, match):
+    X, y, _ = _teacher(50, 4, 1, seed=0)
+    with pytest.raises(error, match=match):
+        TensorInitOneHiddenLayer(n_hidden=1).fit(X, y, sample_weight=sample_weight)
+
+
+def test_sample_weight_on_dask_is_refused():
+    da = pytest.importorskip("dask.array")
+    X, y, _ = _teacher(200, 4, 1, seed=0)
+    Xd, yd = da.from_array(X, chunks=(100, -1)), da.from_array(y, chunks=100)
+    with pytest.raises(ValueError, match="sample_weight is not supported for dask"):
+        TensorInitOneHiddenLayer(n_hidden=1).fit(Xd, yd, sample_weight=np.ones(200))
+
+
+@pytest.mark.array_api
+@pytest.mark.parametrize("weights_on", ["host", "CPU_DEVICE", "device1"])
+def test_sample_weight_on_array_api_strict_matches_numpy(weights_on):
+    import sklearn
+
+    xps = pytest.importorskip("array_api_strict")
+    device = xps.Device("device1")
+    X, y, weights, _, _ = _weighted_and_repeated("squared_relu")
+    given = weights
+    if weights_on != "host":  # mixed inputs: weights on another device follow X
+        given = xps.asarray(weights, dtype=xps.float64, device=xps.Device(weights_on))
+    params = {"n_hidden": 2, "resample": False, "random_state": 0, "max_iter": 50}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = TensorInitOneHiddenLayer(**params).fit(X, y, sample_weight=weights)
+        with sklearn.config_context(array_api_dispatch=True):
+            model = TensorInitOneHiddenLayer(**params).fit(
+                xps.asarray(X, device=device),
+                xps.asarray(y, device=device),
+                sample_weight=given,
+            )
+    assert model.hidden_weights_.device == device
+    got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
+    assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
