@@ -15,7 +15,15 @@ import sklearn_polynn
 CHECK_PARAMS = {
     "ComplexTwoLayerRegressor": {"n_hidden": 10, "max_iter": 200, "random_state": 0},
     # n_hidden=1 <= n_features for every dataset the checks use (k > d raises).
-    "TensorInitOneHiddenLayer": {"n_hidden": 1, "max_iter": 20, "random_state": 0},
+    # resample=False: with Alg. 1's random split, weighted rows and repeated rows
+    # fall into different parts by construction (the sample-weight equivalence
+    # check compares them); the split itself is tested in test_tensor_init.py.
+    "TensorInitOneHiddenLayer": {
+        "n_hidden": 1,
+        "max_iter": 20,
+        "resample": False,
+        "random_state": 0,
+    },
     "ComplexRandomFeatures": {"n_components": 20, "random_state": 0},
     "RandomFeaturePolynomialRegressor": {"n_components": 50, "random_state": 0},
     # one unit, given threshold; refinement needs ~10^4+ samples near t.
