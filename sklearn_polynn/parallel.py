@@ -430,9 +430,13 @@ def validate_dask_input(est, X, y, *, dtype, reset=True):
     """Check a Dask ``(X, y)`` pair and keep it in (cluster) memory.
 
     Shapes and dtypes are checked lazily, ``X`` is rechunked to whole rows and
-    ``y`` aligned with its row chunks, both are cast to ``dtype`` and
-    persisted (a gradient-descent fit reads them once per iteration), and one
-    pass checks that they are finite. Sets ``est.n_features_in_``.
+    ``y`` aligned with its row chunks, both are cast to ``dtype``, checked to
+    be finite block by block and persisted (a gradient-descent fit reads them
+    once per iteration), all in one graph execution (one ``dask.persist``).
+    On a local scheduler a non-finite block raises here; on a
+    ``distributed.Client`` (where ``persist`` returns at once) it raises at the
+    first computation that reads the block, still inside ``fit``. Sets
+    ``est.n_features_in_``.
 
     Parameters
     ----------
@@ -476,13 +480,22 @@ def validate_dask_input(est, X, y, *, dtype, reset=True):
     X, y, _ = _as_dask_inputs(X, y, da)
     _check_n_features(est, X.shape[1], reset)
     real_dtype = check_dtype(dtype)
-    X, y = dask.persist(X.astype(real_dtype), y.astype(real_dtype))
-    finite_X, finite_y = dask.compute(da.isfinite(X).all(), da.isfinite(y).all())
-    if not finite_X:
-        raise ValueError("Input X contains NaN or infinity.")
-    if not finite_y:
-        raise ValueError("Input y contains NaN or infinity.")
+    # One graph execution: each block is cast and checked where it is persisted
+    # (a separate finiteness ``compute`` would cost a second round trip, and a
+    # new process pool under ``scheduler="processes"``).
+    X, y = dask.persist(
+        X.astype(real_dtype).map_blocks(_finite_block, "X", dtype=real_dtype),
+        y.astype(real_dtype).map_blocks(_finite_block, "y", dtype=real_dtype),
+    )
     return X, y
+
+
+def _finite_block(block, what):
+    """``block`` unchanged, or a ValueError if it holds NaN or infinity (runs on
+    a worker inside the persist of :func:`validate_dask_input`)."""
+    if not np.isfinite(block).all():
+        raise ValueError(f"Input {what} contains NaN or infinity.")
+    return block
 
 
 def _chunk_sums(chunk_loss_grad, params, X, y, device):

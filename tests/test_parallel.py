@@ -5,7 +5,7 @@ import sys
 import joblib
 import numpy as np
 import pytest
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.model_selection import GridSearchCV, KFold
 
 from sklearn_polynn import RandomFeaturePolynomialRegressor
@@ -244,6 +244,41 @@ def test_data_parallel_loss_grad_is_the_full_batch_mean(threads):
         loss_grad({"w": w}, np.arange(5))
 
 
+def test_validate_dask_input_is_one_graph_execution(threads):
+    """Cast, finiteness check and persist in one pass: under
+    ``scheduler="processes"`` every extra execution starts a new process pool."""
+    from dask.callbacks import Callback
+
+    from sklearn_polynn import TensorInitOneHiddenLayer
+    from sklearn_polynn.parallel import validate_dask_input
+
+    class Count(Callback):
+        n = 0
+
+        def _start(self, dsk):
+            Count.n += 1
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3)).astype(np.float32)
+    y = rng.standard_normal(30)
+    est = TensorInitOneHiddenLayer()
+    with Count():
+        Xd, yd = validate_dask_input(
+            est,
+            da.from_array(X, chunks=(7, 2)),
+            da.from_array(y, chunks=5),
+            dtype="float64",
+        )
+    assert Count.n == 1
+    assert Xd.dtype == np.float64 and Xd.chunks == yd.chunks[:1] + ((3,),)
+    assert_array_equal(Xd.compute(), X.astype(np.float64))
+    assert_array_equal(yd.compute(), y)
+    for name, Xb, yb in [("X", X.copy(), y), ("y", X, y.copy())]:
+        (Xb if name == "X" else yb)[11] = np.nan
+        with pytest.raises(ValueError, match=f"^Input {name} contains NaN or infinity"):
+            validate_dask_input(est, da.from_array(Xb, chunks=7), yb, dtype="float64")
+
+
 def test_tensor_init_dask_bad_input(teacher, threads):
     from sklearn_polynn import TensorInitOneHiddenLayer
 
@@ -441,3 +476,17 @@ def test_dask_sample_weight_equals_numpy(data):
     )
     _assert_same_model(ref, est, Xt)
     assert est.n_samples_seen_ == len(y)
+
+
+def test_non_finite_dask_input_raises_in_fit_on_a_client(client):
+    """On a distributed Client ``persist`` returns at once; the per-block
+    finiteness check still makes ``fit`` raise the same ValueError."""
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((400, 4))
+    X[123, 1] = np.nan
+    with pytest.raises(ValueError, match="^Input X contains NaN or infinity"):
+        TensorInitOneHiddenLayer(n_hidden=2, random_state=0).fit(
+            da.from_array(X, chunks=100), X[:, 0] ** 2
+        )
