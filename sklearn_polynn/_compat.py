@@ -13,6 +13,7 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
+from sklearn.utils.validation import _check_sample_weight
 
 __all__ = [
     "Hidden",
@@ -20,6 +21,7 @@ __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "_check_sample_weight",
     "_fit_context",
     "validate_params",
 ]

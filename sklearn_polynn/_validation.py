@@ -23,8 +23,9 @@ from ._backend import (
     is_numpy_namespace,
     real_dtype_for,
     resolve_namespace,
+    to_numpy,
 )
-from ._compat import Interval, IntInterval
+from ._compat import Interval, IntInterval, _check_sample_weight
 
 __all__ = [
     "ITERATIVE_CONSTRAINTS",
@@ -34,6 +35,7 @@ __all__ = [
     "check_y_given",
     "validate_fitted_input",
     "validate_input",
+    "validate_sample_weight",
 ]
 
 _COMPLEX_HINT = (
@@ -139,6 +141,37 @@ def validate_input(
         if y.dtype != target:
             y = ns.xp.astype(y, target)
     return X, y, ns
+
+
+def validate_sample_weight(sample_weight, n_samples, ns=None, dtype=None):
+    """Check ``sample_weight`` as scikit-learn does and move it where ``X`` is.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,), float or None
+        Any namespace or device (it follows ``X``).
+    n_samples : int
+        Rows of ``X``.
+    ns : :class:`~sklearn_polynn._backend.Namespace`, default=None
+        Where to move the checked weights; ``None`` returns them on the host.
+    dtype : dtype, default=None
+        Their dtype in ``ns`` (``X.dtype``); host weights are float64.
+
+    Returns
+    -------
+    weights : array of shape (n_samples,) or None
+        Finite and non-negative (scikit-learn's ``_check_sample_weight``);
+        ``None`` when ``sample_weight`` is ``None``.
+    """
+    if sample_weight is None:
+        return None
+    host = _check_sample_weight(
+        to_numpy(sample_weight) if _is_array(sample_weight) else sample_weight,
+        np.empty((n_samples, 0)),
+        dtype=np.float64,
+        ensure_non_negative=True,
+    )
+    return host if ns is None else ns.asarray(host, dtype)
 
 
 def validate_fitted_input(

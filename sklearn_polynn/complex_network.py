@@ -41,6 +41,7 @@ from ._validation import (
     check_y_given,
     validate_fitted_input,
     validate_input,
+    validate_sample_weight,
 )
 from .activations import ACTIVATIONS, Activation, get_activation
 from .hermite import GaussianTransfer, hermite_transfer
@@ -50,7 +51,6 @@ from .parallel import (
     persist_if_dask,
     predict_blocks,
 )
-from .random_features import _validated_weights
 
 __all__ = ["ComplexTwoLayerRegressor"]
 
@@ -429,7 +429,7 @@ class _SampleWeights:
     __slots__ = ("mean_raw", "values")
 
     def __init__(self, sample_weight, n_samples, ns, dtype):
-        raw = _validated_weights(sample_weight, n_samples)
+        raw = validate_sample_weight(sample_weight, n_samples)
         self.mean_raw = float(raw.sum()) / n_samples  # > 0: checked by sklearn
         self.values = ns.asarray(raw / self.mean_raw, dtype)
 

@@ -24,7 +24,6 @@ from sklearn.base import (
 )
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight
 
 from . import _high_threshold as _ht
 from ._backend import asarray, device_of, lstsq, to_numpy
@@ -36,6 +35,7 @@ from ._validation import (
     check_y_given,
     validate_fitted_input,
     validate_input,
+    validate_sample_weight,
 )
 from .activations import Activation, _step, _zero, get_activation
 from .hermite import hermite_coefficients
@@ -401,10 +401,7 @@ class HighThresholdLayerRecovery(
         xp = ns.xp
         weights = None
         if sample_weight is not None:
-            weights = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-            weights = ns.asarray(weights, dtype=X.dtype)
+            weights = validate_sample_weight(sample_weight, X.shape[0], ns, X.dtype)
             if float(xp.sum(weights)) <= 0:
                 raise ValueError("sample_weight must have a positive sum.")
         _warn_if_not_standard_gaussian(X, xp)

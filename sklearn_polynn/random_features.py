@@ -35,11 +35,10 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._backend import (
     Namespace,
-    _is_array,
     add_gram,
     asarray,
     complex_dtype_for,
@@ -75,6 +74,7 @@ from ._validation import (
     check_y_given,
     validate_fitted_input,
     validate_input,
+    validate_sample_weight,
 )
 from .activations import get_activation
 from .parallel import is_dask_collection, predict_blocks
@@ -173,17 +173,6 @@ def _external_stacklevel():
     while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
         frame, level = frame.f_back, level + 1
     return level
-
-
-def _validated_weights(sample_weight, n_samples):
-    """``sample_weight`` as a host float64 array of shape ``(n_samples,)``,
-    finite and non-negative (scikit-learn's ``_check_sample_weight``)."""
-    return _check_sample_weight(
-        to_numpy(sample_weight) if _is_array(sample_weight) else sample_weight,
-        np.empty((n_samples, 0)),
-        dtype=np.float64,
-        ensure_non_negative=True,
-    )
 
 
 def _auto_alphas(G, xp):
@@ -1046,8 +1035,8 @@ n_components)
                 method="partial_fit",
             )
             if sample_weight is not None:
-                sample_weight = ns.asarray(
-                    _validated_weights(sample_weight, X.shape[0]), X.dtype
+                sample_weight = validate_sample_weight(
+                    sample_weight, X.shape[0], ns, X.dtype
                 )
             if first:
                 _check_input_scale(self, X, ns.xp)

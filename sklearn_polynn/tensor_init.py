@@ -15,10 +15,9 @@ from numbers import Real
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import Bunch, check_random_state
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ._backend import (
-    _is_array,
     asarray,
     device_of,
     get_namespace,
@@ -41,6 +40,7 @@ from ._validation import (
     check_y_given,
     validate_fitted_input,
     validate_input,
+    validate_sample_weight,
 )
 from .activations import Activation, get_activation
 from .parallel import compute_if_dask, is_dask_collection, predict_blocks
@@ -431,7 +431,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             X, y = X_gd, y_gd
             ns = resolve_namespace("cpu")  # data-parallel steps: host parameters
         n_samples, n_features = X.shape
-        weights = _validated_weights(sample_weight, X, ns)
+        weights = validate_sample_weight(sample_weight, X.shape[0], ns, X.dtype)
         self.n_hidden_ = self._resolve_n_hidden(X, y, activation, rng, warm, weights)
         if self.n_hidden_ > n_features:
             raise ValueError(
@@ -777,21 +777,6 @@ def gradient_descent(
         estimator_name="TensorInitOneHiddenLayer",
         stacklevel=stacklevel,
     )
-
-
-def _validated_weights(sample_weight, X, ns):
-    """``sample_weight`` checked by scikit-learn's ``_check_sample_weight``
-    (shape, finite, non-negative, not all zero) and moved to ``X``'s namespace
-    and device; ``None`` stays ``None``."""
-    if sample_weight is None:
-        return None
-    weights = _check_sample_weight(
-        to_numpy(sample_weight) if _is_array(sample_weight) else sample_weight,
-        np.empty((X.shape[0], 0)),
-        dtype=np.float64,
-        ensure_non_negative=True,
-    )
-    return ns.asarray(weights, X.dtype)
 
 
 def _warn_if_constant(y):

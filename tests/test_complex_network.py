@@ -358,8 +358,10 @@ def test_bad_input_raises():
 
 
 @pytest.mark.gpu
+@pytest.mark.array_api
 def test_cpu_and_gpu_agree():
     import cupy
+    import sklearn
 
     X, y = make_sparse_polynomial(500, 4, degree=2, random_state=0)
     kwargs = {"n_hidden": 8, "max_iter": 50, "n_stages": 2, "random_state": 0}
@@ -368,11 +370,13 @@ def test_cpu_and_gpu_agree():
     assert isinstance(gpu.hidden_weights_, np.ndarray)
     assert_allclose(gpu.hidden_weights_, cpu.hidden_weights_, rtol=1e-6, atol=1e-9)
     assert_allclose(gpu.predict(X), cpu.predict(X), rtol=1e-6, atol=1e-9)
-    on_device = _fit_quietly(
-        ComplexTwoLayerRegressor(**kwargs), cupy.asarray(X), cupy.asarray(y)
-    )
-    assert isinstance(on_device.hidden_weights_, cupy.ndarray)
-    assert_allclose(on_device.predict(cupy.asarray(X)).get(), cpu.predict(X), rtol=1e-6)
+    with sklearn.config_context(array_api_dispatch=True):  # CuPy in, CuPy out
+        on_device = _fit_quietly(
+            ComplexTwoLayerRegressor(**kwargs), cupy.asarray(X), cupy.asarray(y)
+        )
+        assert isinstance(on_device.hidden_weights_, cupy.ndarray)
+        predicted = on_device.predict(cupy.asarray(X)).get()
+    assert_allclose(predicted, cpu.predict(X), rtol=1e-6)
 
 
 # ------------------------------------------- real GEMMs for complex products
