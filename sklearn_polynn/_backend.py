@@ -302,12 +302,21 @@ def real_dtype_for(xp, device, requested="float64"):
     return xp.float64
 
 
+#: (namespace name, device) -> whether float64 arrays can be made there; probed
+#: once per device, not on every validate_input call.
+_FLOAT64_SUPPORT = {}
+
+
 def _supports_float64(xp, device):
-    try:
-        xp.zeros(1, dtype=xp.float64, device=device)
-    except Exception:  # e.g. TypeError on MPS
-        return False
-    return True
+    key = (namespace_name(xp), str(device))
+    if key not in _FLOAT64_SUPPORT:
+        try:
+            xp.zeros(1, dtype=xp.float64, device=device)
+        except Exception:  # e.g. TypeError on MPS
+            _FLOAT64_SUPPORT[key] = False
+        else:
+            _FLOAT64_SUPPORT[key] = True
+    return _FLOAT64_SUPPORT[key]
 
 
 def complex_dtype_for(real_dtype, xp):
@@ -491,8 +500,7 @@ def erf(z):
 def _erf_fallback(z, xp):
     a = xp.abs(z)
     small = xp.where(a < 2.5, a, xp.zeros_like(a))
-    term = xp.asarray(small, copy=True)
-    total = xp.asarray(small, copy=True)
+    term = total = small  # rebound below, never written in place
     x2 = small * small
     for n in range(1, 80):  # term_n = (-1)^n x^(2n+1) / (n! (2n+1))
         term = -term * x2 / n
@@ -596,8 +604,7 @@ def complex_view(F):
     if name == "torch":
         shape = (*F.shape[:-1], F.shape[-1] // 2, 2)
         return _torch().view_as_complex(F.contiguous().reshape(shape))
-    cplx = complex_dtype_for(F.dtype, xp)
-    return xp.astype(F[..., 0::2], cplx) + 1j * xp.astype(F[..., 1::2], cplx)
+    return complex_from_parts(F[..., 0::2], F[..., 1::2])
 
 
 def complex_from_parts(re, im):
