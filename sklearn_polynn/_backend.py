@@ -580,7 +580,7 @@ def lstsq(A, B, xp, rcond=None):
 def real_view(Z):
     """Complex ``(..., m)`` as real ``(..., 2m)`` with interleaved (Re, Im) columns.
 
-    A view for NumPy/CuPy (``ndarray.view``) and PyTorch (``view_as_real``); a
+    A view for NumPy/CuPy/Dask (``ndarray.view``) and PyTorch (``view_as_real``); a
     copy through ``stack`` otherwise.
     """
     xp = get_namespace(Z)
@@ -589,6 +589,8 @@ def real_view(Z):
     if name in ("numpy", "cupy"):
         real = np.float32 if Z.dtype == xp.complex64 else np.float64
         return xp.ascontiguousarray(Z).view(real)
+    if name == "dask.array":  # blockwise ndarray.view (rows of a chunk are C-ordered)
+        return Z.view(np.float32 if Z.dtype == np.complex64 else np.float64)
     if name == "torch":
         return _torch().view_as_real(Z.contiguous()).reshape(shape)
     return xp.reshape(xp.stack([xp.real(Z), xp.imag(Z)], axis=-1), shape)
@@ -601,6 +603,8 @@ def complex_view(F):
     if name in ("numpy", "cupy"):
         cplx = np.complex64 if F.dtype == xp.float32 else np.complex128
         return xp.ascontiguousarray(F).view(cplx)
+    if name == "dask.array":
+        return F.view(np.complex64 if F.dtype == np.float32 else np.complex128)
     if name == "torch":
         shape = (*F.shape[:-1], F.shape[-1] // 2, 2)
         return _torch().view_as_complex(F.contiguous().reshape(shape))

@@ -77,21 +77,6 @@ _STANDARDIZE_HINT = (
 
 
 # ------------------------------------------------------------ complex products
-def _as_real(Z):
-    """Complex ``(..., m)`` as real ``(..., 2m)``, interleaved (Re, Im); a view
-    on NumPy, CuPy, PyTorch and Dask (:func:`~sklearn_polynn._backend.real_view`)."""
-    if is_dask_collection(Z):
-        return Z.view(np.float32 if Z.dtype == np.complex64 else np.float64)
-    return real_view(Z)
-
-
-def _as_complex(F):
-    """Inverse of :func:`_as_real`."""
-    if is_dask_collection(F):
-        return F.view(np.complex64 if F.dtype == np.float32 else np.complex128)
-    return complex_view(F)
-
-
 def _is_complex(a, xp):
     return xp.isdtype(a.dtype, "complex floating")
 
@@ -154,10 +139,10 @@ class _NetworkInput:
             if not _is_complex(W, xp):
                 W = xp.astype(W, complex_dtype_for(W.dtype, xp))
             # [cos, sin] @ [[Re W, Im W], [-Im W, Re W]], interleaved columns
-            M = _concat([_as_real(W), _as_real(1j * W)], 0, xp)
-            return _as_complex(data @ M)
+            M = _concat([real_view(W), real_view(1j * W)], 0, xp)
+            return complex_view(data @ M)
         if _is_complex(W, xp):
-            return _as_complex(data @ _as_real(W))
+            return complex_view(data @ real_view(W))
         return data @ W
 
     def transpose_times(self, D):
@@ -168,11 +153,11 @@ class _NetworkInput:
                 D = xp.astype(D, complex_dtype_for(D.dtype, xp))
             else:
                 return data.T @ D
-        G = data.T @ _as_real(D)
+        G = data.T @ real_view(D)
         if not self.circle:
-            return _as_complex(G)
+            return complex_view(G)
         n = self.n_features
-        return _as_complex(G[:n, :]) + 1j * _as_complex(G[n:, :])
+        return complex_view(G[:n, :]) + 1j * complex_view(G[n:, :])
 
 
 def _real_output(phi, alpha, xp):
@@ -182,14 +167,14 @@ def _real_output(phi, alpha, xp):
     if not _is_complex(alpha, xp):
         alpha = xp.astype(alpha, phi.dtype)
     # Re(phi a) = Re phi Re a - Im phi Im a = real(phi) @ real(conj a)
-    return _as_real(phi) @ _as_real(xp.conj(alpha))
+    return real_view(phi) @ real_view(xp.conj(alpha))
 
 
 def _conj_residual_product(residual, phi, xp):
     """``sum_s r_s conj(phi_si)`` for a real residual, by a real product."""
     if not _is_complex(phi, xp):
         return residual @ phi
-    return xp.conj(_as_complex(residual @ _as_real(phi)))
+    return xp.conj(complex_view(residual @ real_view(phi)))
 
 
 def _squared_norm(p, xp):
