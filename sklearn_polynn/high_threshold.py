@@ -182,7 +182,8 @@ class HighThresholdLayerRecovery(
         Iterations per round of restarts (L-BFGS-B or gradient iterations).
     n_restarts : int, default=None
         Largest number of random starts of the landscape loss (None: ``8 d``);
-        for "delta_correlation", the starts per direction (None: 4).
+        for "delta_correlation", the starts per direction (None: 4 for
+        "sign", 8 for "relu").
     control_variates : int, default=0
         Rounds of control-variate re-estimation for "landscape" and
         "simultaneous" ("even", where it measured worse, 0.034 -> 0.044 at the
@@ -926,7 +927,9 @@ class HighThresholdLayerRecovery(
             )
         Xa, fa = _active_rows(X, f, xp)
         n_active = int(xp.count_nonzero(fa != 0))
-        starts = _htd.DEFAULT_STARTS if self.n_restarts is None else self.n_restarts
+        starts = (
+            _htd.DEFAULT_STARTS[order] if self.n_restarts is None else self.n_restarts
+        )
         W, values, _, passed, bandwidth = _htd.find_directions(
             Xa,
             fa,
