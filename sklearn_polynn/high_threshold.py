@@ -109,7 +109,8 @@ class HighThresholdLayerRecovery(
     ----------
     n_hidden : int, default=None
         Number of lowest-layer units ``d``. None: the number of cliques for
-        ``method="correlation_graph"``, otherwise the position of the largest
+        ``method="correlation_graph"``, the number of maximisers passing Thm
+        6's test for "delta_correlation", otherwise the position of the largest
         gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
     activation : str, Activation or (function, derivative), default="relu"
         The unit ``u`` applied to ``w^T x - t``. "sign" is the 0/1 step

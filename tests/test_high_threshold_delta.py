@@ -196,3 +196,23 @@ def test_array_api_strict_matches_numpy():
         to_numpy(est.delta_correlation_), reference.delta_correlation_, rtol=1e-8
     )
     assert_allclose(to_numpy(pred), reference.predict(X), rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.slow  # about 16 s: eight fits and the Lemma 8 profile
+def test_reproduction_small(tmp_path):
+    from sklearn_polynn.reproductions import get_reproduction
+
+    result = get_reproduction("high-threshold-delta")(tmp_path, full=False, verbose=0)
+    assert result["png"].endswith("high-threshold-delta.png")
+    # measured peaks 0.344, 0.332, 0.336 against the limit 0.344
+    assert_allclose(list(result["peak"].values()), result["corollary1_limit"], rtol=0.1)
+    largest = {
+        a: max(
+            r["max_angle"]
+            for r in result["recovery"]
+            if r["n_samples"] == 100_000 and r["activation"] == a
+        )
+        for a in ("sign", "relu")
+    }
+    # measured 0.0064 (sign) and 0.053 (relu)
+    assert largest["sign"] < 0.02 and largest["relu"] < 0.12
