@@ -395,10 +395,13 @@ def find_directions(
         if not np.any(np.isfinite(value)):
             if n_directions is None:
                 break
-            value = np.zeros(n_starts)
-        best = int(np.argmax(value))
-        z = Z[:, best : best + 1]
-        if found:
+            # every start climbed a found peak: report a start (orthogonal to
+            # the found directions), which the test then rejects
+            z = asarray(starts[:, :1], xp, dtype=X.dtype, device=dev)
+        else:
+            best = int(np.argmax(value))
+            z = Z[:, best : best + 1]
+        if found and np.any(np.isfinite(value)):
             # the constrained maximiser is near the projection of a missing
             # w_j on the complement; climb again without the constraint
             free = _ascend(*search, z, threshold, bandwidths[FREE_LEVEL:], order, xp)
