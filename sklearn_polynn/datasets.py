@@ -612,6 +612,7 @@ def make_high_threshold_network(
     upper="linear",
     binary=False,
     ones_per_column=None,
+    orthogonal=False,
     noise=0.0,
     return_truth=False,
     random_state=None,
@@ -660,6 +661,10 @@ def make_high_threshold_network(
     ones_per_column : int, default=None
         Ones per column when ``binary=True``; ``None`` means
         ``min(3, n_features // n_hidden)``. Ignored when ``binary=False``.
+    orthogonal : bool, default=False
+        Orthonormal columns of ``W*`` (the Q factor of the random columns'
+        QR), as Corollary 1 and Thm 9 assume. Ignored when ``binary=True``
+        (disjoint supports are orthogonal already).
     noise : float, default=0.0
         Standard deviation of Gaussian noise added to ``y``.
     return_truth : bool, default=False
@@ -723,6 +728,8 @@ def make_high_threshold_network(
         W = _binary_hidden_weights(rng, n_features, n_hidden, ones_per_column)
     else:
         W = _random_unit_columns(rng, n_features, n_hidden)
+        if orthogonal:
+            W = np.linalg.qr(W)[0]
     powers, coef, c0 = _upper_polynomial(rng, n_hidden, upper)
     X = rng.standard_normal((n_samples, n_features))
     y = _upper_polynomial_values(u(X @ W), powers, coef, c0)

@@ -26,6 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from . import _high_threshold as _ht
+from . import _high_threshold_delta as _htd
 from ._backend import asarray, device_of, lstsq, to_numpy
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
@@ -42,7 +43,13 @@ from .hermite import hermite_coefficients
 
 __all__ = ["HighThresholdLayerRecovery"]
 
-_METHODS = {"landscape", "simultaneous", "correlation_graph", "even"}
+_METHODS = {
+    "landscape",
+    "simultaneous",
+    "correlation_graph",
+    "even",
+    "delta_correlation",
+}
 _SAME_MINIMUM = 0.5  # |cosine| (in the E[f H_2] metric) above which two minima agree
 _SIMULTANEOUS_GAMMA = 0.01  # Theorem 10/11: gamma <= c, "c = 0.01 suffices"
 _EVEN_OVERLAP = 0.2  # |cos| between Thm 9 maxima above which W* is not orthonormal
@@ -102,7 +109,8 @@ class HighThresholdLayerRecovery(
     ----------
     n_hidden : int, default=None
         Number of lowest-layer units ``d``. None: the number of cliques for
-        ``method="correlation_graph"``, otherwise the position of the largest
+        ``method="correlation_graph"``, the number of maximisers passing Thm
+        6's test for "delta_correlation", otherwise the position of the largest
         gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
     activation : str, Activation or (function, derivative), default="relu"
         The unit ``u`` applied to ``w^T x - t``. "sign" is the 0/1 step
@@ -113,21 +121,28 @@ class HighThresholdLayerRecovery(
         for "landscape" and "simultaneous", where it must be >= 0; optional for
         "correlation_graph" (it only rescales ``P``'s coefficients) and for
         "even" (which needs ``t = 0``).
-    method : {"landscape", "simultaneous", "correlation_graph", "even"}, \
-            default="landscape"
+    method : {"landscape", "simultaneous", "correlation_graph", "even", \
+            "delta_correlation"}, default="landscape"
         "landscape": the one-by-one landscape-design loss ``G(z)`` (Sec. 2,
         Claim 2) minimised from random restarts; "simultaneous": the single
         objective of App. B.4 (Theorem 11); "correlation_graph": cliques of the
         graph of ``E[f x_i x_j]`` for binary ``W*`` with disjoint supports and
         ``u = exp`` (Thm 7, Algorithm 3); "even": even activations at threshold
-        0 with orthonormal ``W*`` (Thm 9).
+        0 with orthonormal ``W*`` (Thm 9); "delta_correlation": maximisers of
+        the smoothed ``delta'`` ("sign" units, Thm 6 / Corollary 1) or
+        ``delta''`` ("relu", App. C.1) correlation on the plane ``z^T x = t``,
+        found by a continuation ascent and accepted by Thm 6's test on
+        held-out rows (:mod:`sklearn_polynn._high_threshold_delta`); needs no
+        linear term in ``P`` and no high threshold, only ``E[dP/dX_i | w_i*^T
+        x = t] > 0``.
     refine : bool, default=True
         Run RefineEstimate / EstimateTanAlpha (Sec. 2.1, Algorithms 1-2, Thm 5)
         on each recovered direction, for monotone ``P`` and activations that
         vanish below the threshold ("relu", "sign"); ignored by
         "correlation_graph" (exact already) and "even". The accept decisions
         use the even rows, the reported angles (``recovery_trace_``) the odd
-        rows.
+        rows. Also ignored by "delta_correlation" (Thm 6 does not assume a
+        monotone ``P``, and its search ends at the bandwidth's precision).
     refine_iter : int, default=200
         RefineEstimate steps per direction.
     tan_alpha : {"probit", "bands"}, default="probit"
@@ -167,7 +182,9 @@ class HighThresholdLayerRecovery(
     max_iter : int, default=2000
         Iterations per round of restarts (L-BFGS-B or gradient iterations).
     n_restarts : int, default=None
-        Largest number of random starts of the landscape loss (None: ``8 d``).
+        Largest number of random starts of the landscape loss (None: ``8 d``);
+        for "delta_correlation", the starts per direction (None: 4 for
+        "sign", 8 for "relu").
     control_variates : int, default=0
         Rounds of control-variate re-estimation for "landscape" and
         "simultaneous" ("even", where it measured worse, 0.034 -> 0.044 at the
@@ -219,6 +236,10 @@ class HighThresholdLayerRecovery(
         the last ``control_variates`` round).
     loss_curve_ : list of float
         Loss per iteration of that round (summed over its restarts).
+    delta_correlation_ : ndarray of shape (n_hidden,) or None
+        ``method="delta_correlation"``: the correlation ``S_k`` of each
+        recovered direction on the held-out rows (about ``phi(t) E[dP/dX_i |
+        w_i*^T x = t]``, Lemma 8); None for the other methods.
     correlation_gap_ratio_ : float or None
         ``method="correlation_graph"``: ratio of the sorted correlations
         ``E[f x_i x_j]`` on both sides of the cut (a warning below 1.5); None
@@ -270,7 +291,8 @@ class HighThresholdLayerRecovery(
     .. [1] Anonymous, "Recovering the Lowest Layer of Deep Networks with High
        Threshold Activations", ICLR 2019 submission: Sec. 2 (Claim 2), Sec. 2.1
        (Algorithms 1-2, Theorem 5), App. B.4 (Theorem 11), Thm 7 (App. D.1,
-       Algorithm 3), Thm 9 (App. D.3).
+       Algorithm 3), Thm 9 (App. D.3), Thm 6 / Corollary 1 (Sec. 3, App. C,
+       C.1).
     .. [2] R. Ge, J. D. Lee, T. Ma, "Learning One-hidden-layer Neural Networks
        with Landscape Design", arXiv:1711.00501, 2017.
 
@@ -427,9 +449,11 @@ class HighThresholdLayerRecovery(
             f = f * relative
         refine = self._check_refine(unit, threshold, f, xp)
         self.n_restarts_, self.n_iter_, self.loss_curve_ = 0, 0, []
-        self.correlation_gap_ratio_ = None
+        self.correlation_gap_ratio_ = self.delta_correlation_ = None
         if self.method == "correlation_graph":
             W, scale = self._fit_correlation_graph(X, f, relative, ns)
+        elif self.method == "delta_correlation":
+            W, scale = self._fit_delta_correlation(X, f, threshold, rng, ns)
         else:
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
             W = self._fit_landscape_family(X, f, coef, rng, ns)
@@ -460,6 +484,14 @@ class HighThresholdLayerRecovery(
     def _resolve_threshold(self):
         """The threshold ``t`` the method needs (the paper never estimates it)."""
         t = self.threshold
+        if self.method == "delta_correlation":
+            if t is None:
+                raise ValueError(
+                    "threshold is required for method='delta_correlation': Thm 6 "
+                    "correlates with delta derivatives on the plane z^T x = t. Pass "
+                    "threshold=t."
+                )
+            return float(t)
         if self.method in ("landscape", "simultaneous"):
             if t is None:
                 raise ValueError(
@@ -484,7 +516,11 @@ class HighThresholdLayerRecovery(
 
     def _check_refine(self, unit, threshold, f, xp):
         """Whether to refine; ValueError where Sec. 2.1's conditions fail."""
-        if not self.refine or self.method in ("correlation_graph", "even"):
+        if not self.refine or self.method in (
+            "correlation_graph",
+            "even",
+            "delta_correlation",
+        ):
             return False
         if self.refine_iter == 0:
             return False
@@ -877,6 +913,56 @@ class HighThresholdLayerRecovery(
             W[support, j] = 1.0 / math.sqrt(support.size)
         scale = np.array([math.sqrt(s.size) for s in supports])
         return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
+
+    # ------------------------------------------------------- delta correlation
+    def _fit_delta_correlation(self, X, f, threshold, rng, ns):
+        """Thm 6 / App. C.1: maximisers of the ``delta^(k)`` correlation."""
+        xp = ns.xp
+        order = _htd.order_for_activation(self.activation)
+        if order is None:
+            raise ValueError(
+                "method='delta_correlation' needs activation='sign' (Thm 6, the "
+                "delta' correlation) or activation='relu' (App. C.1, delta''): "
+                "units with a jump or a kink at the threshold; got "
+                f"activation={self.activation!r}."
+            )
+        Xa, fa = _active_rows(X, f, xp)
+        n_active = int(xp.count_nonzero(fa != 0))
+        starts = (
+            _htd.DEFAULT_STARTS[order] if self.n_restarts is None else self.n_restarts
+        )
+        W, values, _, passed, bandwidth = _htd.find_directions(
+            Xa,
+            fa,
+            threshold,
+            order,
+            rng,
+            xp,
+            n_directions=self.n_hidden,
+            n_starts=starts,
+            n_active=n_active,
+        )
+        if W.shape[1] == 0:
+            raise ValueError(
+                "method='delta_correlation' found no direction passing Thm 6's "
+                "test (the correlation of the best maximiser on held-out rows is "
+                "not significantly positive): y shows no jump (sign) or kink "
+                f"(relu) on any plane z^T x = {threshold:g}. Check threshold and "
+                "activation, or provide more samples."
+            )
+        if not bool(np.all(passed)):
+            warnings.warn(
+                f"{type(self).__name__}: {int(np.sum(~passed))} of {passed.size} "
+                "directions fail Thm 6's test on held-out rows (correlations "
+                f"{np.array2string(values, precision=3)} at bandwidth "
+                f"{max(bandwidth, _htd.TEST_BANDWIDTH):.3g}): n_hidden may exceed "
+                "the number of units, or the samples are too few.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self.n_restarts_ = starts * W.shape[1]
+        self.delta_correlation_ = ns.output(ns.asarray(values, dtype=X.dtype))
+        return W, xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
 
     # ------------------------------------------------------- upper polynomial
     def _hidden(self, X, ns):

@@ -44,6 +44,14 @@ REPRODUCTIONS = {
         "n=20, d=3, N=2e5, 5 thresholds",
         65,
     ),
+    "high-threshold-delta": Reproduction(
+        "sklearn_polynn.reproductions.high_threshold_delta",
+        "ICLR 2019 high-threshold nets, Thm 6 / Cor. 1 / App. C.1: delta' / delta''",
+        "n=10, d=3, N=1e4..1e6, 3 seeds, sign and ReLU",
+        4,
+        "n=10, d=3, N=2e4, 1e5, 1 seed",
+        9,
+    ),
     "andoni-fig1": Reproduction(
         "sklearn_polynn.reproductions.andoni_fig1",
         "Andoni et al. 2014 Fig. 1: 5n-unit complex nets learn n-sparse polynomials",
