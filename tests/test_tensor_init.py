@@ -363,7 +363,10 @@ def test_default_pipeline_recovers_weights_on_correlated_inputs():
         fixed.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no divergence, no max_iter warning
-        for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+        # GD on the paper's model without bias: a trained intercept slows plain
+        # GD (coupled to ||w||^2 through the mean of phi), not L-BFGS-B
+        gd = {"solver": "gd", "learning_rate": "auto", "fit_intercept": False}
+        for params in ({}, gd):
             pipe = make_pipeline(
                 WhiteningTransformer(),
                 TensorInitOneHiddenLayer(n_hidden=3, random_state=0, **params),
@@ -400,7 +403,9 @@ def test_relu_teacher_converges_within_default_max_iter(seed):
 
 def test_large_targets_do_not_diverge():
     X, y, truth = _teacher(6000, 8, 2, seed=0)
-    for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+    # GD on the paper's model without bias (see the docstring of fit_intercept)
+    gd = {"solver": "gd", "learning_rate": "auto", "fit_intercept": False}
+    for params in ({}, gd):
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
             model = TensorInitOneHiddenLayer(n_hidden=2, random_state=0, **params).fit(
@@ -661,6 +666,7 @@ def test_gd_rate_matches_the_local_condition_number(activation, seed):
         tol=0.0,
         n_iter_no_change=10**6,
         max_iter=300,
+        fit_intercept=False,  # Theorem 4.4's loss: the network without bias
         random_state=0,
     )
     fitted = local_hessian(
@@ -802,8 +808,9 @@ def test_weighted_tensor_init_recovers_a_teacher_with_resampling():
 def test_sklearn_sample_weight_checks_pass_without_resampling():
     from sklearn.utils import estimator_checks as checks
 
+    # early_stopping=False: its held-out rows are a random split, as Alg. 1's
     estimator = TensorInitOneHiddenLayer(
-        n_hidden=1, max_iter=20, resample=False, random_state=0
+        n_hidden=1, max_iter=20, resample=False, early_stopping=False, random_state=0
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the checks' data is not N(0, I)
