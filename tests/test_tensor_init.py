@@ -961,3 +961,14 @@ def test_validation_fraction_out_of_range_is_rejected(fraction):
     X, y, _ = _teacher(100, 4, 2, seed=0)
     with pytest.raises(ValueError, match="validation_fraction"):
         TensorInitOneHiddenLayer(validation_fraction=fraction).fit(X, y)
+
+
+def test_raw_friedman2_is_refused_with_advice_not_fitted_to_garbage():
+    """Entries of X with RMS 540: before, training R^2 -5e19 (finite, useless)."""
+    from sklearn.datasets import make_friedman2
+
+    X, y = make_friedman2(400, noise=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the N(0, I) warning
+        with pytest.raises(ValueError, match="worse than predicting the mean.*Stand"):
+            TensorInitOneHiddenLayer(random_state=0).fit(X, y)
