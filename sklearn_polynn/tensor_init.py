@@ -654,8 +654,8 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
     def _check_better_than_the_mean(self, y, weights, result):
         """Raise when the fit on non-Gaussian inputs ends (before ``max_iter``)
         worse than predicting the mean of ``y``, which ``W = 0, b = mean(y)``
-        represents: the local search failed on the scale of the inputs (e.g. raw ``make_friedman2``,
-        entries of RMS 540: training R^2 -5e19)."""
+        represents: the local search failed on the scale of the inputs (e.g.
+        raw ``make_friedman2``, entries of RMS 540: training R^2 -5e19)."""
         xp = get_namespace(y)
         w = _unit_mean(weights)
         mean = xp.mean(_times(y, w))
