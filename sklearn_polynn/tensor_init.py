@@ -966,7 +966,7 @@ def gradient_descent(
 
 
 def _warn_if_constant(y):
-    """The network has no bias: a constant ``y`` is fitted by (near) zeros."""
+    """The network has no bias: its moments of a constant ``y`` are zero."""
     xp = get_namespace(y)
     if is_dask_collection(y):
         low, high = (float(v) for v in compute_if_dask(y.min(), y.max()))
@@ -975,9 +975,9 @@ def _warn_if_constant(y):
     if low == high:
         warnings.warn(
             f"TensorInitOneHiddenLayer: y is constant ({low:.6g}). The network "
-            "sum_i v_i phi(w_i^T x) has no bias or intercept by design (Zhong et "
-            "al. 2017), so its moments carry no information and it cannot fit a "
-            "constant; subtract the mean of y or use another regressor.",
+            "sum_i v_i phi(w_i^T x) has no bias by design (Zhong et al. 2017), so "
+            "the moments of Algorithm 1 carry no information: only intercept_ "
+            "(fit_intercept=True) can fit a constant. Use another regressor.",
             UserWarning,
             stacklevel=4,  # helper < fit < _fit_context < the user's call
         )

@@ -893,6 +893,29 @@ def test_early_stopping_with_other_solvers(solver):
     assert len(model.validation_scores_) == model.n_iter_
 
 
+def test_early_stopping_scores_the_whole_network_across_stages():
+    from sklearn.metrics import r2_score
+
+    from sklearn_polynn._optim import validation_split
+
+    X, y = _standardized_diabetes()
+    X, y = X[:200], y[:200]
+    model = ComplexTwoLayerRegressor(
+        n_hidden=10, n_stages=3, max_iter=100, early_stopping=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model.fit(X, y)
+    assert len(model.stages_) == 3
+    _, held = validation_split(200, 0.1, np.random.RandomState(0))
+    assert_allclose(
+        r2_score(y[held], model.predict(X[held])),
+        model.best_validation_score_,
+        rtol=1e-8,
+    )
+    assert len(model.validation_scores_) == model.n_iter_
+
+
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, "0.1"])
 def test_validation_fraction_out_of_range_is_rejected(fraction):
     X, y = _standardized_diabetes()
