@@ -62,6 +62,19 @@ Divergence (``"gd"`` with a fixed step, ``"adam"``): a non-finite loss, or one
 10x above the first loss of the run, restores the best parameters and stops
 with a warning that names the step size and the scale of the data as the
 likely cause.
+
+Early stopping (``validation=EarlyStopping(score, ...)``), as scikit-learn's
+``MLPRegressor(early_stopping=True)``: after every iteration (epoch; "lbfgs":
+every L-BFGS iteration, from SciPy's callback) ``score(params)`` is evaluated
+on rows held out of training (the estimator's split, see
+:func:`validation_split`), higher is better (R^2). An iteration improves when
+its score exceeds the best so far by more than ``tol``; ``n_iter_no_change``
+iterations without improvement stop the run (status "converged", no
+``on_plateau`` call), and whatever stops it (also ``max_iter``, a plateau of the
+training loss or a divergence) the parameters with the best validation score
+are returned. The training-loss plateau rule and ``on_plateau`` still apply
+while the validation score improves. A non-finite score counts as no
+improvement.
 """
 
 import math
@@ -75,15 +88,21 @@ from ._backend import asarray, device_of, get_namespace, to_numpy
 
 __all__ = [
     "LBFGS",
+    "EarlyStopping",
     "SOLVERS",
     "Adam",
     "GradientDescent",
     "OptimizeResult",
+    "can_split",
     "make_optimizer",
     "minimize",
+    "validation_split",
 ]
 
 _DIVERGENCE_FACTOR = 10.0
+# OptimizeResult.status of scipy.optimize.minimize when the callback raised
+# StopIteration.
+_SCIPY_CALLBACK_STOP = 99
 SOLVERS = ("gd", "adam", "lbfgs")
 # Armijo backtracking of learning_rate="auto".
 _ARMIJO_C = 1e-4
@@ -227,6 +246,108 @@ def _sum_squared_modulus(g):
     return get_namespace(g).sum(_squared_modulus(g))
 
 
+class EarlyStopping:
+    """Validation-score early stopping for :func:`minimize` (see the module notes).
+
+    Parameters
+    ----------
+    score : callable
+        ``score(params) -> float`` on the held-out rows, higher is better
+        (e.g. R^2, as ``MLPRegressor``).
+    n_iter_no_change : int
+        Iterations whose score does not exceed the best by more than ``tol``
+        that stop the run.
+    tol : float
+        Minimum improvement of the score.
+
+    Attributes
+    ----------
+    scores : list of float
+        The score after every iteration (extended across :func:`minimize`
+        calls that share this object).
+    best_score : float
+        The highest score (``-inf`` before the first iteration).
+    best_params : dict or None
+        The parameters with ``best_score``.
+    """
+
+    def __init__(self, score, n_iter_no_change, tol):
+        self.score = score
+        self.n_iter_no_change = n_iter_no_change
+        self.tol = tol
+        self.scores = []
+        self.best_score = -math.inf
+        self.best_params = None
+        self._no_improvement = 0
+
+    def start(self, params):
+        """Score the starting parameters (the fallback if nothing improves) and
+        reset the patience counter; not recorded in ``scores``."""
+        self._no_improvement = 0
+        if self.best_params is None:
+            self.best_score, self.best_params = self._evaluate(params), params
+
+    def update(self, params):
+        """Record the score of ``params``; ``True`` when the run should stop."""
+        value = self._evaluate(params)
+        self.scores.append(value)
+        if value > self.best_score + self.tol:
+            self._no_improvement = 0
+        else:
+            self._no_improvement += 1
+        if value > self.best_score:
+            self.best_score, self.best_params = value, params
+        return self._no_improvement >= self.n_iter_no_change
+
+    def _evaluate(self, params):
+        value = float(self.score(params))
+        return value if math.isfinite(value) else -math.inf
+
+
+def can_split(n_samples, validation_fraction):
+    """Whether :func:`validation_split` leaves at least 2 rows in each part
+    (``early_stopping="auto"`` stays off otherwise)."""
+    n_validation = math.ceil(validation_fraction * n_samples)
+    return n_validation >= 2 and n_samples - n_validation >= 2
+
+
+def validation_split(n_samples, validation_fraction, rng, estimator_name="estimator"):
+    """Row indices of a random train / validation split, as
+    ``train_test_split(test_size=validation_fraction)`` of ``MLPRegressor``.
+
+    Parameters
+    ----------
+    n_samples : int
+    validation_fraction : float in (0, 1)
+        Fraction of the rows held out (rounded up).
+    rng : numpy.random.RandomState
+        The estimator's generator (one seed, one split).
+    estimator_name : str
+        Used in the error message.
+
+    Returns
+    -------
+    train, validation : ndarray of int
+        Sorted host index arrays.
+
+    Raises
+    ------
+    ValueError
+        If either part would have fewer than 2 rows.
+    """
+    n_validation = math.ceil(validation_fraction * n_samples)
+    if not can_split(n_samples, validation_fraction):
+        raise ValueError(
+            f"{estimator_name}: early stopping holds out validation_fraction="
+            f"{validation_fraction} of {n_samples} samples ({n_validation} rows), "
+            "but both the validation and the training part need at least 2. "
+            "Change validation_fraction, use more samples, or set "
+            "early_stopping=False."
+        )
+    order = rng.permutation(n_samples)
+    return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
 def make_optimizer(solver, learning_rate):
     """Optimizer for an estimator's ``solver`` and ``learning_rate`` parameters.
 
@@ -265,7 +386,8 @@ class OptimizeResult:
     ----------
     params : dict of arrays
         The last parameters, or after a divergence the parameters at the start
-        of the iteration with the lowest loss.
+        of the iteration with the lowest loss; with early stopping, the
+        parameters with the best validation score.
     loss_curve : list of float
         Loss per iteration (mean over the mini-batches of an epoch).
     n_iter : int
@@ -300,6 +422,7 @@ def minimize(
     warn_max_iter=True,
     estimator_name="estimator",
     stacklevel=2,
+    validation=None,
 ):
     """Minimize ``loss_grad`` from ``params`` until convergence, ``max_iter``, or
     divergence.
@@ -343,6 +466,9 @@ def minimize(
         ``stacklevel`` of the warnings as if ``minimize`` emitted them: 2 points
         at the caller of ``minimize``; an estimator passes the depth of its
         ``fit`` caller (the user's line).
+    validation : EarlyStopping, default=None
+        Early stopping on a held-out score (see the module notes); its
+        ``scores``, ``best_score`` and ``best_params`` are updated in place.
 
     Returns
     -------
@@ -367,7 +493,48 @@ def minimize(
             warn_max_iter=warn_max_iter,
             estimator_name=estimator_name,
             stacklevel=stacklevel + 1,
+            validation=validation,
         )
+    result = _minimize_steps(
+        loss_grad,
+        params,
+        optimizer,
+        max_iter=max_iter,
+        tol=tol,
+        n_iter_no_change=n_iter_no_change,
+        batches=batches,
+        on_plateau=on_plateau,
+        loss_curve=loss_curve,
+        verbose=verbose,
+        estimator_name=estimator_name,
+        stacklevel=stacklevel,
+        validation=validation,
+    )
+    if result.status == "max_iter" and warn_max_iter:
+        _warn_max_iter(estimator_name, max_iter, stacklevel)
+    if validation is not None and validation.best_params is not None:
+        result.params = validation.best_params
+    return result
+
+
+def _minimize_steps(
+    loss_grad,
+    params,
+    optimizer,
+    *,
+    max_iter,
+    tol,
+    n_iter_no_change,
+    batches,
+    on_plateau,
+    loss_curve,
+    verbose,
+    estimator_name,
+    stacklevel,
+    validation,
+):
+    """The "gd" / "adam" loop of :func:`minimize`."""
+    stacklevel += 1
     curve = [] if loss_curve is None else loss_curve
     start = len(curve)
     best_loss = min(curve) if curve else float("inf")
@@ -378,6 +545,8 @@ def minimize(
     n_iter = 0
     reference_loss = None  # first loss of this call: divergence is judged against it
     pending = None  # (loss, grads) at params, from the last line search
+    if validation is not None:
+        validation.start(params)
     for n_iter in range(1, max_iter + 1):
         epoch_start = params
         losses = []
@@ -416,14 +585,15 @@ def minimize(
         no_improvement = 0 if epoch_loss < best_loss - tol else no_improvement + 1
         if epoch_loss < best_loss:
             best_loss, best_params = epoch_loss, epoch_start
+        if validation is not None and validation.update(params):
+            status = "converged"
+            break
         if stuck or no_improvement >= n_iter_no_change:
             new_params = None if on_plateau is None else on_plateau(params, best_loss)
             if new_params is None:
                 status = "converged"
                 break
             params, no_improvement, pending = new_params, 0, None
-    if status == "max_iter" and warn_max_iter:
-        _warn_max_iter(estimator_name, max_iter, stacklevel)
     return OptimizeResult(params, curve, n_iter, status, min([best_loss, *curve[-1:]]))
 
 
@@ -517,8 +687,11 @@ def _minimize_lbfgs(
     warn_max_iter,
     estimator_name,
     stacklevel,
+    validation=None,
 ):
-    """``minimize`` with SciPy's L-BFGS-B (see the module notes)."""
+    """``minimize`` with SciPy's L-BFGS-B (see the module notes); early stopping
+    scores every iteration in SciPy's callback and ends the run by raising
+    ``StopIteration`` there."""
     from scipy.optimize import minimize as scipy_minimize
 
     curve = [] if loss_curve is None else loss_curve
@@ -536,8 +709,14 @@ def _minimize_lbfgs(
         curve.append(float(intermediate_result.fun))
         if verbose:
             print(f"Iteration {len(curve)}, loss = {curve[-1]:.8f}")
+        if validation is not None and validation.update(
+            vector.unflatten(np.array(intermediate_result.x, copy=True))
+        ):
+            raise StopIteration
 
     x = vector.flatten(params)
+    if validation is not None:
+        validation.start(params)
     n_iter, remaining = 0, max_iter
     status, message = "max_iter", ""
     while remaining > 0:
@@ -562,6 +741,9 @@ def _minimize_lbfgs(
         done = len(curve) - before
         n_iter += done
         remaining -= max(done, 1)
+        if validation is not None and res.status == _SCIPY_CALLBACK_STOP:
+            status = "converged"  # the validation score stopped improving
+            break
         if res.status != 0:
             status = "max_iter" if res.status == 1 else "failed"
             break
@@ -583,4 +765,7 @@ def _minimize_lbfgs(
                 estimator_name, max_iter, stacklevel, f" (L-BFGS-B: {message})"
             )
     best = min(curve[start:], default=float(fun(x)[0]))
-    return OptimizeResult(vector.unflatten(x), curve, n_iter, status, best, message)
+    params = vector.unflatten(x)
+    if validation is not None and validation.best_params is not None:
+        params = validation.best_params
+    return OptimizeResult(params, curve, n_iter, status, best, message)

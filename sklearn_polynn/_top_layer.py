@@ -22,6 +22,7 @@ from ._backend import device_of, solve_triangular
 _RESIDUAL_TOL = 1e-8
 
 __all__ = [
+    "GCV_DF_WEIGHT",
     "SufficientStatistics",
     "gcv_path",
     "largest_eigenvalue",
@@ -133,7 +134,13 @@ def ridge_eigen(G, c, alpha, xp):
     return V @ xp.where(keep, proj / denom, 0.0)
 
 
-def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
+# Weight of the degrees of freedom in the GCV denominator (Kim & Gu 2004; the
+# ``gamma=1.4`` of R's mgcv): plain GCV (1.0) picks near-interpolating penalties
+# on noise-free targets with more features than rows (see gcv_path).
+GCV_DF_WEIGHT = 1.4
+
+
+def gcv_path(G, c, yy, n, alphas, fit_intercept, xp, df_weight=GCV_DF_WEIGHT):
     """Generalized cross-validation over ``alphas`` from one eigendecomposition.
 
     With ``G = V diag(l) V^T`` and ``q = V^T c``, ridge with penalty ``a`` has
@@ -142,6 +149,17 @@ def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
     Heath & Wahba 1979) is ``RSS/n / (1 - df/n)^2``, the leave-one-out error with
     each leverage replaced by the mean leverage. Needs only sufficient statistics,
     so it works with ``partial_fit`` and Dask.
+
+    ``df_weight`` (``gamma``) scores ``RSS/n / (1 - gamma df/n)^2``, the modified
+    GCV of Kim & Gu (2004) (R's ``mgcv``, ``gamma=1.4``): plain GCV
+    (``gamma=1``) underestimates the error of near-interpolating fits, whose
+    leave-one-out error concentrates on a few high-leverage rows. Measured on
+    ``make_friedman3(500, noise=0)`` behind ``StandardScaler`` with the default
+    1000 random features (2000 real columns, 400-row folds): ``gamma=1``
+    picks the smallest penalty of the grid (relative 1e-10), 5-fold CV R^2
+    -1.09; exact leave-one-out on the same features (``RidgeCV``) picks
+    1e-5 to 1e-3, R^2 0.93; ``gamma=1.4`` R^2 0.92, while diabetes (0.498),
+    friedman1 (0.843 -> 0.835) and friedman2 (1.000) barely move.
     """
     evals, V = xp.linalg.eigh(G)
     evals = xp.maximum(evals, 0.0)
@@ -156,7 +174,8 @@ def gcv_path(G, c, yy, n, alphas, fit_intercept, xp):
         rss = yy - float(xp.sum(q2 * (evals + 2 * a) / (evals + a) ** 2))
         df = float(xp.sum(evals / (evals + a))) + float(fit_intercept)
         rss = max(rss, rss_floor)
-        scores[k] = rss / n / (1.0 - df / n) ** 2 if df < n else np.inf
+        inflated = df_weight * df
+        scores[k] = rss / n / (1.0 - inflated / n) ** 2 if inflated < n else np.inf
     best = int(np.argmin(scores))
     alpha = float(alphas[best])
     beta = V @ (q / (evals + alpha))

@@ -780,7 +780,11 @@ class RandomFeaturePolynomialRegressor(
         Ridge penalty ``alpha ||alpha_top||^2`` added to the residual sum of
         squares (scikit-learn's ``Ridge`` convention). An array selects the best
         value by generalized cross-validation from one eigendecomposition of the
-        Gram (``alpha_``, ``gcv_scores_``), so tuning costs one fit. ``"auto"``
+        Gram (``alpha_``, ``gcv_scores_``), so tuning costs one fit. The score
+        is the modified GCV ``RSS/n / (1 - 1.4 df/n)^2`` of Kim & Gu (2004)
+        (plain GCV picks a near-interpolating penalty on noise-free targets
+        with more features than rows: 5-fold CV R^2 -1.09 instead of 0.92 on
+        ``make_friedman3(500)`` behind ``StandardScaler``). ``"auto"``
         is that GCV path over 23 penalties from ``1e-10`` to ``10`` times the
         mean diagonal of the Gram (scale-free), so a default fit is regularized
         from the data; with ``solver="gd"`` the GCV choice is the penalty of
@@ -833,8 +837,8 @@ n_components)
     alpha_ : float
         The penalty used (chosen by GCV when ``alpha`` is an array).
     gcv_scores_ : ndarray of shape (n_alphas,)
-        GCV estimate of the mean squared error for each ``alpha``; only when
-        ``alpha`` is an array.
+        Modified GCV estimate (see ``alpha``) of the mean squared error for
+        each ``alpha``; only when ``alpha`` is an array or "auto".
     solver_ : str
         The solver that produced the weights (``"cholesky"``, ``"lstsq"``,
         ``"eigen"`` for an ``alpha`` array, or ``"gd"``).

@@ -5,7 +5,14 @@ import pytest
 from numpy.testing import assert_allclose
 from sklearn.exceptions import ConvergenceWarning
 
-from sklearn_polynn._optim import Adam, GradientDescent, make_optimizer, minimize
+from sklearn_polynn._optim import (
+    Adam,
+    EarlyStopping,
+    GradientDescent,
+    make_optimizer,
+    minimize,
+    validation_split,
+)
 
 
 def _quadratic(target):
@@ -386,3 +393,112 @@ def test_lbfgs_keeps_parameters_in_their_namespace():
         [1.0, -2.0],
         atol=1e-8,
     )
+
+
+# ------------------------------------------------------------------ early stopping
+def _overfit_problem():
+    """Training loss ``(p - 1)^4`` pulls p to 1 over many iterations (every
+    solver); the held-out score peaks at p = 0.5 on the way."""
+
+    def loss_grad(params, batch):
+        r = params["p"] - 1.0
+        return float(np.sum(r**4)), {"p": 4 * r**3}
+
+    def score(params):
+        return -float((params["p"][0] - 0.5) ** 2)
+
+    return loss_grad, score
+
+
+@pytest.mark.parametrize("solver", ["gd", "adam", "lbfgs"])
+def test_early_stopping_restores_the_best_validation_parameters(solver):
+    loss_grad, score = _overfit_problem()
+    validation = EarlyStopping(score, n_iter_no_change=5, tol=0.0)
+    # L-BFGS-B's first step has unit length: from -1 it lands at 0, not at 1
+    start = -1.0 if solver == "lbfgs" else 0.0
+    res = minimize(
+        loss_grad,
+        {"p": np.full(1, start)},
+        make_optimizer(solver, 0.1),
+        max_iter=500,
+        tol=0.0,
+        n_iter_no_change=1000,
+        validation=validation,
+    )
+    assert res.status == "converged"
+    best = int(np.argmax(validation.scores))
+    assert validation.best_score == max(validation.scores)
+    assert_allclose(score(res.params), validation.best_score, rtol=0, atol=0)
+    # it stopped n_iter_no_change iterations after the best one
+    assert len(validation.scores) == best + 1 + 5 == res.n_iter
+    # the training loss kept falling after the best iteration: a real restore
+    assert res.loss_curve[-1] < res.loss_curve[best]
+    assert abs(res.params["p"][0] - 0.5) < 0.3
+
+
+def test_early_stopping_counts_tol_like_mlp():
+    # scores rise by 1e-3 per step: tol=1e-2 counts every step as no improvement
+    loss_grad = _quadratic(np.ones(1))
+    values = iter(np.arange(100) * 1e-3)
+    validation = EarlyStopping(lambda p: next(values), n_iter_no_change=4, tol=1e-2)
+    res = minimize(
+        loss_grad,
+        {"p": np.zeros(1)},
+        GradientDescent(1e-3),
+        max_iter=50,
+        tol=0.0,
+        n_iter_no_change=1000,
+        validation=validation,
+    )
+    # start scored 0.0 (not recorded); 4 steps of +1e-3 < tol stop the run
+    assert res.n_iter == 4 and validation.scores == pytest.approx(
+        [1e-3, 2e-3, 3e-3, 4e-3]
+    )
+    assert validation.best_score == pytest.approx(4e-3)  # best kept even if < tol
+
+
+def test_early_stopping_at_max_iter_still_restores_and_warns():
+    loss_grad, score = _overfit_problem()
+    validation = EarlyStopping(score, n_iter_no_change=100, tol=0.0)
+    with pytest.warns(ConvergenceWarning, match="maximum iterations"):
+        res = minimize(
+            loss_grad,
+            {"p": np.zeros(1)},
+            GradientDescent(0.1),
+            max_iter=20,
+            tol=0.0,
+            validation=validation,
+        )
+    assert res.status == "max_iter"
+    assert_allclose(score(res.params), validation.best_score)
+
+
+def test_non_finite_validation_score_is_no_improvement():
+    loss_grad = _quadratic(np.ones(1))
+    validation = EarlyStopping(lambda p: float("nan"), n_iter_no_change=3, tol=0.0)
+    res = minimize(
+        loss_grad,
+        {"p": np.zeros(1)},
+        GradientDescent(0.1),
+        max_iter=50,
+        validation=validation,
+    )
+    assert res.n_iter == 3 and validation.scores == [-np.inf] * 3
+    assert_allclose(res.params["p"], 0.0)  # the start is the fallback
+
+
+def test_validation_split_is_reproducible_and_disjoint():
+    a = validation_split(50, 0.1, np.random.RandomState(3))
+    b = validation_split(50, 0.1, np.random.RandomState(3))
+    c = validation_split(50, 0.1, np.random.RandomState(4))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[1], c[1])
+    train, val = a
+    assert len(val) == 5 and len(train) == 45  # ceil, as train_test_split
+    assert np.array_equal(np.sort(np.concatenate([train, val])), np.arange(50))
+
+
+@pytest.mark.parametrize("n, fraction", [(10, 0.01), (10, 0.95), (3, 0.5)])
+def test_validation_split_too_small_part_is_a_clear_error(n, fraction):
+    with pytest.raises(ValueError, match="validation_fraction=.*at least 2"):
+        validation_split(n, fraction, np.random.RandomState(0), "Toy")

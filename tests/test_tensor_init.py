@@ -363,7 +363,10 @@ def test_default_pipeline_recovers_weights_on_correlated_inputs():
         fixed.fit(X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no divergence, no max_iter warning
-        for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+        # GD on the paper's model without bias: a trained intercept slows plain
+        # GD (coupled to ||w||^2 through the mean of phi), not L-BFGS-B
+        gd = {"solver": "gd", "learning_rate": "auto", "fit_intercept": False}
+        for params in ({}, gd):
             pipe = make_pipeline(
                 WhiteningTransformer(),
                 TensorInitOneHiddenLayer(n_hidden=3, random_state=0, **params),
@@ -400,7 +403,9 @@ def test_relu_teacher_converges_within_default_max_iter(seed):
 
 def test_large_targets_do_not_diverge():
     X, y, truth = _teacher(6000, 8, 2, seed=0)
-    for params in ({}, {"solver": "gd", "learning_rate": "auto"}):
+    # GD on the paper's model without bias (see the docstring of fit_intercept)
+    gd = {"solver": "gd", "learning_rate": "auto", "fit_intercept": False}
+    for params in ({}, gd):
         with warnings.catch_warnings():
             warnings.simplefilter("error", ConvergenceWarning)
             model = TensorInitOneHiddenLayer(n_hidden=2, random_state=0, **params).fit(
@@ -661,6 +666,7 @@ def test_gd_rate_matches_the_local_condition_number(activation, seed):
         tol=0.0,
         n_iter_no_change=10**6,
         max_iter=300,
+        fit_intercept=False,  # Theorem 4.4's loss: the network without bias
         random_state=0,
     )
     fitted = local_hessian(
@@ -802,8 +808,9 @@ def test_weighted_tensor_init_recovers_a_teacher_with_resampling():
 def test_sklearn_sample_weight_checks_pass_without_resampling():
     from sklearn.utils import estimator_checks as checks
 
+    # early_stopping=False: its held-out rows are a random split, as Alg. 1's
     estimator = TensorInitOneHiddenLayer(
-        n_hidden=1, max_iter=20, resample=False, random_state=0
+        n_hidden=1, max_iter=20, resample=False, early_stopping=False, random_state=0
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the checks' data is not N(0, I)
@@ -865,3 +872,103 @@ def test_sample_weight_on_array_api_strict_matches_numpy(weights_on):
     assert model.hidden_weights_.device == device
     got = np.asarray(model.hidden_weights_.to_device(xps.Device("CPU_DEVICE")))
     assert_allclose(got, reference.hidden_weights_, rtol=1e-8, atol=1e-10)
+
+
+# ------------------------------------------- defaults on real data (issue 16)
+def test_default_n_hidden_is_min_5_n_features():
+    X, y, _ = _teacher(600, 4, 2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = TensorInitOneHiddenLayer(max_iter=5, random_state=0).fit(X, y)
+    assert model.n_hidden_ == 4 and model.hidden_weights_.shape == (4, 4)
+    X, y, _ = _teacher(600, 8, 2, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = TensorInitOneHiddenLayer(max_iter=5, random_state=0).fit(X, y)
+    assert model.n_hidden_ == 5
+    # an explicit n_hidden > n_features stays a clear error
+    with pytest.raises(ValueError, match="n_hidden must be <= n_features"):
+        TensorInitOneHiddenLayer(n_hidden=9).fit(X, y)
+
+
+def test_intercept_is_trained_and_zero_on_the_teacher():
+    X, y, truth = _teacher(6000, 6, 2, seed=0)
+    shifted = _fit(X, y + 7.0, n_hidden=2, random_state=0)
+    plain = _fit(X, y, n_hidden=2, fit_intercept=False, random_state=0)
+    assert plain.intercept_ == 0.0
+    assert abs(shifted.intercept_ - 7.0) < 1e-6  # the teacher's offset, exactly
+    for model in (shifted, plain):
+        error, _ = parameter_recovery_error(truth.hidden_weights, model.hidden_weights_)
+        assert error < 1e-6
+    assert_allclose(shifted.predict(X) - 7.0, plain.predict(X), atol=1e-5)
+
+
+def test_intercept_fixes_the_default_on_friedman1():
+    """Issue 16: the squared-ReLU units cannot carry a target mean of 14:
+    without the offset the training R^2 itself is negative."""
+    from sklearn.datasets import make_friedman1
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = make_friedman1(400, noise=1.0, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with_b = TensorInitOneHiddenLayer(random_state=0).fit(X, y)
+        without = TensorInitOneHiddenLayer(fit_intercept=False, random_state=0)
+        without.fit(X, y)
+    assert with_b.score(X, y) > 0.7
+    assert without.score(X, y) < 0.3
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "gd"])
+def test_early_stopping_keeps_the_best_held_out_weights(solver):
+    from sklearn.metrics import r2_score
+
+    from sklearn_polynn._optim import validation_split
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((300, 6))
+    y = X[:, 0] ** 2 - X[:, 1] + 0.5 * rng.standard_normal(300)
+    params = {"n_hidden": 4, "solver": solver, "early_stopping": True}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = TensorInitOneHiddenLayer(**params, random_state=0).fit(X, y)
+        again = TensorInitOneHiddenLayer(**params, random_state=0).fit(X, y)
+    _, held = validation_split(300, 0.1, np.random.RandomState(0))
+    assert_allclose(
+        r2_score(y[held], model.predict(X[held])),
+        model.best_validation_score_,
+        rtol=1e-8,
+    )
+    assert model.best_validation_score_ >= max(model.validation_scores_)
+    assert len(model.validation_scores_) == model.n_iter_
+    assert_allclose(again.hidden_weights_, model.hidden_weights_)
+
+
+def test_early_stopping_auto_is_off_for_large_samples():
+    X, y, _ = _teacher(2000, 6, 2, seed=0)
+    model = _fit(X, y, n_hidden=2, random_state=0)
+    assert model.validation_scores_ is None and model.best_validation_score_ is None
+    X, y, _ = _teacher(30, 6, 2, seed=0)  # 5 (6 + 1) = 35 > 30 rows: on
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model = TensorInitOneHiddenLayer(init="random", random_state=0).fit(X, y)
+    assert model.validation_scores_ is not None
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, 1.5])
+def test_validation_fraction_out_of_range_is_rejected(fraction):
+    X, y, _ = _teacher(100, 4, 2, seed=0)
+    with pytest.raises(ValueError, match="validation_fraction"):
+        TensorInitOneHiddenLayer(validation_fraction=fraction).fit(X, y)
+
+
+def test_raw_friedman2_is_refused_with_advice_not_fitted_to_garbage():
+    """Entries of X with RMS 540: before, training R^2 -5e19 (finite, useless)."""
+    from sklearn.datasets import make_friedman2
+
+    X, y = make_friedman2(400, noise=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the N(0, I) warning
+        with pytest.raises(ValueError, match="worse than predicting the mean.*Stand"):
+            TensorInitOneHiddenLayer(random_state=0).fit(X, y)
