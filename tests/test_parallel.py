@@ -279,6 +279,80 @@ def test_validate_dask_input_is_one_graph_execution(threads):
             validate_dask_input(est, da.from_array(Xb, chunks=7), yb, dtype="float64")
 
 
+class _CountExecutions:
+    """Counts Dask graph executions (``compute``/``persist``) while active."""
+
+    def __init__(self):
+        from dask.callbacks import Callback
+
+        outer = self
+        self.n = 0
+
+        class _Count(Callback):
+            def _start(self, dsk):
+                outer.n += 1
+
+        self._callback = _Count()
+
+    def __enter__(self):
+        self._callback.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._callback.__exit__(*exc)
+
+
+@pytest.mark.parametrize(
+    "activation, n_hidden, n_features, expected",
+    [
+        # dense P2: P2, R3's control variate, R3, RecMagSign's control variates
+        # and directional moments
+        ("squared_relu", 3, 8, 5),
+        ("relu", 3, 8, 6),  # + a second R3 with the balanced alpha (P3 = M_4)
+        ("tanh", 3, 8, 5),  # + M_1 for alpha, one gather for the magnitude fit
+        # matrix-free P2 (d > 20 r): a persist instead of the dense P2, then one
+        # per power iteration
+        ("squared_relu", 1, 45, 5),
+        ("tanh", 1, 45, 5),
+    ],
+)
+def test_tensor_initialization_dask_graph_executions(
+    activation, n_hidden, n_features, expected, threads
+):
+    """Algorithm 1 on Dask computes the independent reductions of each phase in
+    one graph execution (each one is a new process pool under
+    ``scheduler="processes"``) and equals the NumPy run."""
+    from sklearn_polynn._tensor import moment_orders, tensor_initialization
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.datasets import make_teacher_network
+
+    X, y = make_teacher_network(
+        1500, n_features, n_hidden, activation=activation, random_state=1
+    )
+    act = get_activation(activation)
+    kw = {"n_power_iter": 50, "n_projections": 20}
+    W, v, info = tensor_initialization(
+        X, y, n_hidden, act, moment_orders(act), np.random.RandomState(0), **kw
+    )
+    Xd, yd = da.from_array(X, chunks=(400, -1)), da.from_array(y, chunks=400)
+    with _CountExecutions() as count:
+        W_d, v_d, info_d = tensor_initialization(
+            Xd, yd, n_hidden, act, moment_orders(act), np.random.RandomState(0), **kw
+        )
+    n_iter = info["n_power_iter"]
+    if n_features > 20 * 2 * n_hidden:  # matrix-free
+        assert n_iter > 2  # the products are really iterated
+        expected += n_iter
+    assert count.n == expected
+    assert info_d["n_power_iter"] == n_iter
+    assert_allclose(info_d["reduced_tensor"], info["reduced_tensor"], rtol=1e-9)
+    assert_allclose(
+        info_d["projected_covariance"], info["projected_covariance"], rtol=1e-12
+    )
+    assert_allclose(W_d, W, rtol=1e-9, atol=1e-12)
+    assert_allclose(v_d, v, rtol=1e-9, atol=1e-12)
+
+
 def test_tensor_init_dask_bad_input(teacher, threads):
     from sklearn_polynn import TensorInitOneHiddenLayer
 
