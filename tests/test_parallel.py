@@ -244,41 +244,6 @@ def test_data_parallel_loss_grad_is_the_full_batch_mean(threads):
         loss_grad({"w": w}, np.arange(5))
 
 
-def test_validate_dask_input_is_one_graph_execution(threads):
-    """Cast, finiteness check and persist in one pass: under
-    ``scheduler="processes"`` every extra execution starts a new process pool."""
-    from dask.callbacks import Callback
-
-    from sklearn_polynn import TensorInitOneHiddenLayer
-    from sklearn_polynn.parallel import validate_dask_input
-
-    class Count(Callback):
-        n = 0
-
-        def _start(self, dsk):
-            Count.n += 1
-
-    rng = np.random.default_rng(0)
-    X = rng.standard_normal((30, 3)).astype(np.float32)
-    y = rng.standard_normal(30)
-    est = TensorInitOneHiddenLayer()
-    with Count():
-        Xd, yd = validate_dask_input(
-            est,
-            da.from_array(X, chunks=(7, 2)),
-            da.from_array(y, chunks=5),
-            dtype="float64",
-        )
-    assert Count.n == 1
-    assert Xd.dtype == np.float64 and Xd.chunks == yd.chunks[:1] + ((3,),)
-    assert_array_equal(Xd.compute(), X.astype(np.float64))
-    assert_array_equal(yd.compute(), y)
-    for name, Xb, yb in [("X", X.copy(), y), ("y", X, y.copy())]:
-        (Xb if name == "X" else yb)[11] = np.nan
-        with pytest.raises(ValueError, match=f"^Input {name} contains NaN or infinity"):
-            validate_dask_input(est, da.from_array(Xb, chunks=7), yb, dtype="float64")
-
-
 class _CountExecutions:
     """Counts Dask graph executions (``compute``/``persist``) while active."""
 
@@ -300,6 +265,33 @@ class _CountExecutions:
 
     def __exit__(self, *exc):
         self._callback.__exit__(*exc)
+
+
+def test_validate_dask_input_is_one_graph_execution(threads):
+    """Cast, finiteness check and persist in one pass: under
+    ``scheduler="processes"`` every extra execution starts a new process pool."""
+    from sklearn_polynn import TensorInitOneHiddenLayer
+    from sklearn_polynn.parallel import validate_dask_input
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((30, 3)).astype(np.float32)
+    y = rng.standard_normal(30)
+    est = TensorInitOneHiddenLayer()
+    with _CountExecutions() as count:
+        Xd, yd = validate_dask_input(
+            est,
+            da.from_array(X, chunks=(7, 2)),
+            da.from_array(y, chunks=5),
+            dtype="float64",
+        )
+    assert count.n == 1
+    assert Xd.dtype == np.float64 and Xd.chunks == yd.chunks[:1] + ((3,),)
+    assert_array_equal(Xd.compute(), X.astype(np.float64))
+    assert_array_equal(yd.compute(), y)
+    for name, Xb, yb in [("X", X.copy(), y), ("y", X, y.copy())]:
+        (Xb if name == "X" else yb)[11] = np.nan
+        with pytest.raises(ValueError, match=f"^Input {name} contains NaN or infinity"):
+            validate_dask_input(est, da.from_array(Xb, chunks=7), yb, dtype="float64")
 
 
 @pytest.mark.parametrize(
@@ -351,6 +343,22 @@ def test_tensor_initialization_dask_graph_executions(
     )
     assert_allclose(W_d, W, rtol=1e-9, atol=1e-12)
     assert_allclose(v_d, v, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_tensor_init_dask_fit_graph_executions(teacher, threads):
+    """A Dask fit runs a fixed, small number of graph executions: the input
+    checks (persist, stand-in rows, constant-y check), Algorithm 1 (5 for the
+    squared ReLU), the Gaussian-input check and one per gradient step."""
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    X, y, _ = teacher
+    kw = {**TI_KW, "max_iter": 2}
+    Xd, yd = da.from_array(X, chunks=(500, -1)), da.from_array(y, chunks=500)
+    with _CountExecutions() as count:
+        est = TensorInitOneHiddenLayer(**kw).fit(Xd, yd)
+    assert est.n_iter_ == 2
+    assert count.n <= 3 + 5 + 1 + 2
 
 
 def test_tensor_init_dask_bad_input(teacher, threads):
