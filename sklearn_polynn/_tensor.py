@@ -1023,8 +1023,7 @@ def _p2_direction(first_moment, orders, rng):
     only when it is used (one graph execution on Dask).
     """
     if orders.p2 > 2 and orders.odd == 1:
-        (first_moment,) = compute_if_dask(first_moment)
-        first_moment = to_numpy(first_moment)
+        (first_moment,) = _host(first_moment)
         norm = float(np.linalg.norm(first_moment))
         if norm > 0:
             return first_moment / norm
