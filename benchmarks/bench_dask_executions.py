@@ -9,8 +9,13 @@ threaded scheduler (best of ``--repeat``) and once under
 ``scheduler="processes"``, which starts a new process pool (``spawn``) in every
 execution, so its time is about the count times the pool start-up.
 
-Run ``python benchmarks/bench_dask_executions.py [--quick] [--no-processes]``.
-BLAS is pinned to one thread.
+With ``--init``, the tensor initialization alone (``N = 200 000``, ``--quick``
+50 000, ``k = 5``, 16 chunks, threaded scheduler) on the Dask array against
+NumPy, for ``d = 10`` and ``d = 200`` (both with the dense ``P2``, ``d <= 40 k``),
+with its execution count.
+
+Run ``python benchmarks/bench_dask_executions.py [--quick] [--no-processes]
+[--init]``. BLAS is pinned to one thread.
 """
 
 import os
@@ -25,10 +30,13 @@ import warnings  # noqa: E402
 
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402
+import numpy as np  # noqa: E402
 from dask.callbacks import Callback  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
 from sklearn_polynn import TensorInitOneHiddenLayer  # noqa: E402
+from sklearn_polynn._tensor import moment_orders, tensor_initialization  # noqa: E402
+from sklearn_polynn.activations import get_activation  # noqa: E402
 from sklearn_polynn.datasets import make_teacher_network  # noqa: E402
 
 _PHASES = {
@@ -64,14 +72,53 @@ def _fit(X, y, k, scheduler):
         return time.perf_counter() - start, count.phases
 
 
+def bench_init(N, repeat):
+    """Tensor initialization on NumPy and on a 16-chunk Dask array."""
+    k = 5
+    for d in (10, 200):
+        for name in ("squared_relu", "relu", "tanh"):
+            X, y = make_teacher_network(N, d, k, activation=name, random_state=0)
+            Xd = da.from_array(X, chunks=(N // 16, -1)).persist()
+            yd = da.from_array(y, chunks=N // 16).persist()
+            act = get_activation(name)
+            seconds = {}
+            for label, data in (("NumPy", (X, y)), ("Dask", (Xd, yd))):
+                best = float("inf")
+                for _ in range(repeat):
+                    count = _Executions()
+                    with dask.config.set(scheduler="threads"), count:
+                        start = time.perf_counter()
+                        _, _, info = tensor_initialization(
+                            *data,
+                            k,
+                            act,
+                            moment_orders(act),
+                            np.random.RandomState(0),
+                            n_power_iter=100,
+                            n_projections=100,
+                        )
+                        best = min(best, time.perf_counter() - start)
+                seconds[label] = best
+            print(
+                f"init N={N} d={d:3d} k={k} {name:12s}: "
+                f"{sum(count.phases.values()):3d} executions "
+                f"({info['n_power_iter']} power iterations); NumPy "
+                f"{seconds['NumPy']:.3f} s, Dask {seconds['Dask']:.3f} s"
+            )
+
+
 def main():
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="N=2000, d=5, k=2")
     parser.add_argument("--no-processes", action="store_true")
+    parser.add_argument("--init", action="store_true", help="time Algorithm 1")
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
+    if args.init:
+        bench_init(50_000 if args.quick else 200_000, min(args.repeat, 3))
+        return
     N, d, k = (2000, 5, 2) if args.quick else (2000, 8, 3)
     X, y = make_teacher_network(N, d, k, random_state=0)
     threads = sorted({i["num_threads"] for i in threadpool_info()})
