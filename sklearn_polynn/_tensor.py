@@ -27,12 +27,33 @@ prod (x.u) + sum_pairings prod (u.u')``. (In the converted text of the paper,
 for which Claim 5.2 holds, and is what the tests check.)
 
 The same code runs on ``dask.array`` input (``X`` and ``y`` with whole rows per
-block): every pass over the samples is then a per-block reduction that Dask sums
-(the products ``P2 U`` or the dense ``P2``, the ``k x k^2`` moment of ``R3``, the
-normal equations of the control variates, RecMagSign's directional moments), the
-three parts of the split are persisted, and :func:`_host` brings each small
-result to the driver; only the non-homogeneous magnitude fit
-(:func:`least_squares_magnitudes`) gathers its ``N/3 x k`` projections.
+block, persisted as by :func:`~sklearn_polynn.parallel.validate_dask_input`):
+every pass over the samples is then a per-block reduction that Dask sums, and
+the reductions that do not depend on each other through a host computation are
+computed in one graph execution (:func:`_host`), since every execution costs a
+scheduler round trip (a new process pool under ``scheduler="processes"``).
+A host result is needed only where the algorithm solves or decomposes on the
+driver, so the executions are:
+
+1. ``P2`` (dense, ``d <= 20 r``): one, with the means and the first moment of
+   its control variate; before it, one for ``M_1`` when ``alpha = M_1 /
+   ||M_1||`` (``tensor_alpha="adaptive"`` with an odd activation, ``P2 =
+   M_3(I, I, alpha)``). Matrix-free: one persist of ``X_2`` and the terms of
+   ``P2``, then one per power iteration (each needs the previous block's
+   QR and Rayleigh-Ritz step);
+2. the normal equations of ``R3``'s control variate (needs ``V``), with the
+   projected covariance;
+3. ``R3`` (needs the residual's coefficients); a second ``R3`` for
+   ``P3 = M_4(I, I, I, alpha)`` with the balanced ``alpha`` (needs the first
+   decomposition);
+4. RecMagSign (needs the directions): the normal equations of both moments'
+   control variates, then both directional moments; or, for a non-homogeneous
+   activation, the gathered ``N/3 x k`` projections of
+   :func:`least_squares_magnitudes`.
+
+That is 5 executions for the squared ReLU (6 for the ReLU, 5 for tanh), the
+minimum for this order of host steps. The three parts of the split are not
+persisted: each pass gathers its rows of the persisted ``X`` in its own graph.
 """
 
 import itertools
@@ -220,17 +241,25 @@ def _parity(activation):
     )
 
 
-def _host(a):
-    """A Dask result computed (one pass over the blocks); other arrays unchanged.
+def _scalar(a):
+    """``float(a)`` for a 0-d array; a Dask scalar stays lazy.
 
-    Algorithm 1 also runs on ``dask.array`` input: every pass over the samples
-    below is then a per-block reduction summed by Dask (``X^T (c * X U)``,
-    ``Z^T diag(w) (Z (x) Z)``, ``F^T F``, ...), and ``_host`` brings the small
-    ``d x r``, ``k x k^2`` or ``p x p`` results to the driver where a loop (the
-    power method) or a solve needs them.
+    On ``dask.array`` input every reduction of one phase of Algorithm 1 (see
+    the module docstring) stays in the graph until the phase's single
+    ``compute_if_dask`` call, so a mean that enters a later term of the same
+    phase must not be computed on its own.
     """
-    (a,) = compute_if_dask(a)
-    return a
+    return a if is_dask_collection(a) else float(a)
+
+
+def _host(*arrays):
+    """``arrays`` as NumPy arrays on the host, the Dask ones from one graph execution.
+
+    The small per-phase results of Algorithm 1 (``k x k^2`` moments, normal
+    equations, ...) that a host computation (a solve, the CP decomposition)
+    needs; computing them together makes one pass over the blocks.
+    """
+    return tuple(to_numpy(a) for a in compute_if_dask(*arrays))
 
 
 def _to(a, ref, dtype="like"):
@@ -292,23 +321,25 @@ def _p2_terms(X, y, alpha, order):
     xp = get_namespace(X)
     n = X.shape[0]
     if order == 2:
-        return y / n, [], -float(xp.mean(y))
+        return y / n, [], -_scalar(xp.mean(y))
     a = X @ alpha
     ya = y * a
     if order == 3:
         first = X.T @ y / n
-        return ya / n, [(-first, alpha), (-alpha, first)], -float(xp.mean(ya))
+        return ya / n, [(-first, alpha), (-alpha, first)], -_scalar(xp.mean(ya))
     first_a = X.T @ ya / n
-    mean_y = float(xp.mean(y))
+    mean_y = _scalar(xp.mean(y))
     rank_one = [(-2.0 * alpha, first_a), (-2.0 * first_a, alpha)]
     rank_one.append((2.0 * mean_y * alpha, alpha))
-    return y * (a * a - 1.0) / n, rank_one, mean_y - float(xp.mean(ya * a))
+    return y * (a * a - 1.0) / n, rank_one, mean_y - _scalar(xp.mean(ya * a))
 
 
 def _p2_matrix(X, y, alpha, order):
     """The empirical ``d x d`` matrix ``P2`` of Definition 5.4 (one GEMM).
 
-    In the namespace of ``X`` (computed for a ``dask.array``); see `_p2_terms`.
+    In the namespace of ``X``; for a ``dask.array`` computed in one graph
+    execution together with the moments it is made of (``E[y]``, ``E[y x]``
+    of the control variate...), see `_p2_terms`.
     """
     xp = get_namespace(X)
     c, rank_one, shift = _p2_terms(X, y, alpha, order)
@@ -316,7 +347,8 @@ def _p2_matrix(X, y, alpha, order):
     P2 = P2 + shift * xp.eye(X.shape[1], dtype=X.dtype, device=device_of(X))
     for u, v in rank_one:
         P2 = P2 + _outer(u, v)
-    return _host(P2)
+    (P2,) = compute_if_dask(P2)
+    return P2
 
 
 def _p2_operator(X, y, alpha, order, *, dense=False):
@@ -327,17 +359,26 @@ def _p2_operator(X, y, alpha, order, *, dense=False):
     is formed once (one ``(d x N)(N x d)`` GEMM) and each product costs
     ``d^2 r``: cheaper when ``d`` is small next to ``r`` times the number of
     power iterations.
+
+    On a ``dask.array`` the dense matrix costs one graph execution and the power
+    iterations run on the driver; matrix-free, ``X``, the row weights and the
+    small terms of ``P2`` are persisted in one execution and every product is
+    one more (the minimum: each power iteration needs the previous one's
+    orthogonalized block).
     """
     if dense:
         P2 = _p2_matrix(X, y, alpha, order)
         return lambda U: P2 @ U
     c, rank_one, shift = _p2_terms(X, y, alpha, order)
+    X, c, shift, *flat = persist_if_dask(X, c, shift, *(a for t in rank_one for a in t))
+    rank_one = list(zip(flat[::2], flat[1::2]))
 
     def matvec(U):
         out = X.T @ (c[:, None] * (X @ U)) + shift * U
         for u, v in rank_one:
             out = out + _outer(u, v @ U)
-        return _host(out)
+        (out,) = compute_if_dask(out)
+        return out
 
     return matvec
 
@@ -418,7 +459,7 @@ def estimate_n_hidden(X, y, orders, rng, *, alpha="adaptive", sample_weight=None
     if alpha == "random":
         direction = _random_unit(rng, X.shape[1])
     else:
-        direction = _p2_direction(to_numpy(first), orders, rng)
+        direction = _p2_direction(first, orders, rng)
     # Control variate, as in Algorithm 1.
     residual = y - xp.mean(_times(y, w)) - X @ first
     P2 = to_numpy(_p2_matrix(X, _times(residual, w), _to(direction, X), orders.p2))
@@ -472,6 +513,9 @@ def _reduced_third_moment(Z, y, order, beta, t=None):
     holds for any ``alpha`` in ``R^d`` (Definition 5.4's random vector) with
     ``t = x^T alpha`` and ``beta = V^T alpha`` (not unit): pass that ``t``.
 
+    The moments are summed over the rows in one pass (one graph execution on
+    a ``dask.array``) and combined on the host.
+
     Returns
     -------
     R3 : ndarray of shape (k, k, k) (host)
@@ -480,18 +524,19 @@ def _reduced_third_moment(Z, y, order, beta, t=None):
     n, k = Z.shape
     eye = np.eye(k)
     if order == 3:
-        cube = to_numpy(_weighted_cube_moment(Z, y)) / n
-        return cube - _symmetrized_outer(to_numpy(y @ Z) / n, eye)
+        cube, first = _host(_weighted_cube_moment(Z, y), y @ Z)
+        return cube / n - _symmetrized_outer(first / n, eye)
     if t is None:
         t = Z @ _to(beta, Z)
     yt = y * t
-    cube = to_numpy(_weighted_cube_moment(Z, yt)) / n
-    second = to_numpy(Z.T @ (y[:, None] * Z)) / n
+    cube, second, first, mean = _host(
+        _weighted_cube_moment(Z, yt), Z.T @ (y[:, None] * Z), yt @ Z, xp.mean(y)
+    )
     return (
-        cube
-        - _symmetrized_outer(to_numpy(yt @ Z) / n, eye)
-        - _symmetrized_outer(beta, second)
-        + float(xp.mean(y)) * _symmetrized_outer(beta, eye)
+        cube / n
+        - _symmetrized_outer(first / n, eye)
+        - _symmetrized_outer(beta, second / n)
+        + float(mean) * _symmetrized_outer(beta, eye)
     )
 
 
@@ -622,23 +667,24 @@ def symmetric_cp(T, rng, n_projections):
 
 # --------------------------------------------------------------------- RecMagSign
 def _directional_moments(T, y, order):
-    """``M_j(a_i, ..., a_i) = E[y He_j(x^T a_i)]`` for unit directions (columns of T).
+    """``n M_j(a_i, ..., a_i) = sum_n y_n He_j(x_n^T a_i)``, unit directions in T.
 
     For a unit vector ``a`` the Hermite tensor contracted with ``a`` ``j`` times
-    is the scalar ``He_j(x^T a)``. Returns one value per column.
+    is the scalar ``He_j(x^T a)``. One value per column, in the namespace of
+    ``T`` (lazy on Dask).
     """
-    return to_numpy(y @ hermite_e(order, T)) / T.shape[0]
+    return y @ hermite_e(order, T)
 
 
-def _moment_weights(T, y, order, gram):
+def _moment_weights(moments, order, gram):
     """RecMagSign's least squares: ``M_j(a_i, .., a_i) = sum_l c_l (a_l^T a_i)^j``.
 
     By Claim 5.2 with ``a_l = s_l wbar_l``, ``c_l = v_l m_j(||w_l||) s_l^j``; the
     ``k x k`` system has matrix ``(A^T A)^{o j}`` (elementwise power, positive
-    definite for linearly independent ``a_l``).
+    definite for linearly independent ``a_l``). ``moments``: the host
+    ``M_j(a_i, .., a_i)``.
     """
-    b = _directional_moments(T, y, order)
-    return np.linalg.lstsq(gram**order, b, rcond=_GRAM_RCOND)[0]
+    return np.linalg.lstsq(gram**order, moments, rcond=_GRAM_RCOND)[0]
 
 
 def rec_mag_sign(T, y, gram, orders, degree, weights=None):
@@ -675,11 +721,20 @@ def rec_mag_sign(T, y, gram, orders, degree, weights=None):
     """
     m = orders.m
     k = gram.shape[0]
-    coef = {}
-    for j in (orders.odd, orders.even):
-        if j is not None:
-            residual = _polynomial_residual(T, y, j - 1, weights)
-            coef[j] = _moment_weights(T, _times(residual, weights), j, gram) / m[j - 1]
+    used = [j for j in (orders.odd, orders.even) if j is not None]
+    # Two passes over the rows (two graph executions on Dask): the normal
+    # equations of both control variates, then both directional moments.
+    residuals, _ = _polynomial_residuals([(T, y, j - 1, weights) for j in used])
+    moments = _host(
+        *(
+            _directional_moments(T, _times(r, weights), j)
+            for j, r in zip(used, residuals)
+        )
+    )
+    coef = {
+        j: _moment_weights(b / T.shape[0], j, gram) / m[j - 1]
+        for j, b in zip(used, moments)
+    }
     v = np.sign(coef[orders.even]) if orders.even else np.ones(k)
     v[v == 0] = 1.0
     signs = np.sign(coef[orders.odd]) * v if orders.odd else np.ones(k)
@@ -707,8 +762,9 @@ def least_squares_magnitudes(T, y, activation, n_sweeps=3, weights=None):
         Signed ``sigma_l``: the hidden weight is ``sigma_l u_l``.
     v : ndarray of shape (k,)
     """
-    T, y = to_numpy(T).astype(np.float64), to_numpy(y).astype(np.float64)
-    root = None if weights is None else np.sqrt(to_numpy(weights).astype(np.float64))
+    T, y, weights = _host(T, y, weights)  # one graph execution on Dask
+    T, y = T.astype(np.float64), y.astype(np.float64)
+    root = None if weights is None else np.sqrt(weights.astype(np.float64))
     y = y if root is None else y * root
     k = T.shape[1]
     coarse = np.geomspace(0.05, 20.0, 50)
@@ -822,8 +878,9 @@ def tensor_initialization(
         # Sorted indices: the same random partition, read with better locality.
         split = np.array_split(rng.permutation(n), 3)
         parts = [_to(np.sort(p), X, dtype=None) for p in split]
-        subsets = (xp.take(a, p, axis=0) for p in parts for a in (X, y))
-        X2, y2, X3, y3, X4, y4 = persist_if_dask(*subsets)
+        # On Dask the parts stay lazy: each pass below gathers its rows from the
+        # (persisted) X inside its own graph execution.
+        X2, y2, X3, y3, X4, y4 = (xp.take(a, p, axis=0) for p in parts for a in (X, y))
         w2, w3, w4 = (
             (None,) * 3
             if sample_weight is None
@@ -836,7 +893,7 @@ def tensor_initialization(
     if alpha == "random":  # Definition 5.4: one random alpha for P2 and P3
         alpha_p2 = alpha_p3 = _random_unit(rng, d)
     else:
-        alpha_p2, alpha_p3 = _p2_direction(to_numpy(first), orders, rng), None
+        alpha_p2, alpha_p3 = _p2_direction(first, orders, rng), None
     # Control variate: E[c He_j(x)] = E[x^T b He_j(x)] = 0 for j >= 2, so removing
     # the mean and the linear part of y leaves the moment unchanged and lowers
     # its variance.
@@ -847,8 +904,12 @@ def tensor_initialization(
         matvec, d, n_hidden, rng, X, max_iter=n_power_iter
     )
     Z3 = X3 @ V
-    # Same control variate in span(V): polynomials of z of degree < j3.
-    y3 = _times(_polynomial_residual(Z3, y3, orders.p3 - 1, w3), w3)
+    # Same control variate in span(V): polynomials of z of degree < j3; the
+    # projected covariance comes from the same pass.
+    (y3,), (covariance,) = _polynomial_residuals(
+        [(Z3, y3, orders.p3 - 1, w3)], Z3.T @ _times(Z3, _column(w3))
+    )
+    y3 = _times(y3, w3)
     if alpha_p3 is not None and orders.p3 == 4:
         # M_4(V, V, V, alpha) for alpha in R^d: t = x^T alpha, beta = V^T alpha.
         t3 = X3 @ _to(alpha_p3, X)
@@ -878,7 +939,7 @@ def tensor_initialization(
         "p2_eigenvalues": eigenvalues,
         "n_power_iter": n_iter,
         "reduced_tensor": R3,
-        "projected_covariance": to_numpy(Z3.T @ _times(Z3, _column(w3))) / Z3.shape[0],
+        "projected_covariance": covariance / Z3.shape[0],
     }
     return W, v, info
 
@@ -903,26 +964,52 @@ def _column(weights):
     return None if weights is None else weights[:, None]
 
 
-def _polynomial_residual(Z, y, degree, weights=None):
-    """``y`` minus its least-squares fit by polynomials of ``z`` of degree <= degree.
+def _polynomial_residuals(fits, *extra):
+    """Each ``y`` minus its least-squares fit by low-degree polynomials of ``z``.
 
     A control variate: for ``z ~ N(0, I)`` every polynomial of degree ``< j`` is
     orthogonal to the Hermite tensor ``He_j(z)``, so ``E[r He_j] = E[y He_j]``
     for the residual ``r``, with a smaller variance (up to an ``O(1/N)`` bias
     from fitting on the same samples). ``weights`` (mean 1): weighted least
     squares, i.e. weighted normal equations.
+
+    Parameters
+    ----------
+    fits : list of (Z, y, degree, weights)
+        Independent fits of ``y`` by the monomials of the rows of ``Z`` of
+        total degree ``<= degree`` (``weights``: row weights or ``None``);
+        their normal equations are summed over the rows together (one graph
+        execution on Dask), with the arrays ``extra``.
+    *extra : arrays
+        Other small results of the same pass, returned on the host.
+
+    Returns
+    -------
+    residuals : list of arrays
+        One per fit, in the namespace of its ``Z``.
+    extra : tuple of ndarrays
     """
-    xp = get_namespace(Z)
-    F = _polynomial_features(Z, degree)
-    if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
-        return y - xp.mean(_times(y, weights))
-    # Normal equations (a k-sized system, solved on the host): much cheaper
-    # than an SVD of F.
-    Fw = _times(F, _column(weights))
-    gram, moment = to_numpy(_host(Fw.T @ F)), to_numpy(_host(Fw.T @ y))
-    ridge = 1e-10 * float(np.trace(gram)) / gram.shape[0]
-    coef = np.linalg.solve(gram + ridge * np.eye(gram.shape[0]), moment)
-    return y - F @ (coef if is_dask_collection(F) else _to(coef, F))
+    systems = []
+    for Z, y, degree, weights in fits:
+        F = _polynomial_features(Z, degree)
+        if Z.shape[0] < 2 * F.shape[1]:  # too few samples to fit it: skip the fit
+            systems.append((F, ()))
+            continue
+        # Normal equations (a k-sized system, solved on the host): much cheaper
+        # than an SVD of F.
+        Fw = _times(F, _column(weights))
+        systems.append((F, (Fw.T @ F, Fw.T @ y)))
+    computed = list(_host(*(a for _, system in systems for a in system), *extra))
+    residuals = []
+    for (F, system), (Z, y, _, weights) in zip(systems, fits):
+        if not system:
+            residuals.append(y - get_namespace(Z).mean(_times(y, weights)))
+            continue
+        gram, moment = computed.pop(0), computed.pop(0)
+        ridge = 1e-10 * float(np.trace(gram)) / gram.shape[0]
+        coef = np.linalg.solve(gram + ridge * np.eye(gram.shape[0]), moment)
+        residuals.append(y - F @ (coef if is_dask_collection(F) else _to(coef, F)))
+    return residuals, tuple(computed)
 
 
 def _p2_direction(first_moment, orders, rng):
@@ -932,10 +1019,14 @@ def _p2_direction(first_moment, orders, rng):
     ``alpha`` in ``R^d`` makes them ``O(d^{-1/2})``. When ``M_1 != 0`` its
     estimate lies in ``span(W*)``, and ``alpha = M_1 / ||M_1||`` keeps them
     ``Theta(1)``; otherwise ``alpha`` is random (the paper's choice).
+    ``first_moment`` (in any namespace, or lazy on Dask) is brought to the host
+    only when it is used (one graph execution on Dask).
     """
-    norm = float(np.linalg.norm(first_moment))
-    if orders.p2 > 2 and orders.odd == 1 and norm > 0:
-        return first_moment / norm
+    if orders.p2 > 2 and orders.odd == 1:
+        (first_moment,) = _host(first_moment)
+        norm = float(np.linalg.norm(first_moment))
+        if norm > 0:
+            return first_moment / norm
     return _random_unit(rng, first_moment.shape[0])
 
 

@@ -84,12 +84,14 @@ def _gaussian_deviation(X, projected_covariance, weights=None):
     k = projected_covariance.shape[0]
     column = None if weights is None else weights[:, None]
     means = xp.mean(_times(X, column), axis=0)
-    mean = np.abs(to_numpy(means)).max()
     if weights is None:
-        variance = np.asarray(to_numpy(xp.var(X, axis=0)))
+        variance = xp.var(X, axis=0)
     else:
         centered = X - means
-        variance = np.asarray(to_numpy(xp.mean(centered * centered * column, axis=0)))
+        variance = xp.mean(centered * centered * column, axis=0)
+    means, variance = compute_if_dask(means, variance)  # one pass on Dask
+    mean = np.abs(to_numpy(means)).max()
+    variance = np.asarray(to_numpy(variance))
     eigenvalues = np.linalg.eigvalsh(projected_covariance)
     if mean > 0.1 + 5.0 / math.sqrt(n):
         return f"a feature has mean {mean:.3g}"
@@ -729,7 +731,7 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         from .parallel import validate_dask_input
 
         X_gd, y_gd = validate_dask_input(self, X, y, dtype=self.dtype)
-        return X_gd[:1].compute(), y_gd[:1].compute(), X_gd, y_gd
+        return (*compute_if_dask(X_gd[:1], y_gd[:1]), X_gd, y_gd)
 
     def _get_activation(self):
         activation = get_activation(self.activation)

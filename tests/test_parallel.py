@@ -244,32 +244,47 @@ def test_data_parallel_loss_grad_is_the_full_batch_mean(threads):
         loss_grad({"w": w}, np.arange(5))
 
 
+class _CountExecutions:
+    """Counts Dask graph executions (``compute``/``persist``) while active."""
+
+    def __init__(self):
+        from dask.callbacks import Callback
+
+        outer = self
+        self.n = 0
+
+        class _Count(Callback):
+            def _start(self, dsk):
+                outer.n += 1
+
+        self._callback = _Count()
+
+    def __enter__(self):
+        self._callback.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._callback.__exit__(*exc)
+
+
 def test_validate_dask_input_is_one_graph_execution(threads):
     """Cast, finiteness check and persist in one pass: under
     ``scheduler="processes"`` every extra execution starts a new process pool."""
-    from dask.callbacks import Callback
-
     from sklearn_polynn import TensorInitOneHiddenLayer
     from sklearn_polynn.parallel import validate_dask_input
-
-    class Count(Callback):
-        n = 0
-
-        def _start(self, dsk):
-            Count.n += 1
 
     rng = np.random.default_rng(0)
     X = rng.standard_normal((30, 3)).astype(np.float32)
     y = rng.standard_normal(30)
     est = TensorInitOneHiddenLayer()
-    with Count():
+    with _CountExecutions() as count:
         Xd, yd = validate_dask_input(
             est,
             da.from_array(X, chunks=(7, 2)),
             da.from_array(y, chunks=5),
             dtype="float64",
         )
-    assert Count.n == 1
+    assert count.n == 1
     assert Xd.dtype == np.float64 and Xd.chunks == yd.chunks[:1] + ((3,),)
     assert_array_equal(Xd.compute(), X.astype(np.float64))
     assert_array_equal(yd.compute(), y)
@@ -277,6 +292,73 @@ def test_validate_dask_input_is_one_graph_execution(threads):
         (Xb if name == "X" else yb)[11] = np.nan
         with pytest.raises(ValueError, match=f"^Input {name} contains NaN or infinity"):
             validate_dask_input(est, da.from_array(Xb, chunks=7), yb, dtype="float64")
+
+
+@pytest.mark.parametrize(
+    "activation, n_hidden, n_features, expected",
+    [
+        # dense P2: P2, R3's control variate, R3, RecMagSign's control variates
+        # and directional moments
+        ("squared_relu", 3, 8, 5),
+        ("relu", 3, 8, 6),  # + a second R3 with the balanced alpha (P3 = M_4)
+        ("tanh", 3, 8, 5),  # + M_1 for alpha, one gather for the magnitude fit
+        # matrix-free P2 (d > 20 r): a persist instead of the dense P2, then one
+        # per power iteration
+        ("squared_relu", 1, 45, 5),
+        ("tanh", 1, 45, 5),
+    ],
+)
+def test_tensor_initialization_dask_graph_executions(
+    activation, n_hidden, n_features, expected, threads
+):
+    """Algorithm 1 on Dask computes the independent reductions of each phase in
+    one graph execution (each one is a new process pool under
+    ``scheduler="processes"``) and equals the NumPy run."""
+    from sklearn_polynn._tensor import moment_orders, tensor_initialization
+    from sklearn_polynn.activations import get_activation
+    from sklearn_polynn.datasets import make_teacher_network
+
+    X, y = make_teacher_network(
+        1500, n_features, n_hidden, activation=activation, random_state=1
+    )
+    act = get_activation(activation)
+    kw = {"n_power_iter": 50, "n_projections": 20}
+    W, v, info = tensor_initialization(
+        X, y, n_hidden, act, moment_orders(act), np.random.RandomState(0), **kw
+    )
+    Xd, yd = da.from_array(X, chunks=(400, -1)), da.from_array(y, chunks=400)
+    with _CountExecutions() as count:
+        W_d, v_d, info_d = tensor_initialization(
+            Xd, yd, n_hidden, act, moment_orders(act), np.random.RandomState(0), **kw
+        )
+    n_iter = info["n_power_iter"]
+    if n_features > 20 * 2 * n_hidden:  # matrix-free
+        assert n_iter > 2  # the products are really iterated
+        expected += n_iter
+    assert count.n == expected
+    assert info_d["n_power_iter"] == n_iter
+    assert_allclose(info_d["reduced_tensor"], info["reduced_tensor"], rtol=1e-9)
+    assert_allclose(
+        info_d["projected_covariance"], info["projected_covariance"], rtol=1e-12
+    )
+    assert_allclose(W_d, W, rtol=1e-9, atol=1e-12)
+    assert_allclose(v_d, v, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+def test_tensor_init_dask_fit_graph_executions(teacher, threads):
+    """A Dask fit runs a fixed, small number of graph executions: the input
+    checks (persist, stand-in rows, constant-y check), Algorithm 1 (5 for the
+    squared ReLU), the Gaussian-input check and one per gradient step."""
+    from sklearn_polynn import TensorInitOneHiddenLayer
+
+    X, y, _ = teacher
+    kw = {**TI_KW, "max_iter": 2}
+    Xd, yd = da.from_array(X, chunks=(500, -1)), da.from_array(y, chunks=500)
+    with _CountExecutions() as count:
+        est = TensorInitOneHiddenLayer(**kw).fit(Xd, yd)
+    assert est.n_iter_ == 2
+    assert count.n <= 3 + 5 + 1 + 2
 
 
 def test_tensor_init_dask_bad_input(teacher, threads):
