@@ -26,6 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from . import _high_threshold as _ht
+from . import _high_threshold_binary as _htb
 from ._backend import asarray, device_of, lstsq, to_numpy
 from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
@@ -42,7 +43,7 @@ from .hermite import hermite_coefficients
 
 __all__ = ["HighThresholdLayerRecovery"]
 
-_METHODS = {"landscape", "simultaneous", "correlation_graph", "even"}
+_METHODS = {"landscape", "simultaneous", "correlation_graph", "even", "binary_exp"}
 _SAME_MINIMUM = 0.5  # |cosine| (in the E[f H_2] metric) above which two minima agree
 _SIMULTANEOUS_GAMMA = 0.01  # Theorem 10/11: gamma <= c, "c = 0.01 suffices"
 _EVEN_OVERLAP = 0.2  # |cos| between Thm 9 maxima above which W* is not orthonormal
@@ -102,8 +103,9 @@ class HighThresholdLayerRecovery(
     ----------
     n_hidden : int, default=None
         Number of lowest-layer units ``d``. None: the number of cliques for
-        ``method="correlation_graph"``, otherwise the position of the largest
-        gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
+        ``method="correlation_graph"``, the supports whose correlation exceeds
+        a tenth of the first's for "binary_exp", otherwise the position of the
+        largest gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
     activation : str, Activation or (function, derivative), default="relu"
         The unit ``u`` applied to ``w^T x - t``. "sign" is the 0/1 step
         ``1[a > 0]`` (unions of halfspaces, App. B.6); "exp" is ``e^a`` (Thm 7);
@@ -111,16 +113,21 @@ class HighThresholdLayerRecovery(
     threshold : float, default=None
         The threshold ``t``. Required (the paper gives no way to estimate it)
         for "landscape" and "simultaneous", where it must be >= 0; optional for
-        "correlation_graph" (it only rescales ``P``'s coefficients) and for
-        "even" (which needs ``t = 0``).
-    method : {"landscape", "simultaneous", "correlation_graph", "even"}, \
-            default="landscape"
+        "correlation_graph" and "binary_exp" (it only rescales ``P``'s
+        coefficients) and for "even" (which needs ``t = 0``).
+    method : {"landscape", "simultaneous", "correlation_graph", "even", \
+            "binary_exp"}, default="landscape"
         "landscape": the one-by-one landscape-design loss ``G(z)`` (Sec. 2,
         Claim 2) minimised from random restarts; "simultaneous": the single
         objective of App. B.4 (Theorem 11); "correlation_graph": cliques of the
         graph of ``E[f x_i x_j]`` for binary ``W*`` with disjoint supports and
         ``u = exp`` (Thm 7, Algorithm 3); "even": even activations at threshold
-        0 with orthonormal ``W*`` (Thm 9).
+        0 with orthonormal ``W*`` (Thm 9); "binary_exp": binary ``W*`` with
+        disjoint supports, ``u = exp`` and ``P`` with non-negative coefficients,
+        with no threshold and no coefficient gap (Thm 8, App. D.2): the local
+        maxima of ``e^{-|z|^2/2} E[f e^{z^T x}]`` over ``z >= 0``, ``|z|_1 =
+        1`` (see :mod:`sklearn_polynn._high_threshold_binary`), one support at
+        a time.
     refine : bool, default=True
         Run RefineEstimate / EstimateTanAlpha (Sec. 2.1, Algorithms 1-2, Thm 5)
         on each recovered direction, for monotone ``P`` and activations that
@@ -185,6 +192,16 @@ class HighThresholdLayerRecovery(
         0.14 -> 0.09 after two rounds (fit 1.5 s -> 13 s -> 29 s; a second
         data seed: 0.24 -> 0.07), N=5e5: 0.58 -> 0.18. 0 keeps the paper's
         plain moments.
+    sampling : {"gaussian", "biased"}, default="gaussian"
+        How the rows were drawn. "gaussian": ``x ~ N(0, I)``, and every
+        correlation is the row mean of ``(y - c0) g(x)``. "biased": from App.
+        B.7's oracle, which keeps a Gaussian draw with probability
+        proportional to ``f(x) >= 0`` (e.g.
+        ``make_high_threshold_network(sampling="biased")``), so the row mean of
+        ``g(x)`` is ``E[f g] / E[f]``: the correlations up to one scale, which
+        the methods do not need. For units that are rarely on (the sigmoid at
+        ``t = Omega(log d)``, Thm 13), every row then carries signal. Not with
+        ``refine=True`` or ``control_variates > 0`` (both need Gaussian rows).
     tol : float, default=1e-8
         Improvement of the loss below which an iteration counts as no change.
     n_iter_no_change : int, default=10
@@ -202,7 +219,7 @@ class HighThresholdLayerRecovery(
         Recovered directions ``w_i``, unit columns.
     hidden_scale_ : ndarray of shape (n_hidden,)
         Norms of the lowest-layer weights (1, or ``sqrt(ones)`` for the binary
-        columns of "correlation_graph"); the hidden units are
+        columns of "correlation_graph" and "binary_exp"); the hidden units are
         ``u(hidden_scale_ * hidden_weights_^T x - threshold_)``.
     threshold_ : float
     n_hidden_ : int
@@ -310,6 +327,7 @@ class HighThresholdLayerRecovery(
         ],
         "n_restarts": [IntInterval(1, None, closed="left"), None],
         "control_variates": [IntInterval(0, None, closed="left")],
+        "sampling": [StrOptions({"gaussian", "biased"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
         **ITERATIVE_CONSTRAINTS,
@@ -333,6 +351,7 @@ class HighThresholdLayerRecovery(
         max_iter=2000,
         n_restarts=None,
         control_variates=0,
+        sampling="gaussian",
         tol=1e-8,
         n_iter_no_change=10,
         device=None,
@@ -354,6 +373,7 @@ class HighThresholdLayerRecovery(
         self.max_iter = max_iter
         self.n_restarts = n_restarts
         self.control_variates = control_variates
+        self.sampling = sampling
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.device = device
@@ -404,7 +424,14 @@ class HighThresholdLayerRecovery(
             weights = validate_sample_weight(sample_weight, X.shape[0], ns, X.dtype)
             if float(xp.sum(weights)) <= 0:
                 raise ValueError("sample_weight must have a positive sum.")
-        _warn_if_not_standard_gaussian(X, xp)
+        if self.sampling == "gaussian":
+            _warn_if_not_standard_gaussian(X, xp)
+        elif self.refine or self.control_variates:
+            raise ValueError(
+                "sampling='biased' (App. B.7) rows are not N(0, I): RefineEstimate "
+                "(refine=True) and control_variates > 0 need Gaussian rows. Set "
+                "refine=False and control_variates=0."
+            )
         unit = _hidden_unit(self.activation)
         threshold = self._resolve_threshold()
         if self.n_hidden is not None and self.n_hidden > X.shape[1]:
@@ -421,6 +448,9 @@ class HighThresholdLayerRecovery(
                 "no information about the hidden layer, so there is nothing to "
                 "recover. Fit a constant model (sklearn.dummy.DummyRegressor)."
             )
+        if self.sampling == "biased":
+            # oracle rows follow f(x) phi(x) / E[f]: E_b[g] = E[f g] / E[f]
+            f = xp.ones_like(y)
         relative = None if weights is None else weights / xp.mean(weights)
         if relative is not None:
             # E_w[f g(x)] = mean(f w / mean(w) g(x)): weighted means everywhere
@@ -430,6 +460,8 @@ class HighThresholdLayerRecovery(
         self.correlation_gap_ratio_ = None
         if self.method == "correlation_graph":
             W, scale = self._fit_correlation_graph(X, f, relative, ns)
+        elif self.method == "binary_exp":
+            W, scale = self._fit_binary_exp(X, f, relative, ns)
         else:
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
             W = self._fit_landscape_family(X, f, coef, rng, ns)
@@ -484,7 +516,11 @@ class HighThresholdLayerRecovery(
 
     def _check_refine(self, unit, threshold, f, xp):
         """Whether to refine; ValueError where Sec. 2.1's conditions fail."""
-        if not self.refine or self.method in ("correlation_graph", "even"):
+        if not self.refine or self.method in (
+            "correlation_graph",
+            "even",
+            "binary_exp",
+        ):
             return False
         if self.refine_iter == 0:
             return False
@@ -876,6 +912,23 @@ class HighThresholdLayerRecovery(
         for j, support in enumerate(supports):
             W[support, j] = 1.0 / math.sqrt(support.size)
         scale = np.array([math.sqrt(s.size) for s in supports])
+        return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
+
+    def _fit_binary_exp(self, X, f, relative, ns):
+        """Thm 8 (App. D.2): supports of disjoint binary ``W*`` from the maxima
+        of the exponential correlation; ``f`` already weighted, as in
+        :meth:`_fit_correlation_graph`."""
+        if not (isinstance(self.activation, str) and self.activation == "exp"):
+            raise ValueError(
+                "method='binary_exp' (Thm 8) is for the activation u(a) = e^a: "
+                f"set activation='exp'; got activation={self.activation!r}."
+            )
+        xp = ns.xp
+        mean = xp.mean(f)
+        centred = f - (mean if relative is None else mean * relative)
+        supports, _, n_iter = _htb.exp_binary_supports(X, centred, self.n_hidden, xp)
+        self.n_iter_ = n_iter
+        W, scale = _htb.binary_columns(supports, X.shape[1])
         return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
 
     # ------------------------------------------------------- upper polynomial
