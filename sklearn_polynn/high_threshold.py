@@ -126,8 +126,8 @@ class HighThresholdLayerRecovery(
         disjoint supports, ``u = exp`` and ``P`` with non-negative coefficients,
         with no threshold and no coefficient gap (Thm 8, App. D.2): the local
         maxima of ``e^{-|z|^2/2} E[f e^{z^T x}]`` over ``z >= 0``, ``|z|_1 =
-        1`` (see :mod:`sklearn_polynn._high_threshold_binary`), one support at
-        a time.
+        1/2`` (see :mod:`sklearn_polynn._high_threshold_binary`), one support
+        at a time.
     refine : bool, default=True
         Run RefineEstimate / EstimateTanAlpha (Sec. 2.1, Algorithms 1-2, Thm 5)
         on each recovered direction, for monotone ``P`` and activations that
@@ -426,12 +426,6 @@ class HighThresholdLayerRecovery(
                 raise ValueError("sample_weight must have a positive sum.")
         if self.sampling == "gaussian":
             _warn_if_not_standard_gaussian(X, xp)
-        elif self.refine or self.control_variates:
-            raise ValueError(
-                "sampling='biased' (App. B.7) rows are not N(0, I): RefineEstimate "
-                "(refine=True) and control_variates > 0 need Gaussian rows. Set "
-                "refine=False and control_variates=0."
-            )
         unit = _hidden_unit(self.activation)
         threshold = self._resolve_threshold()
         if self.n_hidden is not None and self.n_hidden > X.shape[1]:
@@ -467,6 +461,8 @@ class HighThresholdLayerRecovery(
             W = self._fit_landscape_family(X, f, coef, rng, ns)
             scale = xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
             rounds = 0 if self.method == "even" else self.control_variates
+            if rounds and self.sampling == "biased":
+                raise ValueError(_biased_needs_gaussian("control_variates > 0"))
             for _ in range(rounds):
                 self._set_layer(W, scale, threshold, None, ns)
                 self._fit_upper(X, y, weights, ns)
@@ -524,6 +520,8 @@ class HighThresholdLayerRecovery(
             return False
         if self.refine_iter == 0:
             return False
+        if self.sampling == "biased":
+            raise ValueError(_biased_needs_gaussian("refine=True"))
         probe = np.linspace(-4.0, -1e-3, 64)
         if np.any(np.asarray(to_numpy(unit(probe))) != 0.0):
             raise ValueError(
@@ -1019,6 +1017,15 @@ class HighThresholdLayerRecovery(
     def _n_features_out(self):
         """Number of transformed output features (for get_feature_names_out)."""
         return self.n_hidden_
+
+
+def _biased_needs_gaussian(option):
+    return (
+        f"{option} needs Gaussian rows (RefineEstimate reads sgn(f - c0) off "
+        "them; control variates add expectations under N(0, I)), but "
+        "sampling='biased' rows follow App. B.7's oracle. Set refine=False and "
+        "control_variates=0."
+    )
 
 
 def _second_moment(X, f, xp):
