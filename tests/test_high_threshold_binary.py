@@ -2,7 +2,6 @@
 of the high-threshold paper."""
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -152,16 +151,14 @@ def test_sigmoid_at_a_log_threshold_is_recovered_through_the_oracle():
         return_truth=True,
         random_state=0,
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        est = HighThresholdLayerRecovery(
-            activation="sigmoid",
-            threshold=6.0,
-            n_hidden=3,
-            refine=False,
-            sampling="biased",
-            random_state=0,
-        ).fit(X, y)
+    est = HighThresholdLayerRecovery(
+        activation="sigmoid",
+        threshold=6.0,
+        n_hidden=3,
+        refine=False,
+        sampling="biased",
+        random_state=0,
+    ).fit(X, y)
     err, _ = parameter_recovery_error(truth.hidden_weights, est.hidden_weights_)
     assert err < 0.45
 
