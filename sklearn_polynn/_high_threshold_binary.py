@@ -77,12 +77,15 @@ this fraction of the first one's is noise, and the search stops."""
 BATCH_ROWS = 65536
 
 
-def exp_correlation(X, f, z, xp, batch_rows=BATCH_ROWS):
-    """``g(z) - g(0)`` and its gradient from centred labels ``f``.
+def exp_correlation(X, f, z, xp, baseline=0.0, batch_rows=BATCH_ROWS):
+    """``g(z) - g(0)`` and its gradient: the row mean of ``f e^{z^T x -
+    ||z||^2 / 2}`` less ``baseline``.
 
     ``g(z) = e^{-||z||^2 / 2} E[f e^{z^T x}]`` (App. D.2) and
-    ``grad g = e^{-||z||^2 / 2} E[f e^{z^T x} (x - z)]``; ``z`` is a host
-    vector, the returned value a float and the gradient a host array.
+    ``grad g = e^{-||z||^2 / 2} E[f e^{z^T x} (x - z)]``. Gaussian rows: ``f``
+    the centred labels, ``baseline = 0``; rows of App. B.7's oracle: ``f = 1``
+    and ``baseline = 1`` (``g(0) / E[f]``, exact). ``z`` is a host vector, the
+    returned value a float and the gradient a host array.
     """
     zd = asarray(z, xp, dtype=X.dtype, device=device_of(X))
     half = float(z @ z) / 2.0
@@ -94,10 +97,10 @@ def exp_correlation(X, f, z, xp, batch_rows=BATCH_ROWS):
         back = back + e @ Xb
     value = float(value) / X.shape[0]
     grad = np.asarray(to_numpy(back), dtype=float) / X.shape[0] - value * z
-    return value, grad
+    return value - baseline, grad
 
 
-def exp_landscape_maximum(X, f, active, xp, radius=None, gamma=None):
+def exp_landscape_maximum(X, f, active, xp, radius=None, gamma=None, baseline=0.0):
     """Maximise ``log(g(z) - g(0)) - gamma ||z||^2 / r`` over ``z >= 0``,
     ``||z||_1 = r``, supported on the host mask ``active``, from the uniform
     start.
@@ -110,7 +113,7 @@ def exp_landscape_maximum(X, f, active, xp, radius=None, gamma=None):
     radius = RADIUS if radius is None else radius
     gamma = PENALTY if gamma is None else gamma
     z = np.where(active, radius / np.count_nonzero(active), 0.0)
-    value, grad = exp_correlation(X, f, z, xp)
+    value, grad = exp_correlation(X, f, z, xp, baseline)
     n_iter = 0
     for n_iter in range(1, MAX_ITER + 1):
         if not value > 0:
@@ -123,19 +126,20 @@ def exp_landscape_maximum(X, f, active, xp, radius=None, gamma=None):
         new = radius * new / new.sum()
         change = float(np.max(np.abs(new - z))) / radius
         z = new
-        value, grad = exp_correlation(X, f, z, xp)
+        value, grad = exp_correlation(X, f, z, xp, baseline)
         if change < TOL:
             break
     return z, value, n_iter
 
 
-def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None):
+def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None, baseline=0.0):
     """Supports of disjoint binary ``W*`` (Thm 8): one maximum of the
     exponential correlation per support, found coordinates removed.
 
-    ``f`` are the centred labels. With ``n_hidden=None`` the search stops at
-    the first support whose correlation is below :data:`STOP_RATIO` of the
-    first one's, or when every coordinate is used.
+    ``f`` and ``baseline`` as in :func:`exp_correlation`. With
+    ``n_hidden=None`` the search stops at the first support whose correlation
+    is below :data:`STOP_RATIO` of the first one's, or when every coordinate
+    is used.
 
     Returns
     -------
@@ -155,7 +159,9 @@ def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None):
     active = np.ones(n, dtype=bool)
     supports, values, total = [], [], 0
     while np.any(active) and (n_hidden is None or len(supports) < n_hidden):
-        z, value, n_iter = exp_landscape_maximum(X, f, active, xp, radius, gamma)
+        z, value, n_iter = exp_landscape_maximum(
+            X, f, active, xp, radius, gamma, baseline
+        )
         total += n_iter
         if not value > 0:
             if n_hidden is None and supports:

@@ -922,9 +922,16 @@ class HighThresholdLayerRecovery(
                 f"set activation='exp'; got activation={self.activation!r}."
             )
         xp = ns.xp
-        mean = xp.mean(f)
-        centred = f - (mean if relative is None else mean * relative)
-        supports, _, n_iter = _htb.exp_binary_supports(X, centred, self.n_hidden, xp)
+        if self.sampling == "biased":  # f = 1: g(0) / E[f] = 1 is known exactly
+            supports, _, n_iter = _htb.exp_binary_supports(
+                X, f, self.n_hidden, xp, baseline=1.0
+            )
+        else:
+            mean = xp.mean(f)
+            centred = f - (mean if relative is None else mean * relative)
+            supports, _, n_iter = _htb.exp_binary_supports(
+                X, centred, self.n_hidden, xp
+            )
         self.n_iter_ = n_iter
         W, scale = _htb.binary_columns(supports, X.shape[1])
         return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
