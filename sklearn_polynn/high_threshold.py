@@ -445,6 +445,8 @@ class HighThresholdLayerRecovery(
         if self.sampling == "biased":
             # oracle rows follow f(x) phi(x) / E[f]: E_b[g] = E[f g] / E[f]
             f = xp.ones_like(y)
+            if self.control_variates and self.method in ("landscape", "simultaneous"):
+                raise ValueError(_biased_needs_gaussian("control_variates > 0"))
         relative = None if weights is None else weights / xp.mean(weights)
         if relative is not None:
             # E_w[f g(x)] = mean(f w / mean(w) g(x)): weighted means everywhere
@@ -461,8 +463,6 @@ class HighThresholdLayerRecovery(
             W = self._fit_landscape_family(X, f, coef, rng, ns)
             scale = xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
             rounds = 0 if self.method == "even" else self.control_variates
-            if rounds and self.sampling == "biased":
-                raise ValueError(_biased_needs_gaussian("control_variates > 0"))
             for _ in range(rounds):
                 self._set_layer(W, scale, threshold, None, ns)
                 self._fit_upper(X, y, weights, ns)
@@ -893,8 +893,10 @@ class HighThresholdLayerRecovery(
         ``f`` is already multiplied by the relative weights ``relative`` (None:
         unweighted), so ``E_w[(f - E_w f) x x^T]`` centres with them."""
         xp = ns.xp
-        mean = xp.mean(f)
-        centred = f - (mean if relative is None else mean * relative)
+        centred = f
+        if self.sampling == "gaussian":  # oracle rows: off-diagonals need no centring
+            mean = xp.mean(f)
+            centred = f - (mean if relative is None else mean * relative)
         alpha = _ht.correlation_matrix(X, centred, xp)
         supports, gap_ratio = _ht.correlation_graph_supports(alpha, self.n_hidden)
         self.correlation_gap_ratio_ = gap_ratio

@@ -181,14 +181,16 @@ def test_biased_sampling_refuses_the_gaussian_only_steps(params, option):
         ).fit(X, y)
 
 
-def test_binary_exp_through_the_oracle_matches_the_gaussian_rows():
-    """``sampling="biased"``: ``f = 1`` and ``g(0) / E[f] = 1`` exactly; rows
+@pytest.mark.parametrize("method", ["binary_exp", "correlation_graph"])
+def test_binary_supports_through_the_oracle(method):
+    """``sampling="biased"``: ``f = 1``; ``binary_exp`` knows ``g(0) / E[f] =
+    1`` exactly, the correlation graph needs no centring off the diagonal. Rows
     resampled with probability proportional to ``f`` (the oracle, approximately)
-    give the same supports as the Gaussian rows."""
+    give the supports."""
     X, y, truth = _binary_network(200_000, 100)
     rng = np.random.RandomState(0)
     rows = rng.choice(X.shape[0], size=50_000, p=y / y.sum())
     est = HighThresholdLayerRecovery(
-        method="binary_exp", activation="exp", n_hidden=3, sampling="biased"
+        method=method, activation="exp", n_hidden=3, sampling="biased"
     ).fit(X[rows], y[rows])
     assert _supports(est.hidden_weights_) == _supports(truth.hidden_weights)
