@@ -105,10 +105,11 @@ def exp_landscape_maximum(X, f, active, xp, radius=None, gamma=None, baseline=0.
     ``||z||_1 = r``, supported on the host mask ``active``, from the uniform
     start.
 
-    Returns ``z`` (host), ``g(z) - g(0)`` there and the number of iterations.
-    A non-positive correlation at the start (no signal left on ``active``)
-    returns ``z`` with that value; the caller decides. ``radius`` and
-    ``gamma`` default to :data:`RADIUS` and :data:`PENALTY`.
+    Returns ``z`` (host), ``g(z) - g(0)`` there and the number of iterations
+    (:data:`MAX_ITER`: not converged). A non-positive correlation at the start
+    (no signal left on ``active``) returns ``z`` with that value; the caller
+    decides. ``radius`` and ``gamma`` default to :data:`RADIUS` and
+    :data:`PENALTY`.
     """
     radius = RADIUS if radius is None else radius
     gamma = PENALTY if gamma is None else gamma
@@ -149,6 +150,8 @@ def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None, baseline=0.
         ``g(z) - g(0)`` at each maximum.
     n_iter : int
         Ascent iterations, summed over the supports.
+    converged : bool
+        Whether every ascent stopped before :data:`MAX_ITER`.
 
     Raises
     ------
@@ -157,12 +160,13 @@ def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None, baseline=0.
     """
     n = X.shape[1]
     active = np.ones(n, dtype=bool)
-    supports, values, total = [], [], 0
+    supports, values, total, converged = [], [], 0, True
     while np.any(active) and (n_hidden is None or len(supports) < n_hidden):
         z, value, n_iter = exp_landscape_maximum(
             X, f, active, xp, radius, gamma, baseline
         )
         total += n_iter
+        converged = converged and n_iter < MAX_ITER
         if not value > 0:
             if n_hidden is None and supports:
                 break
@@ -185,7 +189,7 @@ def exp_binary_supports(X, f, n_hidden, xp, radius=None, gamma=None, baseline=0.
             f"method='binary_exp' (Thm 8) found {len(supports)} disjoint supports "
             f"covering all {n} features, fewer than n_hidden={n_hidden}."
         )
-    return supports, values, total
+    return supports, values, total, converged
 
 
 def binary_columns(supports, n_features):

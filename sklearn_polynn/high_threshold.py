@@ -925,14 +925,22 @@ class HighThresholdLayerRecovery(
             )
         xp = ns.xp
         if self.sampling == "biased":  # f = 1: g(0) / E[f] = 1 is known exactly
-            supports, _, n_iter = _htb.exp_binary_supports(
-                X, f, self.n_hidden, xp, baseline=1.0
-            )
+            centred, baseline = f, 1.0
         else:
             mean = xp.mean(f)
             centred = f - (mean if relative is None else mean * relative)
-            supports, _, n_iter = _htb.exp_binary_supports(
-                X, centred, self.n_hidden, xp
+            baseline = 0.0
+        supports, _, n_iter, converged = _htb.exp_binary_supports(
+            X, centred, self.n_hidden, xp, baseline=baseline
+        )
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: method='binary_exp': an ascent of the "
+                f"exponential correlation stopped at {_htb.MAX_ITER} iterations "
+                "before converging (a nearly flat ridge between two supports); "
+                "the supports may be wrong. Use more samples.",
+                ConvergenceWarning,
+                stacklevel=4,
             )
         self.n_iter_ = n_iter
         W, scale = _htb.binary_columns(supports, X.shape[1])

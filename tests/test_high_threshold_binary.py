@@ -194,3 +194,14 @@ def test_binary_supports_through_the_oracle(method):
         method=method, activation="exp", n_hidden=3, sampling="biased"
     ).fit(X[rows], y[rows])
     assert _supports(est.hidden_weights_) == _supports(truth.hidden_weights)
+
+
+def test_binary_exp_warns_when_an_ascent_does_not_converge(monkeypatch):
+    from sklearn.exceptions import ConvergenceWarning
+
+    monkeypatch.setattr(htb, "MAX_ITER", 3)
+    X, y, _ = _binary_network(20_000, 0)
+    with pytest.warns(ConvergenceWarning, match="stopped at 3 iterations"):
+        HighThresholdLayerRecovery(
+            method="binary_exp", activation="exp", n_hidden=3
+        ).fit(X, y)
