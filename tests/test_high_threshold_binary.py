@@ -205,3 +205,24 @@ def test_binary_exp_warns_when_an_ascent_does_not_converge(monkeypatch):
         HighThresholdLayerRecovery(
             method="binary_exp", activation="exp", n_hidden=3
         ).fit(X, y)
+
+
+def test_binary_exp_integer_weights_equal_repeated_rows():
+    X, y, _ = _binary_network(20_000, 1)
+    w = np.random.RandomState(0).randint(1, 4, X.shape[0])
+    params = {"method": "binary_exp", "activation": "exp", "n_hidden": 3}
+    weighted = HighThresholdLayerRecovery(**params).fit(X, y, sample_weight=w)
+    repeated = HighThresholdLayerRecovery(**params).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    assert_allclose(weighted.hidden_weights_, repeated.hidden_weights_)
+    assert weighted.n_iter_ == repeated.n_iter_
+    assert_allclose(weighted.upper_coef_, repeated.upper_coef_, rtol=1e-6)
+
+
+def test_binary_exp_constant_y_is_a_clear_value_error():
+    X, _, _ = _binary_network(2000, 0)
+    with pytest.raises(ValueError, match="y is constant"):
+        HighThresholdLayerRecovery(method="binary_exp", activation="exp").fit(
+            X, np.full(2000, 3.0)
+        )
