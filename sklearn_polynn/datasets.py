@@ -599,6 +599,7 @@ def _upper_polynomial_values(H, powers, coef, c0):
         "upper": [StrOptions({"linear", "monotone", "polynomial", "powers"})],
         "binary": ["boolean"],
         "ones_per_column": [IntInterval(1, None, closed="left"), None],
+        "sampling": [StrOptions({"gaussian", "biased"})],
     },
     prefer_skip_nested_validation=True,
 )
@@ -613,6 +614,7 @@ def make_high_threshold_network(
     binary=False,
     ones_per_column=None,
     orthogonal=False,
+    sampling="gaussian",
     noise=0.0,
     return_truth=False,
     random_state=None,
@@ -665,6 +667,15 @@ def make_high_threshold_network(
         Orthonormal columns of ``W*`` (the Q factor of the random columns'
         QR), as Corollary 1 and Thm 9 assume. Ignored when ``binary=True``
         (disjoint supports are orthogonal already).
+    sampling : {"gaussian", "biased"}, default="gaussian"
+        "gaussian": ``x ~ N(0, I_n)``. "biased": the oracle of App. B.7, which
+        keeps a Gaussian draw with probability proportional to ``f(x)``, so
+        the rows follow the density ``f(x) phi(x) / E[f]`` (rejection
+        sampling against the bound ``c0 + sum_r |coef_r|``; about ``bound /
+        E[f]`` Gaussian draws per row). Needs ``f >= 0`` and bounded: units
+        with values in ``[0, 1]`` ("sigmoid", "sign") and ``P`` with
+        non-negative coefficients ("linear", "monotone", "powers"). Fit with
+        ``HighThresholdLayerRecovery(sampling="biased")``.
     noise : float, default=0.0
         Standard deviation of Gaussian noise added to ``y``.
     return_truth : bool, default=False
@@ -731,8 +742,11 @@ def make_high_threshold_network(
         if orthogonal:
             W = np.linalg.qr(W)[0]
     powers, coef, c0 = _upper_polynomial(rng, n_hidden, upper)
-    X = rng.standard_normal((n_samples, n_features))
-    y = _upper_polynomial_values(u(X @ W), powers, coef, c0)
+    if sampling == "biased":
+        X, y = _biased_rows(rng, n_samples, n_features, W, u, powers, coef, c0)
+    else:
+        X = rng.standard_normal((n_samples, n_features))
+        y = _upper_polynomial_values(u(X @ W), powers, coef, c0)
     truth = Bunch(
         hidden_weights=W,
         threshold=float(threshold),
@@ -743,8 +757,35 @@ def make_high_threshold_network(
         c0=c0,
         binary=binary,
         ones_per_column=ones_per_column,
+        sampling=sampling,
     )
     return _finish(X, y, truth, noise, rng, return_truth)
+
+
+_BIASED_CHUNK = 200_000
+
+
+def _biased_rows(rng, n_samples, n_features, W, u, powers, coef, c0):
+    """App. B.7's oracle by rejection: Gaussian draws kept with probability
+    ``f(x) / bound``, ``bound = c0 + sum_r coef_r`` (every unit in ``[0, 1]``)."""
+    probe = np.asarray(u(np.linspace(-50.0, 50.0, 1001)), dtype=float)
+    if probe.min() < 0.0 or probe.max() > 1.0 or min(c0, coef.min()) < 0.0:
+        raise ValueError(
+            "sampling='biased' (the oracle of App. B.7 keeps x with probability "
+            "proportional to f(x)) needs 0 <= f <= bound: units with values in "
+            "[0, 1] (activation='sigmoid' or 'sign') and P with non-negative "
+            "coefficients (upper='linear', 'monotone' or 'powers')."
+        )
+    bound = c0 + float(coef.sum())
+    kept_x, kept_y, count = [], [], 0
+    while count < n_samples:
+        X = rng.standard_normal((_BIASED_CHUNK, n_features))
+        y = _upper_polynomial_values(u(X @ W), powers, coef, c0)
+        keep = rng.uniform(size=y.shape[0]) * bound < y
+        kept_x.append(X[keep])
+        kept_y.append(y[keep])
+        count += int(keep.sum())
+    return np.concatenate(kept_x)[:n_samples], np.concatenate(kept_y)[:n_samples]
 
 
 # ------------------------------------------------------------------- periodic ridge

@@ -26,6 +26,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 
 from . import _high_threshold as _ht
+from . import _high_threshold_binary as _htb
 from . import _high_threshold_delta as _htd
 from ._backend import asarray, device_of, lstsq, to_numpy
 from ._base import _PolynnEstimatorMixin
@@ -49,6 +50,7 @@ _METHODS = {
     "correlation_graph",
     "even",
     "delta_correlation",
+    "binary_exp",
 }
 _SAME_MINIMUM = 0.5  # |cosine| (in the E[f H_2] metric) above which two minima agree
 _SIMULTANEOUS_GAMMA = 0.01  # Theorem 10/11: gamma <= c, "c = 0.01 suffices"
@@ -109,9 +111,10 @@ class HighThresholdLayerRecovery(
     ----------
     n_hidden : int, default=None
         Number of lowest-layer units ``d``. None: the number of cliques for
-        ``method="correlation_graph"``, the number of maximisers passing Thm
-        6's test for "delta_correlation", otherwise the position of the largest
-        gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
+        ``method="correlation_graph"``, the supports whose correlation exceeds
+        a tenth of the first's for "binary_exp", the number of maximisers
+        passing Thm 6's test for "delta_correlation", otherwise the position of
+        the largest gap in the spectrum of ``E[f (x x^T - I)]`` (a heuristic).
     activation : str, Activation or (function, derivative), default="relu"
         The unit ``u`` applied to ``w^T x - t``. "sign" is the 0/1 step
         ``1[a > 0]`` (unions of halfspaces, App. B.6); "exp" is ``e^a`` (Thm 7);
@@ -119,16 +122,22 @@ class HighThresholdLayerRecovery(
     threshold : float, default=None
         The threshold ``t``. Required (the paper gives no way to estimate it)
         for "landscape" and "simultaneous", where it must be >= 0; optional for
-        "correlation_graph" (it only rescales ``P``'s coefficients) and for
-        "even" (which needs ``t = 0``).
+        "correlation_graph" and "binary_exp" (it only rescales ``P``'s
+        coefficients) and for "even" (which needs ``t = 0``); required for
+        "delta_correlation" (the plane ``z^T x = t``).
     method : {"landscape", "simultaneous", "correlation_graph", "even", \
-            "delta_correlation"}, default="landscape"
+            "binary_exp", "delta_correlation"}, default="landscape"
         "landscape": the one-by-one landscape-design loss ``G(z)`` (Sec. 2,
         Claim 2) minimised from random restarts; "simultaneous": the single
         objective of App. B.4 (Theorem 11); "correlation_graph": cliques of the
         graph of ``E[f x_i x_j]`` for binary ``W*`` with disjoint supports and
         ``u = exp`` (Thm 7, Algorithm 3); "even": even activations at threshold
-        0 with orthonormal ``W*`` (Thm 9); "delta_correlation": maximisers of
+        0 with orthonormal ``W*`` (Thm 9); "binary_exp": binary ``W*`` with
+        disjoint supports, ``u = exp`` and ``P`` with non-negative coefficients,
+        with no threshold and no coefficient gap (Thm 8, App. D.2): the local
+        maxima of ``e^{-|z|^2/2} E[f e^{z^T x}]`` over ``z >= 0``, ``|z|_1 =
+        1/2`` (see :mod:`sklearn_polynn._high_threshold_binary`), one support
+        at a time; "delta_correlation": maximisers of
         the smoothed ``delta'`` ("sign" units, Thm 6 / Corollary 1) or
         ``delta''`` ("relu", App. C.1) correlation on the plane ``z^T x = t``,
         found by a continuation ascent and accepted by Thm 6's test on
@@ -202,6 +211,16 @@ class HighThresholdLayerRecovery(
         0.14 -> 0.09 after two rounds (fit 1.5 s -> 13 s -> 29 s; a second
         data seed: 0.24 -> 0.07), N=5e5: 0.58 -> 0.18. 0 keeps the paper's
         plain moments.
+    sampling : {"gaussian", "biased"}, default="gaussian"
+        How the rows were drawn. "gaussian": ``x ~ N(0, I)``, and every
+        correlation is the row mean of ``(y - c0) g(x)``. "biased": from App.
+        B.7's oracle, which keeps a Gaussian draw with probability
+        proportional to ``f(x) >= 0`` (e.g.
+        ``make_high_threshold_network(sampling="biased")``), so the row mean of
+        ``g(x)`` is ``E[f g] / E[f]``: the correlations up to one scale, which
+        the methods do not need. For units that are rarely on (the sigmoid at
+        ``t = Omega(log d)``, Thm 13), every row then carries signal. Not with
+        ``refine=True`` or ``control_variates > 0`` (both need Gaussian rows).
     tol : float, default=1e-8
         Improvement of the loss below which an iteration counts as no change.
     n_iter_no_change : int, default=10
@@ -219,7 +238,7 @@ class HighThresholdLayerRecovery(
         Recovered directions ``w_i``, unit columns.
     hidden_scale_ : ndarray of shape (n_hidden,)
         Norms of the lowest-layer weights (1, or ``sqrt(ones)`` for the binary
-        columns of "correlation_graph"); the hidden units are
+        columns of "correlation_graph" and "binary_exp"); the hidden units are
         ``u(hidden_scale_ * hidden_weights_^T x - threshold_)``.
     threshold_ : float
     n_hidden_ : int
@@ -332,6 +351,7 @@ class HighThresholdLayerRecovery(
         ],
         "n_restarts": [IntInterval(1, None, closed="left"), None],
         "control_variates": [IntInterval(0, None, closed="left")],
+        "sampling": [StrOptions({"gaussian", "biased"})],
         "device": [StrOptions({"cpu", "cuda"}), None],
         "random_state": ["random_state"],
         **ITERATIVE_CONSTRAINTS,
@@ -355,6 +375,7 @@ class HighThresholdLayerRecovery(
         max_iter=2000,
         n_restarts=None,
         control_variates=0,
+        sampling="gaussian",
         tol=1e-8,
         n_iter_no_change=10,
         device=None,
@@ -376,6 +397,7 @@ class HighThresholdLayerRecovery(
         self.max_iter = max_iter
         self.n_restarts = n_restarts
         self.control_variates = control_variates
+        self.sampling = sampling
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.device = device
@@ -426,7 +448,8 @@ class HighThresholdLayerRecovery(
             weights = validate_sample_weight(sample_weight, X.shape[0], ns, X.dtype)
             if float(xp.sum(weights)) <= 0:
                 raise ValueError("sample_weight must have a positive sum.")
-        _warn_if_not_standard_gaussian(X, xp)
+        if self.sampling == "gaussian":
+            _warn_if_not_standard_gaussian(X, xp)
         unit = _hidden_unit(self.activation)
         threshold = self._resolve_threshold()
         if self.n_hidden is not None and self.n_hidden > X.shape[1]:
@@ -443,6 +466,11 @@ class HighThresholdLayerRecovery(
                 "no information about the hidden layer, so there is nothing to "
                 "recover. Fit a constant model (sklearn.dummy.DummyRegressor)."
             )
+        if self.sampling == "biased":
+            # oracle rows follow f(x) phi(x) / E[f]: E_b[g] = E[f g] / E[f]
+            f = xp.ones_like(y)
+            if self.control_variates and self.method in ("landscape", "simultaneous"):
+                raise ValueError(_biased_needs_gaussian("control_variates > 0"))
         relative = None if weights is None else weights / xp.mean(weights)
         if relative is not None:
             # E_w[f g(x)] = mean(f w / mean(w) g(x)): weighted means everywhere
@@ -454,6 +482,8 @@ class HighThresholdLayerRecovery(
             W, scale = self._fit_correlation_graph(X, f, relative, ns)
         elif self.method == "delta_correlation":
             W, scale = self._fit_delta_correlation(X, f, threshold, rng, ns)
+        elif self.method == "binary_exp":
+            W, scale = self._fit_binary_exp(X, f, relative, ns)
         else:
             coef = _unit_hermite_coefficients(self.activation, unit, threshold)
             W = self._fit_landscape_family(X, f, coef, rng, ns)
@@ -520,10 +550,13 @@ class HighThresholdLayerRecovery(
             "correlation_graph",
             "even",
             "delta_correlation",
+            "binary_exp",
         ):
             return False
         if self.refine_iter == 0:
             return False
+        if self.sampling == "biased":
+            raise ValueError(_biased_needs_gaussian("refine=True"))
         probe = np.linspace(-4.0, -1e-3, 64)
         if np.any(np.asarray(to_numpy(unit(probe))) != 0.0):
             raise ValueError(
@@ -895,8 +928,10 @@ class HighThresholdLayerRecovery(
         ``f`` is already multiplied by the relative weights ``relative`` (None:
         unweighted), so ``E_w[(f - E_w f) x x^T]`` centres with them."""
         xp = ns.xp
-        mean = xp.mean(f)
-        centred = f - (mean if relative is None else mean * relative)
+        centred = f
+        if self.sampling == "gaussian":  # oracle rows: off-diagonals need no centring
+            mean = xp.mean(f)
+            centred = f - (mean if relative is None else mean * relative)
         alpha = _ht.correlation_matrix(X, centred, xp)
         supports, gap_ratio = _ht.correlation_graph_supports(alpha, self.n_hidden)
         self.correlation_gap_ratio_ = gap_ratio
@@ -963,6 +998,39 @@ class HighThresholdLayerRecovery(
         self.n_restarts_ = starts * W.shape[1]
         self.delta_correlation_ = ns.output(ns.asarray(values, dtype=X.dtype))
         return W, xp.ones(W.shape[1], dtype=X.dtype, device=ns.device)
+
+    # ------------------------------------------------------- binary exp
+    def _fit_binary_exp(self, X, f, relative, ns):
+        """Thm 8 (App. D.2): supports of disjoint binary ``W*`` from the maxima
+        of the exponential correlation; ``f`` already weighted, as in
+        :meth:`_fit_correlation_graph`."""
+        if not (isinstance(self.activation, str) and self.activation == "exp"):
+            raise ValueError(
+                "method='binary_exp' (Thm 8) is for the activation u(a) = e^a: "
+                f"set activation='exp'; got activation={self.activation!r}."
+            )
+        xp = ns.xp
+        if self.sampling == "biased":  # f = 1: g(0) / E[f] = 1 is known exactly
+            centred, baseline = f, 1.0
+        else:
+            mean = xp.mean(f)
+            centred = f - (mean if relative is None else mean * relative)
+            baseline = 0.0
+        supports, _, n_iter, converged = _htb.exp_binary_supports(
+            X, centred, self.n_hidden, xp, baseline=baseline
+        )
+        if not converged:
+            warnings.warn(
+                f"{type(self).__name__}: method='binary_exp': an ascent of the "
+                f"exponential correlation stopped at {_htb.MAX_ITER} iterations "
+                "before converging (a nearly flat ridge between two supports); "
+                "the supports may be wrong. Use more samples.",
+                ConvergenceWarning,
+                stacklevel=4,
+            )
+        self.n_iter_ = n_iter
+        W, scale = _htb.binary_columns(supports, X.shape[1])
+        return ns.asarray(W, dtype=X.dtype), ns.asarray(scale, dtype=X.dtype)
 
     # ------------------------------------------------------- upper polynomial
     def _hidden(self, X, ns):
@@ -1052,6 +1120,15 @@ class HighThresholdLayerRecovery(
     def _n_features_out(self):
         """Number of transformed output features (for get_feature_names_out)."""
         return self.n_hidden_
+
+
+def _biased_needs_gaussian(option):
+    return (
+        f"{option} needs Gaussian rows (RefineEstimate reads sgn(f - c0) off "
+        "them; control variates add expectations under N(0, I)), but "
+        "sampling='biased' rows follow App. B.7's oracle. Set refine=False and "
+        "control_variates=0."
+    )
 
 
 def _second_moment(X, f, xp):
