@@ -15,7 +15,8 @@ NumPy, for ``d = 10`` and ``d = 200`` (both with the dense ``P2``, ``d <= 40 k``
 with its execution count.
 
 Run ``python benchmarks/bench_dask_executions.py [--quick] [--no-processes]
-[--init]``. BLAS is pinned to one thread.
+[--init]`` (``--quick``: N=2000, d=5, k=2 and no processes run). BLAS is pinned
+to one thread.
 """
 
 import os
@@ -31,6 +32,7 @@ import warnings  # noqa: E402
 import dask  # noqa: E402
 import dask.array as da  # noqa: E402
 import numpy as np  # noqa: E402
+from _harness import Row, parse_args, report  # noqa: E402
 from dask.callbacks import Callback  # noqa: E402
 from threadpoolctl import threadpool_info  # noqa: E402
 
@@ -44,6 +46,7 @@ _PHASES = {
     "_warn_if_constant": "input checks",
     "tensor_initialization": "tensor initialization (Alg. 1)",
     "_gaussian_deviation": "Gaussian-input check",
+    "_initial_intercept": "initial output offset (fit_intercept)",
     "gradient_descent": "gradient steps",
 }
 
@@ -107,15 +110,17 @@ def bench_init(N, repeat):
             )
 
 
-def main():
-    import argparse
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="N=2000, d=5, k=2")
-    parser.add_argument("--no-processes", action="store_true")
+def _add_options(parser):
+    parser.add_argument(
+        "--no-processes",
+        action="store_true",
+        help="skip the scheduler='processes' run (skipped by --quick too)",
+    )
     parser.add_argument("--init", action="store_true", help="time Algorithm 1")
-    parser.add_argument("--repeat", type=int, default=5)
-    args = parser.parse_args()
+
+
+def main():
+    args = parse_args(__doc__.splitlines()[0], extra=_add_options)
     if args.init:
         bench_init(50_000 if args.quick else 200_000, min(args.repeat, 3))
         return
@@ -131,14 +136,31 @@ def main():
     print(f"graph executions: {total}")
     for phase, n in phases.items():
         print(f"  {n:3d}  {phase}")
-    print(f"threads:   best {min(times):.2f} s of {args.repeat}")
-    if not args.no_processes:
+    case = f"N={N} d={d} k={k} gd 2 steps, chunks of 500"
+    rows = [
+        Row(
+            "Dask fit, threaded scheduler",
+            case,
+            min(times),
+            metric="graph executions",
+            value=total,
+        )
+    ]
+    if not (args.no_processes or args.quick):
         seconds, _ = _fit(X, y, k, "processes")
-        print(
-            f"processes: {seconds:.1f} s (one run; "
-            f"{seconds / total:.1f} s per execution)"
+        rows.append(
+            Row(
+                "Dask fit, scheduler='processes'",
+                case,
+                seconds,
+                peer_seconds=min(times),
+                peer="threaded scheduler",
+                metric="s per execution",
+                value=seconds / total,
+            )
         )
     print(f"load after {os.getloadavg()}")
+    report(__file__, rows, title="Graph executions of a Dask TensorInit fit")
 
 
 if __name__ == "__main__":
