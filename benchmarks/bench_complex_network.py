@@ -22,8 +22,11 @@ Fig. 1 tasks of Andoni et al. (2014).
    rounds of ``fit(warm_start=True, max_iter=25)``: its curvature memory
    restarts each round) and mini-batch Adam (batches of 1000: the constant
    step 0.005 of session 2, and step 0.01 with ``learning_rate_decay=0.01``
-   in float64 and float32) against MLPRegressor(256). ``--n 20`` / ``--n
-   40`` runs one task, ``--only TEXT`` the contenders whose name contains
+   in float64 and float32) against MLPRegressor(256) (float64, and on float32
+   copies of ``X``) and
+   ``PolynomialFeatures(3)`` + ``Ridge()`` (one closed-form fit; not run when
+   its design matrix exceeds 2 GiB, as for n=40). ``--n 20`` / ``--n 40``
+   runs one task, ``--only TEXT`` the contenders whose name contains
    ``TEXT`` (one contender per run keeps a run within ``--budget``).
 3. ``--solvers {fig1,sklearn,all}``: the measurement behind the default
    ``solver``: Adam (the old default), L-BFGS and Armijo GD at the class
@@ -49,6 +52,7 @@ and recorded. Set ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` to compare at a
 fixed count.
 """
 
+import math
 import time
 import warnings
 
@@ -61,7 +65,10 @@ from _harness import (
     report,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures
 from threadpoolctl import threadpool_info
 
 from sklearn_polynn import ComplexTwoLayerRegressor, complex_network
@@ -77,6 +84,8 @@ from sklearn_polynn.complex_network import _NetworkInput, _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
 
 TARGET = 0.05
+#: ``PolynomialFeatures`` + ``Ridge`` is not run when its design is larger.
+_MAX_DESIGN_GIB = 2.0
 
 
 def blas_threads():
@@ -238,6 +247,17 @@ def profile_rows(quick, repeat):
     return rows
 
 
+class _Float32MLP(MLPRegressor):
+    """MLPRegressor trained and evaluated on float32 copies of ``X`` (it keeps
+    float32 input in float32), the peer of ``dtype="float32"``."""
+
+    def partial_fit(self, X, y):
+        return super().partial_fit(np.asarray(X, np.float32), np.asarray(y, np.float32))
+
+    def predict(self, X):
+        return super().predict(np.asarray(X, np.float32))
+
+
 def _relative_test_mse(model, X, y):
     return float(np.mean((model.predict(X) - y) ** 2) / np.var(y))
 
@@ -263,6 +283,12 @@ def race(make_model, X, y, Xt, yt, budget, eval_every, target=TARGET):
     elapsed, reached, error, epoch = 0.0, None, float("inf"), 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        if eval_every is None:  # a closed-form fit: timed once
+            start = time.perf_counter()
+            model.fit(X, y)
+            elapsed = time.perf_counter() - start
+            error = _relative_test_mse(model, Xt, yt)
+            return (elapsed if error <= target else None), error, 1
         while elapsed < budget:
             start = time.perf_counter()
             _train_round(model, X, y, eval_every)
@@ -275,10 +301,12 @@ def race(make_model, X, y, Xt, yt, budget, eval_every, target=TARGET):
 
 
 def contenders(
-    n, device, random_state=0, peers=(None, 256), full_batch=True, lbfgs=False
+    n, device, random_state=0, peers=(None, 256), full_batch=True, fig1=False, degree=3
 ):
-    """name -> (model factory, epochs between evaluations); ``peers`` are the
-    MLPRegressor widths (``None``: 5n units)."""
+    """name -> (model factory, epochs between evaluations, ``None``: one
+    closed-form fit); ``peers`` are the MLPRegressor widths (``None``: 5n
+    units); ``fig1`` adds L-BFGS, the decayed Adam steps and
+    ``PolynomialFeatures(degree)`` + ``Ridge()``."""
     n_hidden = 5 * n
     out = {
         f"ComplexTwoLayer({n_hidden}, lbfgs)": (
@@ -325,8 +353,8 @@ def contenders(
         )
     if not full_batch:
         del out[f"ComplexTwoLayer({n_hidden})"]
-    if not lbfgs:
-        del out[f"ComplexTwoLayer({n_hidden}, lbfgs)"]
+    if not fig1:
+        out = {k: v for k, v in out.items() if "lbfgs" not in k and "decay" not in k}
     for width in peers:
         width = n_hidden if width is None else width
         out[f"MLP({width})"] = (
@@ -334,6 +362,15 @@ def contenders(
                 hidden_layer_sizes=(width,), random_state=random_state
             ),
             1,
+        )
+    if fig1:
+        out["MLP(256, float32)"] = (
+            lambda: _Float32MLP(hidden_layer_sizes=(256,), random_state=random_state),
+            1,
+        )
+        out[f"PolynomialFeatures({degree}) + Ridge()"] = (
+            lambda: make_pipeline(PolynomialFeatures(degree), Ridge()),
+            None,
         )
     return out
 
@@ -346,7 +383,7 @@ def bench_race(
     target=TARGET,
     peers=(None, 256),
     full_batch=True,
-    lbfgs=False,
+    fig1=False,
     only=None,
 ):
     n_hidden = 5 * n
@@ -354,18 +391,27 @@ def bench_race(
     X, y = make_sparse_polynomial(n_train + 5000, n, degree=degree, random_state=0)
     X, y, Xt, yt = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
     results = {}
-    racers = contenders(n, device, 0, peers, full_batch, lbfgs)
+    racers = contenders(n, device, 0, peers, full_batch, fig1, degree)
     if only is not None:
         racers = {k: v for k, v in racers.items() if only in k}
-    else:  # the decayed step is measured by --fig1 only
-        racers = {k: v for k, v in racers.items() if "decay" not in k or lbfgs}
     for name, (make, every) in racers.items():
+        if every is None:
+            n_columns = math.comb(n + degree, degree)
+            gib = n_train * n_columns * 8 / 2**30
+            if gib > _MAX_DESIGN_GIB:
+                print(
+                    f"  {name} n={n} deg={degree}: not run: its design matrix is "
+                    f"{n_train} x {n_columns} ({gib:.1f} GiB float64)",
+                    flush=True,
+                )
+                continue
         results[name] = race(make, X, y, Xt, yt, budget, every, target)
         reached, error, epochs = results[name]
         print(
             f"  {name:<30} n={n} deg={degree}: time to {target}: "
             f"{'not reached' if reached is None else f'{reached:.1f} s'}; "
-            f"rel. test MSE {error:.4f} after {budget} s ({epochs} epochs)",
+            f"rel. test MSE {error:.4g} after "
+            f"{f'{budget} s ({epochs} epochs)' if every else 'one fit'}",
             flush=True,
         )
     return results, n_train
@@ -406,11 +452,11 @@ def step_rows(shapes, device, args):
     return rows
 
 
-def race_rows(tasks, budget, device, lbfgs=False, only=None):
+def race_rows(tasks, budget, device, fig1=False, only=None):
     rows = []
     for n, degree, target, peers, full_batch in tasks:
         results, n_train = bench_race(
-            n, degree, budget, device, target, peers, full_batch, lbfgs, only
+            n, degree, budget, device, target, peers, full_batch, fig1, only
         )
         ours = [name for name in results if name.startswith("ComplexTwoLayer")]
         for name in ours:
@@ -484,7 +530,6 @@ def _sklearn_solver_rows(device):
     """5-fold CV R^2 per solver (class defaults otherwise) on sklearn data."""
     from sklearn.datasets import load_diabetes, make_friedman1
     from sklearn.model_selection import cross_val_score
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     data = {
@@ -562,7 +607,7 @@ def main():
         # Adam is left out: an epoch of the n=40 task's 82k rows costs ~1 s).
         tasks = [(20, 3, 0.02, (256,), False), (40, 3, 0.05, (256,), False)]
         tasks = [task for task in tasks if args.n in (None, task[0])]
-        rows = race_rows(tasks, args.budget, device, lbfgs=True, only=args.only)
+        rows = race_rows(tasks, args.budget, device, fig1=True, only=args.only)
     else:
         shapes = (
             [(6000, 12, 60), (5000, 20, 100)]

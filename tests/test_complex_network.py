@@ -148,6 +148,25 @@ def test_fig1_small_sparse_quadratic_is_learned():
     assert model.loss_curve_[-1] < 0.01 * model.loss_curve_[0]
 
 
+def test_fig1_small_cubic_float32_minibatch_with_decay_is_learned():
+    """The Fig. 1 benchmark's setting (float32, mini-batches, decayed Adam
+    step) at n = 8: a sparse cubic to relative test MSE <= 0.05."""
+    n = 8
+    X, y = make_sparse_polynomial(5000, n, degree=3, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=5 * n,
+        batch_size=500,
+        learning_rate=0.01,
+        learning_rate_decay=0.01,
+        dtype="float32",
+        max_iter=120,
+        random_state=0,
+    )
+    _fit_quietly(model, X[:3000], y[:3000])
+    assert model.hidden_weights_.dtype == np.complex64
+    assert _relative_mse(model, X[3000:], y[3000:]) <= 0.05
+
+
 def test_plain_gradient_descent_auto_learning_rate_learns():
     """solver="gd" with Thm 4.2's learning rate (practical scaling) is stable."""
     X, y = make_sparse_polynomial(1000, 5, degree=2, random_state=1)
