@@ -20,7 +20,14 @@ Fig. 1 tasks of Andoni et al. (2014).
    issue 13 goals instead: n=20 cubic to 0.02 and n=40 cubic to 0.05 within
    ``--budget`` seconds per contender, L-BFGS (``solver="lbfgs"``, timed in
    rounds of ``fit(warm_start=True, max_iter=25)``: its curvature memory
-   restarts each round) and mini-batch Adam against MLPRegressor(256).
+   restarts each round) and mini-batch Adam (batches of 1000: the constant
+   step 0.005 of session 2, and step 0.01 with ``learning_rate_decay=0.01``
+   in float64 and float32) against MLPRegressor(256) (float64, and on float32
+   copies of ``X``) and
+   ``PolynomialFeatures(3)`` + ``Ridge()`` (one closed-form fit; not run when
+   its design matrix exceeds 2 GiB, as for n=40). ``--n 20`` / ``--n 40``
+   runs one task, ``--only TEXT`` the contenders whose name contains
+   ``TEXT`` (one contender per run keeps a run within ``--budget``).
 3. ``--solvers {fig1,sklearn,all}``: the measurement behind the default
    ``solver``: Adam (the old default), L-BFGS and Armijo GD at the class
    defaults otherwise, on the
@@ -30,11 +37,22 @@ Fig. 1 tasks of Andoni et al. (2014).
    scikit-learn's ``load_diabetes`` and ``make_friedman1`` (1000 rows,
    noise 1).
 
+4. ``--profile``: where a mini-batch Adam step goes on the Fig. 1 n=40 task
+   (m=200 units, batches of 1000 of N=82000 rows; ``--quick``: n=20): seconds
+   per step of ``partial_fit`` in float64 and float32 with the units computed
+   as ``exp`` of real and imaginary parts (:func:`~sklearn_polynn._backend.
+   exp_parts`, the code path of the paper's exp units) against the complex
+   ``exp`` path that other holomorphic activations take (``peer``), and the
+   kernels of one step timed alone: the forward GEMM, the two ``exp``
+   variants, the gradient GEMM.
+
 Run ``python benchmarks/bench_complex_network.py [--quick] [--fig1] [--solvers]
-[--device cuda]``; the BLAS thread count (threadpoolctl) is printed and recorded. Set
-``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` to compare at a fixed count.
+[--profile] [--device cuda]``; the BLAS thread count (threadpoolctl) is printed
+and recorded. Set ``OMP_NUM_THREADS`` / ``OPENBLAS_NUM_THREADS`` to compare at a
+fixed count.
 """
 
+import math
 import time
 import warnings
 
@@ -47,17 +65,27 @@ from _harness import (
     report,
 )
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Ridge
 from sklearn.neural_network import MLPRegressor
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import PolynomialFeatures
 from threadpoolctl import threadpool_info
 
-from sklearn_polynn import ComplexTwoLayerRegressor
-from sklearn_polynn._backend import is_numpy_namespace, resolve_namespace, to_numpy
+from sklearn_polynn import ComplexTwoLayerRegressor, complex_network
+from sklearn_polynn._backend import (
+    exp_parts,
+    is_numpy_namespace,
+    resolve_namespace,
+    to_numpy,
+)
 from sklearn_polynn._optim import make_optimizer
 from sklearn_polynn.activations import get_activation
 from sklearn_polynn.complex_network import _NetworkInput, _StageProblem
 from sklearn_polynn.datasets import make_sparse_polynomial
 
 TARGET = 0.05
+#: ``PolynomialFeatures`` + ``Ridge`` is not run when its design is larger.
+_MAX_DESIGN_GIB = 2.0
 
 
 def blas_threads():
@@ -136,6 +164,100 @@ def bench_exp_after_gemm(N, n, m, repeat):
     return exp_z - zgemm, exp_d - dgemm
 
 
+def _epoch_seconds(X, y, m, batch, dtype, parts, repeat):
+    """Seconds per mini-batch Adam step of ``partial_fit`` (best epoch of
+    ``repeat``); ``parts=False`` takes the complex-``exp`` path."""
+    model = ComplexTwoLayerRegressor(
+        n_hidden=m, learning_rate=0.005, batch_size=batch, dtype=dtype, random_state=0
+    )
+    saved = complex_network._exp_by_parts
+    if not parts:
+        complex_network._exp_by_parts = lambda *args: False
+    try:
+        model.partial_fit(X, y)  # initialisation and a first epoch
+        seconds, _ = best_time(lambda: model.partial_fit(X, y), repeat=repeat)
+    finally:
+        complex_network._exp_by_parts = saved
+    return seconds / -(-X.shape[0] // batch)
+
+
+def _kernel_seconds(batch, n, m, dtype, repeat):
+    """One step's kernels alone: forward GEMM, exp by parts (in place, after a
+    copy of its input), complex exp, gradient GEMM."""
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((batch, n)).astype(dtype)
+    M = (rng.standard_normal((n, 2 * m)) / np.sqrt(2 * n)).astype(dtype)
+    ZT = M.T @ X.T
+    Z = ZT[:m].T + 1j * ZT[m:].T
+    loops = 20
+
+    def timed(func):
+        seconds, _ = best_time(lambda: [func() for _ in range(loops)], repeat=repeat)
+        return seconds / loops
+
+    copy = timed(lambda: ZT.copy())
+    return {
+        "forward GEMM (2m x n) @ (n x B)": timed(lambda: M.T @ X.T),
+        "exp by parts (2m, B)": timed(lambda: exp_parts(ZT.copy())) - copy,
+        "complex exp (B, m)": timed(lambda: np.exp(Z)),
+        "gradient GEMM (2m x B) @ (B x n)": timed(lambda: ZT @ X),
+    }
+
+
+def profile_rows(quick, repeat):
+    """``--profile``: a mini-batch Adam step at the Fig. 1 sizes, by path and
+    dtype, and its kernels."""
+    n = 20 if quick else 40
+    m, batch = 5 * n, 1000
+    n_train = 5 * 2 * m * (n + 1)
+    X, y = make_sparse_polynomial(n_train, n, degree=3, random_state=0)
+    case = f"Fig. 1 n={n} m={m} batch {batch} of N={n_train}"
+    rows = []
+    for dtype in ("float64", "float32"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            parts = _epoch_seconds(X, y, m, batch, dtype, True, repeat)
+            cexp = _epoch_seconds(X, y, m, batch, dtype, False, repeat)
+        print(
+            f"  {dtype}: step {parts * 1e3:.2f} ms (exp by parts) vs "
+            f"{cexp * 1e3:.2f} ms (complex exp)",
+            flush=True,
+        )
+        rows.append(
+            Row(
+                f"mini-batch Adam step, exp by parts, {dtype}",
+                case,
+                parts,
+                peer_seconds=cexp,
+                peer="complex exp path",
+                metric="steps/s",
+                value=1 / parts,
+            )
+        )
+        for kernel, seconds in _kernel_seconds(batch, n, m, dtype, repeat).items():
+            rows.append(
+                Row(
+                    f"kernel: {kernel}, {dtype}",
+                    case,
+                    seconds,
+                    metric="share of the step",
+                    value=seconds / parts,
+                )
+            )
+    return rows
+
+
+class _Float32MLP(MLPRegressor):
+    """MLPRegressor trained and evaluated on float32 copies of ``X`` (it keeps
+    float32 input in float32), the peer of ``dtype="float32"``."""
+
+    def partial_fit(self, X, y):
+        return super().partial_fit(np.asarray(X, np.float32), np.asarray(y, np.float32))
+
+    def predict(self, X):
+        return super().predict(np.asarray(X, np.float32))
+
+
 def _relative_test_mse(model, X, y):
     return float(np.mean((model.predict(X) - y) ** 2) / np.var(y))
 
@@ -161,6 +283,12 @@ def race(make_model, X, y, Xt, yt, budget, eval_every, target=TARGET):
     elapsed, reached, error, epoch = 0.0, None, float("inf"), 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
+        if eval_every is None:  # a closed-form fit: timed once
+            start = time.perf_counter()
+            model.fit(X, y)
+            elapsed = time.perf_counter() - start
+            error = _relative_test_mse(model, Xt, yt)
+            return (elapsed if error <= target else None), error, 1
         while elapsed < budget:
             start = time.perf_counter()
             _train_round(model, X, y, eval_every)
@@ -173,10 +301,12 @@ def race(make_model, X, y, Xt, yt, budget, eval_every, target=TARGET):
 
 
 def contenders(
-    n, device, random_state=0, peers=(None, 256), full_batch=True, lbfgs=False
+    n, device, random_state=0, peers=(None, 256), full_batch=True, fig1=False, degree=3
 ):
-    """name -> (model factory, epochs between evaluations); ``peers`` are the
-    MLPRegressor widths (``None``: 5n units)."""
+    """name -> (model factory, epochs between evaluations, ``None``: one
+    closed-form fit); ``peers`` are the MLPRegressor widths (``None``: 5n
+    units); ``fig1`` adds L-BFGS, the decayed Adam steps and
+    ``PolynomialFeatures(degree)`` + ``Ridge()``."""
     n_hidden = 5 * n
     out = {
         f"ComplexTwoLayer({n_hidden}, lbfgs)": (
@@ -208,10 +338,23 @@ def contenders(
             1,
         ),
     }
+    for dtype in ("float64", "float32"):
+        out[f"ComplexTwoLayer({n_hidden}, batch 1000, decay, {dtype})"] = (
+            lambda dtype=dtype: ComplexTwoLayerRegressor(
+                n_hidden=n_hidden,
+                learning_rate=0.01,
+                learning_rate_decay=0.01,
+                batch_size=1000,
+                dtype=dtype,
+                device=device,
+                random_state=random_state,
+            ),
+            1,
+        )
     if not full_batch:
         del out[f"ComplexTwoLayer({n_hidden})"]
-    if not lbfgs:
-        del out[f"ComplexTwoLayer({n_hidden}, lbfgs)"]
+    if not fig1:
+        out = {k: v for k, v in out.items() if "lbfgs" not in k and "decay" not in k}
     for width in peers:
         width = n_hidden if width is None else width
         out[f"MLP({width})"] = (
@@ -219,6 +362,15 @@ def contenders(
                 hidden_layer_sizes=(width,), random_state=random_state
             ),
             1,
+        )
+    if fig1:
+        out["MLP(256, float32)"] = (
+            lambda: _Float32MLP(hidden_layer_sizes=(256,), random_state=random_state),
+            1,
+        )
+        out[f"PolynomialFeatures({degree}) + Ridge()"] = (
+            lambda: make_pipeline(PolynomialFeatures(degree), Ridge()),
+            None,
         )
     return out
 
@@ -231,21 +383,35 @@ def bench_race(
     target=TARGET,
     peers=(None, 256),
     full_batch=True,
-    lbfgs=False,
+    fig1=False,
+    only=None,
 ):
     n_hidden = 5 * n
     n_train = max(2000, 5 * 2 * n_hidden * (n + 1))
     X, y = make_sparse_polynomial(n_train + 5000, n, degree=degree, random_state=0)
     X, y, Xt, yt = X[:n_train], y[:n_train], X[n_train:], y[n_train:]
     results = {}
-    racers = contenders(n, device, 0, peers, full_batch, lbfgs)
+    racers = contenders(n, device, 0, peers, full_batch, fig1, degree)
+    if only is not None:
+        racers = {k: v for k, v in racers.items() if only in k}
     for name, (make, every) in racers.items():
+        if every is None:
+            n_columns = math.comb(n + degree, degree)
+            gib = n_train * n_columns * 8 / 2**30
+            if gib > _MAX_DESIGN_GIB:
+                print(
+                    f"  {name} n={n} deg={degree}: not run: its design matrix is "
+                    f"{n_train} x {n_columns} ({gib:.1f} GiB float64)",
+                    flush=True,
+                )
+                continue
         results[name] = race(make, X, y, Xt, yt, budget, every, target)
         reached, error, epochs = results[name]
         print(
             f"  {name:<30} n={n} deg={degree}: time to {target}: "
             f"{'not reached' if reached is None else f'{reached:.1f} s'}; "
-            f"rel. test MSE {error:.4f} after {budget} s ({epochs} epochs)",
+            f"rel. test MSE {error:.4g} after "
+            f"{f'{budget} s ({epochs} epochs)' if every else 'one fit'}",
             flush=True,
         )
     return results, n_train
@@ -286,11 +452,11 @@ def step_rows(shapes, device, args):
     return rows
 
 
-def race_rows(tasks, budget, device, lbfgs=False):
+def race_rows(tasks, budget, device, fig1=False, only=None):
     rows = []
     for n, degree, target, peers, full_batch in tasks:
         results, n_train = bench_race(
-            n, degree, budget, device, target, peers, full_batch, lbfgs
+            n, degree, budget, device, target, peers, full_batch, fig1, only
         )
         ours = [name for name in results if name.startswith("ComplexTwoLayer")]
         for name in ours:
@@ -364,7 +530,6 @@ def _sklearn_solver_rows(device):
     """5-fold CV R^2 per solver (class defaults otherwise) on sklearn data."""
     from sklearn.datasets import load_diabetes, make_friedman1
     from sklearn.model_selection import cross_val_score
-    from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     data = {
@@ -409,6 +574,15 @@ def _extra_args(parser):
         "--budget", type=float, default=300.0, help="seconds per --fig1 contender"
     )
     parser.add_argument(
+        "--n", type=int, choices=[20, 40], default=None, help="one --fig1 task"
+    )
+    parser.add_argument(
+        "--only", default=None, help="--fig1 contenders whose name contains this"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="mini-batch step profile (a minute)"
+    )
+    parser.add_argument(
         "--solvers",
         choices=["fig1", "sklearn", "all"],
         default=None,
@@ -423,14 +597,17 @@ def main():
     )
     device = estimator_device(args)
     print(f"BLAS threads: {blas_threads()}")
-    if args.solvers:
+    if args.profile:
+        rows = profile_rows(args.quick, args.repeat)
+    elif args.solvers:
         rows = _fig1_solver_rows(device) if args.solvers != "sklearn" else []
         rows += _sklearn_solver_rows(device) if args.solvers != "fig1" else []
     elif args.fig1:
         # L-BFGS and mini-batch Adam against MLP(256) on both tasks (full-batch
         # Adam is left out: an epoch of the n=40 task's 82k rows costs ~1 s).
         tasks = [(20, 3, 0.02, (256,), False), (40, 3, 0.05, (256,), False)]
-        rows = race_rows(tasks, args.budget, device, lbfgs=True)
+        tasks = [task for task in tasks if args.n in (None, task[0])]
+        rows = race_rows(tasks, args.budget, device, fig1=True, only=args.only)
     else:
         shapes = (
             [(6000, 12, 60), (5000, 20, 100)]

@@ -41,6 +41,10 @@ that provides it per namespace and the fallback built from standard functions:
   ``torch.complex``; fallback: ``astype(re, complex) + 1j * astype(im, complex)``.
 * :func:`exp_inplace`: ``exp(out=)`` (NumPy, CuPy), ``Tensor.exp_``; fallback:
   ``xp.exp`` (a new array).
+* :func:`exp_parts` (``exp`` of a complex array held as real ``[Re; Im]``
+  halves): NumPy in place, with ``cos``/``sin`` from the half-angle tangent
+  (NumPy's float64 ``cos``/``sin`` are scalar loops, its ``tan`` and ``exp``
+  vectorized); fallback: ``xp.exp``, ``xp.cos``, ``xp.sin``.
 * :func:`add_gram` (``S += F^T F``): BLAS ``dsyrk`` (NumPy float64); fallback: a
   GEMM.
 """
@@ -64,6 +68,7 @@ __all__ = [
     "dispatch_enabled",
     "erf",
     "exp_inplace",
+    "exp_parts",
     "expit",
     "get_namespace",
     "gram_accumulator",
@@ -640,6 +645,52 @@ def exp_inplace(Z):
     if name == "torch":
         return Z.exp_()
     return xp.exp(Z)
+
+
+def exp_parts(Z):
+    """``exp(A + i B)`` for a complex array given by its parts ``Z = [A; B]``
+    (the two halves of the first axis), in the same layout ``[Re; Im]``.
+
+    ``exp(a + i b) = e^a (cos b + i sin b)`` by real elementwise functions,
+    which vectorize where the complex ``exp`` does not (NumPy's complex ``exp``
+    and, since NumPy 2.0, its float64 ``cos``/``sin`` are scalar loops; its
+    ``exp`` and ``tan`` are SIMD). For a C-ordered ``Z`` both halves are
+    contiguous blocks. On NumPy the result overwrites ``Z`` (pass a fresh
+    array) and ``(cos b, sin b)`` come from ``t = tan(b / 2)`` by the
+    half-angle formulas ``(1 - t^2, 2 t) / (1 + t^2)``: one vectorized call
+    instead of two scalar ones, error within 4 ulp of ``|exp|`` (tested
+    against ``np.cos`` / ``np.sin``). Elsewhere (CuPy, PyTorch,
+    ``array_api_strict``, Dask) a new array from ``xp.exp``, ``xp.cos`` and
+    ``xp.sin``. Overflow of ``e^a`` gives non-finite entries (NumPy warns
+    unless the caller silences it).
+
+    Parameters
+    ----------
+    Z : real array of shape (2 m, ...)
+
+    Returns
+    -------
+    out : real array of shape (2 m, ...)
+        ``[Re exp(A + i B); Im exp(A + i B)]``.
+    """
+    xp = get_namespace(Z)
+    m = Z.shape[0] // 2
+    if namespace_name(xp) == "numpy":
+        a, t = Z[:m, ...], Z[m:, ...]
+        np.multiply(t, 0.5, out=t)
+        np.tan(t, out=t)  # t = tan(b / 2)
+        s = np.multiply(t, t)
+        s += 1.0  # 1 + t^2
+        np.exp(a, out=a)
+        np.divide(a, s, out=a)  # e^a / (1 + t^2)
+        np.multiply(t, a, out=t)
+        t += t  # e^a sin b = 2 t e^a / (1 + t^2)
+        np.subtract(2.0, s, out=s)  # 1 - t^2
+        a *= s  # e^a cos b = (1 - t^2) e^a / (1 + t^2)
+        return Z
+    a, b = Z[:m, ...], Z[m:, ...]
+    e = xp.exp(a)
+    return xp.concat([e * xp.cos(b), e * xp.sin(b)], axis=0)
 
 
 def add_gram(S, F, xp):

@@ -90,6 +90,50 @@ def test_wirtinger_gradients_match_finite_differences(
             assert_allclose(grads[key][index], numeric, rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.parametrize("domain", ["real", "circle"])
+@pytest.mark.parametrize("weights", ["complex", "real"])
+@pytest.mark.parametrize("train_hidden", [True, False])
+def test_exp_by_parts_equals_the_complex_exp_path(
+    domain, weights, train_hidden, monkeypatch
+):
+    """The exp units computed from real and imaginary parts (the fast path of
+    the paper's setting) give the loss and Wirtinger gradients of the complex
+    ``exp`` path to rounding."""
+    from sklearn_polynn import complex_network
+
+    rng = np.random.RandomState(1)
+    n, m, N = 5, 7, 60
+    X = rng.uniform(0, 2 * np.pi, (N, n)) if domain == "circle" else rng.randn(N, n)
+    Xc = np.exp(1j * X) if domain == "circle" else X
+    W = 0.4 * rng.randn(n, m) + (0.4j * rng.randn(n, m) if weights == "complex" else 0)
+    alpha = rng.randn(m) + (1j * rng.randn(m) if weights == "complex" else 0)
+    params = {"output_weights": alpha, "intercept": np.array([0.2])}
+    fixed = None
+    if train_hidden:
+        params["hidden_weights"] = W
+    else:
+        fixed = W
+    ns = Namespace(get_namespace(), "cpu", True)
+    act = get_activation("exp")
+
+    def loss_grad():
+        problem = _StageProblem(
+            Xc, rng.randn(N), act, alpha_reg=0.0, fixed_hidden=fixed, ns=ns
+        )
+        return problem.loss_grad(params, None)
+
+    state = rng.get_state()
+    loss, grads = loss_grad()
+    rng.set_state(state)
+    monkeypatch.setattr(complex_network, "_exp_by_parts", lambda *args: False)
+    ref_loss, ref_grads = loss_grad()
+    assert_allclose(loss, ref_loss, rtol=1e-13)
+    assert grads.keys() == ref_grads.keys()
+    for key, g in grads.items():
+        assert g.dtype == ref_grads[key].dtype
+        assert_allclose(g, ref_grads[key], rtol=1e-12, atol=1e-14)
+
+
 # --------------------------------------------------------------- Fig. 1 small
 def test_fig1_small_sparse_quadratic_is_learned():
     """Fig. 1, n = 10: a 10-sparse quadratic, 5n units, relative test MSE <= 0.05."""
@@ -102,6 +146,25 @@ def test_fig1_small_sparse_quadratic_is_learned():
     assert _relative_mse(model, X[2000:], y[2000:]) <= 0.05
     # The training error "drops significantly after a number of iterations".
     assert model.loss_curve_[-1] < 0.01 * model.loss_curve_[0]
+
+
+def test_fig1_small_cubic_float32_minibatch_with_decay_is_learned():
+    """The Fig. 1 benchmark's setting (float32, mini-batches, decayed Adam
+    step) at n = 8: a sparse cubic to relative test MSE <= 0.05."""
+    n = 8
+    X, y = make_sparse_polynomial(5000, n, degree=3, random_state=0)
+    model = ComplexTwoLayerRegressor(
+        n_hidden=5 * n,
+        batch_size=500,
+        learning_rate=0.01,
+        learning_rate_decay=0.01,
+        dtype="float32",
+        max_iter=120,
+        random_state=0,
+    )
+    _fit_quietly(model, X[:3000], y[:3000])
+    assert model.hidden_weights_.dtype == np.complex64
+    assert _relative_mse(model, X[3000:], y[3000:]) <= 0.05
 
 
 def test_plain_gradient_descent_auto_learning_rate_learns():
@@ -286,6 +349,28 @@ def test_partial_fit_is_one_epoch_of_fit():
     assert incremental.n_iter_ == 31
     assert len(incremental.loss_curve_) == 31
     assert incremental.loss_curve_[-1] < 0.5 * incremental.loss_curve_[0]
+
+
+def test_learning_rate_decay_is_inverse_time_in_epochs():
+    """Adam's step after e epochs (fractional, in mini-batch steps) is
+    learning_rate / (1 + learning_rate_decay * e); partial_fit continues the
+    count, so 4 calls are fit(max_iter=4); decay 0 is the constant step."""
+    X, y = make_sparse_polynomial(800, 4, degree=2, random_state=0)
+    kw = {"n_hidden": 8, "batch_size": 100, "learning_rate": 0.01, "random_state": 0}
+    fitted = _fit_quietly(
+        ComplexTwoLayerRegressor(max_iter=4, learning_rate_decay=0.5, **kw), X, y
+    )
+    last_step = 4 * 8 - 1  # Adam's t before the last of 32 steps
+    assert fitted._optimizer.learning_rate == pytest.approx(
+        0.01 / (1 + 0.5 * last_step / 8), rel=1e-12
+    )
+    incremental = ComplexTwoLayerRegressor(learning_rate_decay=0.5, **kw)
+    for _ in range(4):
+        incremental.partial_fit(X, y)
+    assert_allclose(incremental.hidden_weights_, fitted.hidden_weights_, rtol=1e-12)
+    constant = _fit_quietly(ComplexTwoLayerRegressor(max_iter=4, **kw), X, y)
+    assert constant._optimizer.learning_rate == 0.01
+    assert not np.allclose(constant.hidden_weights_, fitted.hidden_weights_)
 
 
 def test_mini_batches_and_warm_start():
