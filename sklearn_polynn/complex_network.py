@@ -1145,26 +1145,32 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         return batches
 
     # ---------------------------------------------------------- diagnostics
-    def _set_target_scaling(self, y, xp, weights=None):
-        """Fit on ``(y - mean) / std`` (undone in the fitted attributes); with
-        ``sample_weight``, the weighted mean and standard deviation."""
+    def _first_fit_moments(self, X, y, xp, weights=None):
+        """Mean and standard deviation of ``y`` (weighted with
+        ``sample_weight``) and the column RMS of ``X`` (None for
+        ``domain="circle"``), in one pass over Dask blocks."""
         if weights is None:
-            mean, std = compute_if_dask(xp.mean(y), xp.std(y))
+            mean, std = xp.mean(y), xp.std(y)
         else:
             mean = xp.mean(weights.values * y)
             std = xp.sqrt(xp.mean(weights.values * (y - mean) ** 2))
+        if self.domain == "circle":
+            return (*compute_if_dask(mean, std), None)
+        return compute_if_dask(mean, std, xp.sqrt(xp.mean(X * X, axis=0)))
+
+    def _set_target_scaling(self, mean, std):
+        """Fit on ``(y - mean) / std`` (undone in the fitted attributes)."""
         mean, std = float(mean), float(std)
         self._y_mean = mean
         self._y_scale = std if std > 1e-12 * max(abs(mean), 1e-300) else 1.0
 
-    def _check_input_scale(self, X, xp):
-        """RMS pre-activation ``|w . x|`` at the initial weights, with a warning
-        when the inputs are badly scaled for the paper's ``N(0, I)`` / circle
-        setting (Andoni et al., Sec. 2)."""
-        n_features = X.shape[1]
-        if self.domain == "circle":  # |x_j| = 1
+    def _check_input_scale(self, n_features, rms):
+        """RMS pre-activation ``|w . x|`` at the initial weights (``rms``: the
+        column RMS of ``X``, None on the circle), with a warning when the inputs
+        are badly scaled for the paper's ``N(0, I)`` / circle setting (Andoni
+        et al., Sec. 2)."""
+        if rms is None:  # domain="circle": |x_j| = 1
             return self._scale(n_features) * math.sqrt(n_features)
-        (rms,) = compute_if_dask(xp.sqrt(xp.mean(X * X, axis=0)))
         rms = np.asarray(to_numpy(rms), dtype=float)
         scale = self._scale(n_features) * float(np.sqrt(np.sum(rms**2)))
         low, high = _SCALE_RANGE
@@ -1369,7 +1375,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         target, intercept, Ws, alphas = y, 0.0, [], []
         if weights is None:
             (previous,) = compute_if_dask(xp.mean((y - xp.mean(y)) ** 2))
-        else:  # y has weighted mean 0 (_set_target_scaling)
+        else:  # y has weighted mean 0 (_first_fit_moments)
             previous = xp.mean(weights.values * y * y)
         previous = float(previous)
         for stage in range(_AUTO_MAX_STAGES if auto else self.n_stages):
@@ -1491,8 +1497,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         xp = ns.xp
         inputs = _NetworkInput.from_validated(X, self.domain, xp)
         if first:
-            self._set_target_scaling(y, xp, weights)
-            self._preactivation_scale = self._check_input_scale(X, xp)
+            mean, std, rms = self._first_fit_moments(X, y, xp, weights)
+            self._set_target_scaling(mean, std)
+            self._preactivation_scale = self._check_input_scale(X.shape[1], rms)
             if held_out is None:
                 n_rows = X.shape[0] * (1.0 if weights is None else weights.mean_raw)
                 self._check_overfit_regime(n_rows, X.shape[1])
@@ -1561,7 +1568,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         from .parallel import validate_dask_input
 
         X, y = validate_dask_input(self, X, y, dtype=self.dtype, reset=first)
-        return X[:2].compute(), y[:2].compute(), X, y
+        return (*compute_if_dask(X[:2], y[:2]), X, y)
 
     def _start_incremental(self, inputs, y, act, ns, weights):
         """First ``partial_fit`` call: one stage's initial weights, no training yet

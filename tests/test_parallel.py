@@ -479,6 +479,24 @@ def test_complex_network_dask_on_local_cluster_and_partial_fit(circle_data, clie
     _assert_same_complex_network(a, b, Xt, rtol=1e-9)
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+@pytest.mark.parametrize("domain", ["circle", "real"])
+def test_complex_network_dask_fit_graph_executions(circle_data, domain, threads):
+    """A one-stage Dask fit: the input checks (persist, one gather of the
+    stand-in rows), the target and input moments in one execution, the
+    residual variance, the stage's start loss, one per gradient step, then the
+    stage's residual (mean square and persist)."""
+    from sklearn_polynn import ComplexTwoLayerRegressor
+
+    X, y, _ = circle_data
+    kw = {"n_hidden": 4, "domain": domain, "solver": "gd", "learning_rate": 0.01}
+    Xd, yd = da.from_array(X, chunks=(400, -1)), da.from_array(y, chunks=400)
+    with _CountExecutions() as count:
+        est = ComplexTwoLayerRegressor(**kw, max_iter=3, tol=0.0).fit(Xd, yd)
+    assert est.n_iter_ == 3
+    assert count.n <= 2 + 1 + 1 + 1 + est.n_iter_ + 2
+
+
 def test_complex_network_dask_rejects_mini_batches(circle_data, threads):
     from sklearn_polynn import ComplexTwoLayerRegressor
 
