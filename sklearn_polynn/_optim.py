@@ -94,6 +94,7 @@ __all__ = [
     "GradientDescent",
     "OptimizeResult",
     "can_split",
+    "early_stopping_split",
     "make_optimizer",
     "minimize",
     "validation_split",
@@ -346,6 +347,80 @@ def validation_split(n_samples, validation_fraction, rng, estimator_name="estima
         )
     order = rng.permutation(n_samples)
     return np.sort(order[n_validation:]), np.sort(order[:n_validation])
+
+
+def early_stopping_split(
+    early_stopping,
+    validation_fraction,
+    overfit,
+    n_samples,
+    rng,
+    estimator_name,
+    *,
+    dask_input=False,
+    weights=None,
+    min_train=2,
+):
+    """Resolve an estimator's ``early_stopping`` and draw its validation split.
+
+    Parameters
+    ----------
+    early_stopping : {"auto", True, False}
+        "auto": on when ``overfit`` and the split is usable, off otherwise;
+        True: on, with a ``ValueError`` when the split is not usable.
+    validation_fraction : float in (0, 1)
+    overfit : bool
+        The estimator's rule for "auto" (more parameters than rows).
+    n_samples : int
+    rng : numpy.random.RandomState
+        The estimator's generator (drawn only when early stopping is on).
+    estimator_name : str
+    dask_input : bool, default=False
+        Early stopping is not supported on Dask input ("auto" is off there).
+    weights : array of shape (n_samples,), default=None
+        ``sample_weight``: both parts need a positive total weight.
+    min_train : int, default=2
+        Training rows the fit needs (e.g. Algorithm 1's moments).
+
+    Returns
+    -------
+    split : (train, validation) or None
+        Sorted host index arrays (:func:`validation_split`), or None when early
+        stopping is off.
+    """
+    auto = early_stopping == "auto"
+    if not early_stopping or (auto and (dask_input or not overfit)):
+        return None
+    if dask_input:
+        raise ValueError(
+            f"{estimator_name}: early_stopping=True is not supported with dask "
+            "input; set early_stopping=False (or 'auto')."
+        )
+    n_train = n_samples - math.ceil(validation_fraction * n_samples)
+    if auto and (not can_split(n_samples, validation_fraction) or n_train < min_train):
+        return None
+    if n_train < min_train:
+        raise ValueError(
+            f"{estimator_name}: early_stopping=True holds out validation_fraction="
+            f"{validation_fraction} of {n_samples} samples, leaving {n_train} "
+            f"training rows; the fit needs at least {min_train}. Use more samples, "
+            "a smaller validation_fraction, or early_stopping=False."
+        )
+    train, validation = validation_split(
+        n_samples, validation_fraction, rng, estimator_name
+    )
+    if weights is not None:
+        weights = np.asarray(to_numpy(weights), dtype=float)
+        if min(weights[train].sum(), weights[validation].sum()) <= 0:
+            if auto:
+                return None
+            raise ValueError(
+                f"{estimator_name}: early_stopping=True drew a validation split "
+                "in which the training or the validation rows all have "
+                "sample_weight 0; set early_stopping=False or change "
+                "validation_fraction or random_state."
+            )
+    return train, validation
 
 
 def make_optimizer(solver, learning_rate):

@@ -40,10 +40,9 @@ from ._optim import (
     SOLVERS,
     Adam,
     EarlyStopping,
-    can_split,
+    early_stopping_split,
     make_optimizer,
     minimize,
-    validation_split,
 )
 from ._validation import (
     ITERATIVE_CONSTRAINTS,
@@ -1203,22 +1202,6 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         n_params = self.n_hidden * (n_features + 1)
         return self.alpha == 0 and self.train == "both" and n_params > n_samples
 
-    def _use_early_stopping(self, n_rows, n_samples, n_features, dask_input):
-        """``early_stopping`` resolved: "auto" is on in the overfit regime
-        (``n_rows``: the rows' total weight) when the split is possible."""
-        if self.early_stopping == "auto":
-            return (
-                not dask_input
-                and self._overfit_regime(n_rows, n_features)
-                and can_split(n_samples, self.validation_fraction)
-            )
-        if self.early_stopping and dask_input:
-            raise ValueError(
-                f"{type(self).__name__}: early_stopping=True is not supported "
-                "with dask input; set early_stopping=False (or 'auto')."
-            )
-        return bool(self.early_stopping)
-
     def _check_overfit_regime(self, n_samples, n_features):
         """Warn in the overfit regime without early stopping (see Notes)."""
         if not self._overfit_regime(n_samples, n_features):
@@ -1529,14 +1512,20 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         if sample_weight is not None and not dask_input:
             raw = validate_sample_weight(sample_weight, n_samples)
         n_rows = n_samples if raw is None else float(raw.sum())
-        self._early_stopping_on = self._use_early_stopping(
-            n_rows, n_samples, n_features, dask_input
+        split = early_stopping_split(
+            self.early_stopping,
+            self.validation_fraction,
+            self._overfit_regime(n_rows, n_features),
+            n_samples,
+            self._rng,
+            type(self).__name__,
+            dask_input=dask_input,
+            weights=raw,
         )
-        if not self._early_stopping_on:
+        self._early_stopping_on = split is not None
+        if split is None:
             return X, y, sample_weight, None
-        train, held = validation_split(
-            n_samples, self.validation_fraction, self._rng, type(self).__name__
-        )
+        train, held = split
 
         def take(a, rows):
             return ns.xp.take(a, ns.asarray(rows), axis=0)

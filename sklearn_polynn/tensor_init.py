@@ -28,10 +28,9 @@ from ._base import _PolynnEstimatorMixin
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._optim import (
     EarlyStopping,
-    can_split,
+    early_stopping_split,
     make_optimizer,
     minimize,
-    validation_split,
 )
 from ._tensor import (
     _AUTO_GAP_RATIO,
@@ -511,8 +510,10 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             )
         _warn_if_constant(y)
         held_out = None
-        if not warm and self._use_early_stopping(X, X_gd is not None):
-            X, y, weights, held_out = self._split_validation(X, y, weights, rng)
+        if not warm:
+            X, y, weights, held_out = self._split_validation(
+                X, y, weights, rng, X_gd is not None
+            )
         X_init, y_init, w_init, gd_rows = X, y, weights, None
         self._input_deviation = None
         if self.gd_resample:
@@ -611,29 +612,29 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             )
         return k
 
-    def _use_early_stopping(self, X, dask_input):
-        """``early_stopping`` resolved: "auto" is on when ``n_hidden (n_features
-        + 1) > n_samples``."""
-        if self.early_stopping == "auto":
-            n_samples, n_features = X.shape
-            small = self.n_hidden_ * (n_features + 1) > n_samples
-            return (
-                not dask_input
-                and small
-                and can_split(n_samples, self.validation_fraction)
-            )
-        if self.early_stopping and dask_input:
-            raise ValueError(
-                "TensorInitOneHiddenLayer: early_stopping=True is not supported "
-                "with dask input; set early_stopping=False (or 'auto')."
-            )
-        return bool(self.early_stopping)
-
-    def _split_validation(self, X, y, weights, rng):
-        """Training ``X, y, weights`` and the held-out ``(X, y, weights)``."""
-        train, held = validation_split(
-            X.shape[0], self.validation_fraction, rng, type(self).__name__
+    def _split_validation(self, X, y, weights, rng, dask_input):
+        """Training ``X, y, weights`` and the held-out ``(X, y, weights)``
+        (None when early stopping is off). "auto" is on when ``n_hidden
+        (n_features + 1) > n_samples`` and the training part keeps the
+        samples that Algorithm 1 needs."""
+        n_samples, n_features = X.shape
+        min_train = 2
+        if self.init == "tensor":
+            min_train = _min_samples_for_split(self.n_hidden_, self.resample)
+        split = early_stopping_split(
+            self.early_stopping,
+            self.validation_fraction,
+            self.n_hidden_ * (n_features + 1) > n_samples,
+            n_samples,
+            rng,
+            type(self).__name__,
+            dask_input=dask_input,
+            weights=weights,
+            min_train=min_train,
         )
+        if split is None:
+            return X, y, weights, None
+        train, held = split
         xp, dev = get_namespace(X), device_of(X)
         parts = []
         for rows in (train, held):

@@ -1051,3 +1051,27 @@ def test_the_remedy_the_warning_names_beats_a_linear_model_on_diabetes():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scores = cross_val_score(model, X, y, cv=KFold(5, shuffle=True, random_state=0))
     assert scores.mean() >= 0.35
+
+
+def test_early_stopping_with_zero_weight_on_the_held_out_rows():
+    """Review finding: a valid sample_weight that is 0 on every held-out row
+    crashed fit with an error about the weights; "auto" turns early stopping
+    off for such a split and True says why it cannot run."""
+    from sklearn_polynn._optim import validation_split
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((60, 3))
+    y = X[:, 0] * X[:, 1]
+    _, held = validation_split(60, 0.1, np.random.RandomState(0))
+    weights = np.ones(60)
+    weights[held] = 0.0
+    kw = {"n_hidden": 20, "max_iter": 5, "random_state": 0}  # 80 > 60 rows
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = ComplexTwoLayerRegressor(**kw).fit(X, y, sample_weight=weights)
+        assert est.validation_scores_ is None
+        assert ComplexTwoLayerRegressor(**kw).fit(X, y).validation_scores_
+    with pytest.raises(ValueError, match="sample_weight 0"):
+        ComplexTwoLayerRegressor(early_stopping=True, **kw).fit(
+            X, y, sample_weight=weights
+        )

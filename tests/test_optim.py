@@ -9,6 +9,7 @@ from sklearn_polynn._optim import (
     Adam,
     EarlyStopping,
     GradientDescent,
+    early_stopping_split,
     make_optimizer,
     minimize,
     validation_split,
@@ -502,3 +503,43 @@ def test_validation_split_is_reproducible_and_disjoint():
 def test_validation_split_too_small_part_is_a_clear_error(n, fraction):
     with pytest.raises(ValueError, match="validation_fraction=.*at least 2"):
         validation_split(n, fraction, np.random.RandomState(0), "Toy")
+
+
+def _split(early_stopping, n=40, **kw):
+    kw = {"overfit": True, "n_samples": n, **kw}
+    rng = np.random.RandomState(0)
+    return early_stopping_split(
+        early_stopping, 0.1, rng=rng, estimator_name="Toy", **kw
+    )
+
+
+def test_early_stopping_split_auto_rule_and_forced_errors():
+    assert _split(False) is None
+    assert _split("auto", overfit=False) is None
+    train, val = _split("auto")
+    assert len(val) == 4 and len(train) == 36
+    assert _split(True, overfit=False) is not None  # True ignores the rule
+    # Dask: "auto" off, True a clear error
+    assert _split("auto", dask_input=True) is None
+    with pytest.raises(ValueError, match="early_stopping=True is not supported"):
+        _split(True, dask_input=True)
+    # too few training rows for the fit (e.g. Algorithm 1's moments)
+    assert _split("auto", min_train=37) is None
+    assert _split("auto", min_train=36) is not None
+    with pytest.raises(ValueError, match="leaving 36 training rows.*at least 37"):
+        _split(True, min_train=37)
+
+
+def test_early_stopping_split_needs_weight_in_both_parts():
+    """A sample_weight with a positive sum can still be 0 on every held-out row
+    (review finding: the fits crashed with an error about the weights)."""
+    _, val = validation_split(40, 0.1, np.random.RandomState(0))
+    weights = np.ones(40)
+    weights[val] = 0.0
+    assert _split("auto", weights=weights) is None
+    with pytest.raises(ValueError, match="all have sample_weight 0"):
+        _split(True, weights=weights)
+    weights = np.zeros(40)
+    weights[val] = 1.0
+    assert _split("auto", weights=weights) is None
+    assert _split("auto", weights=np.ones(40)) is not None

@@ -490,6 +490,7 @@ def test_complex_network_dask_fit_graph_executions(circle_data, domain, threads)
 
     X, y, _ = circle_data
     kw = {"n_hidden": 4, "domain": domain, "solver": "gd", "learning_rate": 0.01}
+    kw["random_state"] = 0
     Xd, yd = da.from_array(X, chunks=(400, -1)), da.from_array(y, chunks=400)
     with _CountExecutions() as count:
         est = ComplexTwoLayerRegressor(**kw, max_iter=3, tol=0.0).fit(Xd, yd)

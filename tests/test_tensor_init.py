@@ -972,3 +972,32 @@ def test_raw_friedman2_is_refused_with_advice_not_fitted_to_garbage():
         warnings.simplefilter("ignore", UserWarning)  # the N(0, I) warning
         with pytest.raises(ValueError, match="worse than predicting the mean.*Stand"):
             TensorInitOneHiddenLayer(random_state=0).fit(X, y)
+
+
+def test_default_early_stopping_keeps_the_samples_algorithm_1_needs():
+    """15 rows, 4 features: the default n_hidden=4 overfits, but holding out
+    10 % would leave 13 rows, fewer than Algorithm 1's 3 (k + 1) = 15, and the
+    error said "got 13 sample(s)" for 15 given (review finding): "auto" stays
+    off there."""
+    X, y = make_teacher_network(15, 4, 4, random_state=0)
+    est = TensorInitOneHiddenLayer(random_state=0).fit(X, y)
+    assert est.validation_scores_ is None
+
+
+def test_early_stopping_with_zero_weight_on_the_held_out_rows():
+    from sklearn_polynn._optim import validation_split
+
+    X, y = make_teacher_network(40, 6, 6, random_state=0)
+    _, held = validation_split(40, 0.1, np.random.RandomState(0))
+    weights = np.ones(40)
+    weights[held] = 0.0
+    kw = {"n_hidden": 6, "init": "random", "random_state": 0}  # 42 > 40 rows
+    est = TensorInitOneHiddenLayer(early_stopping="auto", **kw)
+    est.fit(X, y, sample_weight=weights)  # "auto": off for this split
+    assert est.validation_scores_ is None
+    est.fit(X, y)  # on without the weights
+    assert est.validation_scores_ is not None
+    with pytest.raises(ValueError, match="sample_weight 0"):
+        TensorInitOneHiddenLayer(early_stopping=True, **kw).fit(
+            X, y, sample_weight=weights
+        )
