@@ -194,7 +194,7 @@ def validate_fitted_input(
     X : array in namespace ``ns.xp``
     ns : :class:`~sklearn_polynn._backend.Namespace`
     """
-    check_is_fitted(estimator)
+    check_is_fitted(estimator, fitted)
     X, _, ns = validate_input(
         estimator,
         X,

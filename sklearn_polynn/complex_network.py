@@ -1573,6 +1573,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         self.intercept_ = -shift * self._y_scale + self._y_mean
         self.loss_curve_, self.n_iter_, self.n_perturbations_ = [], 0, 0
         self.perturbations_, self.stages_ = [], []
+        self.validation_scores_ = self.best_validation_score_ = None  # fit only
 
     def _continue(self, inputs, y, act, ns, incremental, weights):
         """``partial_fit`` (one epoch) or ``warm_start`` fit of all current units,

@@ -563,15 +563,16 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
             b0=b0,
             validation=validation,
         )
+        b = result.params.get("b")
+        if b is not None and self._input_deviation is not None:
+            # before any fitted attribute changes: a rejected fit leaves none
+            self._check_better_than_the_mean(y, weights, result)
         if not warm:
             self.init_hidden_weights_ = ns.output(W0)
             self.init_output_weights_ = ns.output(v0)
         self.hidden_weights_ = ns.output(result.params["W"])
         self.output_weights_ = ns.output(result.params.get("v", v0))
-        b = result.params.get("b")
         self.intercept_ = 0.0 if b is None else float(b[0])
-        if b is not None and self._input_deviation is not None:
-            self._check_better_than_the_mean(y, weights, result)
         if not warm:
             self.validation_scores_ = None if validation is None else validation.scores
             self.best_validation_score_ = (

@@ -344,6 +344,9 @@ def test_partial_fit_is_one_epoch_of_fit():
     assert_allclose(incremental.hidden_weights_, fitted.hidden_weights_, rtol=1e-12)
     assert_allclose(incremental.output_weights_, fitted.output_weights_, rtol=1e-12)
     assert incremental.n_iter_ == 1
+    # documented fit attributes exist (early stopping is fit-only)
+    assert incremental.validation_scores_ is None
+    assert incremental.best_validation_score_ is None
     for _ in range(30):
         incremental.partial_fit(X, y)
     assert incremental.n_iter_ == 31

@@ -970,8 +970,11 @@ def test_raw_friedman2_is_refused_with_advice_not_fitted_to_garbage():
     X, y = make_friedman2(400, noise=0.0, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # the N(0, I) warning
+        est = TensorInitOneHiddenLayer(random_state=0)
         with pytest.raises(ValueError, match="worse than predicting the mean.*Stand"):
-            TensorInitOneHiddenLayer(random_state=0).fit(X, y)
+            est.fit(X, y)
+    # the rejected model is not left behind as if fitted (review finding)
+    assert not hasattr(est, "hidden_weights_") and not hasattr(est, "intercept_")
 
 
 def test_default_early_stopping_keeps_the_samples_algorithm_1_needs():
