@@ -808,8 +808,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         improved by more than ``tol`` for ``n_iter_no_change`` epochs, and
         keep the weights of the best score, as ``MLPRegressor(early_stopping=
         True)`` (the perturbations of Thm 5.1 still run at plateaus of the
-        training loss; with ``n_stages="auto"`` a stage that does not raise
-        the validation R^2 is dropped). "auto": on in the overfit regime,
+        training loss; a stage after the first that does not raise the
+        validation R^2 is dropped and ends the fit, also with a fixed
+        ``n_stages``, so the returned network is the best one on the
+        held-out rows). "auto": on in the overfit regime,
         ``alpha=0``, ``train="both"`` and ``n_hidden (n_features + 1) >
         n_samples`` (the rows' total weight) with at least 2 rows in each
         part, off otherwise (and for ``dask.array`` input), so the paper's
@@ -1386,12 +1388,10 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
                 validation=validation,
             )
             if validation is not None:
-                if (
-                    auto
-                    and stage > 0
-                    and (validation.best_score <= self.best_validation_score_)
-                ):
-                    break  # the stage did not help on the held-out rows
+                if stage > 0 and validation.best_score <= self.best_validation_score_:
+                    # the stage did not help on the held-out rows: its best
+                    # weights are the re-centred start, not the previous network
+                    break
                 self.validation_scores_.extend(validation.scores)
                 self.best_validation_score_ = validation.best_score
                 held_out.next_stage(params)
