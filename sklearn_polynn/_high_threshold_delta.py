@@ -170,7 +170,17 @@ def _hermite_e(v, k):
 
 
 def delta_correlation(
-    X, f, Z, threshold, bandwidth, order, xp, *, gradient=False, batch_rows=BATCH_ROWS
+    X,
+    f,
+    Z,
+    threshold,
+    bandwidth,
+    order,
+    xp,
+    *,
+    gradient=False,
+    active_fraction=1.0,
+    batch_rows=BATCH_ROWS,
 ):
     """The smoothed ``delta^(k)`` correlation ``S_k(z, t; h)`` of each column of ``Z``.
 
@@ -191,6 +201,11 @@ def delta_correlation(
     xp : module
     gradient : bool, default=False
         Also return the Euclidean gradient in ``Z``.
+    active_fraction : float, default=1.0
+        ``r``: ``X`` holds only the rows with ``f != 0``, a fraction ``r`` of
+        the sample, and ``f`` is rescaled by ``r`` (``_active_rows``); the
+        standard error is that of the mean over all ``n_samples / r`` rows,
+        the dropped rows' zero summands included.
     batch_rows : int, default=BATCH_ROWS
 
     Returns
@@ -198,7 +213,7 @@ def delta_correlation(
     values : array of shape (m,)
     stderr : array of shape (m,)
         Standard error of each value (sample standard deviation of the summand
-        over ``sqrt(n_samples)``).
+        over the square root of the number of rows it represents).
     grad : array of shape (n, m)
         Only with ``gradient=True``.
     """
@@ -221,7 +236,11 @@ def delta_correlation(
             back = back + Xb.T @ slope
     scale = h**order
     mean = total / n_samples
-    spread = xp.sqrt(xp.maximum(squares / n_samples - mean * mean, 0.0) / n_samples)
+    # summand u over all N = n_samples / r rows (0 on the dropped ones; the kept
+    # ones rescaled by r): E[u^2] = squares / (r n_samples), SE^2 = Var u / N
+    r = float(active_fraction)
+    variance = xp.maximum(squares / (r * n_samples) - mean * mean, 0.0)
+    spread = xp.sqrt(variance * r / n_samples)
     if gradient:
         return mean / scale, spread / scale, back / (n_samples * scale)
     return mean / scale, spread / scale
@@ -318,6 +337,7 @@ def find_directions(
     n_starts=None,
     bandwidth=None,
     n_active=None,
+    active_fraction=1.0,
 ):
     """Directions ``w_i*`` as the maximisers of ``S_k(z, t; h)`` that pass Thm 6's test.
 
@@ -353,6 +373,10 @@ def find_directions(
     n_active : int, default=None
         Rows with ``f != 0`` behind ``X`` (for the default bandwidth); None:
         ``X.shape[0]``.
+    active_fraction : float, default=1.0
+        Share of the sample that ``X`` holds (only the rows with ``f != 0``,
+        ``f`` rescaled by it), for the test's standard errors
+        (:func:`delta_correlation`).
 
     Returns
     -------
@@ -409,7 +433,9 @@ def find_directions(
             z = z if overlap > DUPLICATE_COS else free
         test, error = (
             float(to_numpy(a)[0])
-            for a in delta_correlation(*held, z, threshold, tested, order, xp)
+            for a in delta_correlation(
+                *held, z, threshold, tested, order, xp, active_fraction=active_fraction
+            )
         )
         ok = passes_test([test], [error], max(values + [test]))[0]
         if n_directions is None and not ok:

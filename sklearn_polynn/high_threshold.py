@@ -968,6 +968,7 @@ class HighThresholdLayerRecovery(
             )
         Xa, fa = _active_rows(X, f, xp)
         n_active = int(xp.count_nonzero(fa != 0))
+        active_fraction = Xa.shape[0] / X.shape[0]  # 1 when no rows were dropped
         starts = (
             _htd.DEFAULT_STARTS[order] if self.n_restarts is None else self.n_restarts
         )
@@ -981,6 +982,7 @@ class HighThresholdLayerRecovery(
             n_directions=self.n_hidden,
             n_starts=starts,
             n_active=n_active,
+            active_fraction=active_fraction,
         )
         if W.shape[1] == 0:
             raise ValueError(

@@ -216,3 +216,25 @@ def test_reproduction_small(tmp_path):
     }
     # measured 0.0064 (sign) and 0.053 (relu)
     assert largest["sign"] < 0.02 and largest["relu"] < 0.12
+
+
+def test_standard_error_on_the_active_rows_equals_the_all_rows_one():
+    """Thm 6's test runs on the rows with f != 0 only (f rescaled by their
+    share r); its standard error must be that of the mean over all rows (the
+    review found it 4-8 % low: the dropped rows' zero summands were missing)."""
+    import array_api_compat.numpy as xp
+
+    from sklearn_polynn._high_threshold_delta import delta_correlation
+
+    rng = np.random.RandomState(0)
+    X = rng.standard_normal((200_000, 3))
+    f = (X[:, 0] > 1.5) + 0.3 * (X[:, 1] > 1.5)
+    z = np.eye(3)[:, :1]
+    value, stderr = delta_correlation(X, f, z, 1.5, 0.1, 1, xp)
+    active = f != 0
+    r = float(active.mean())
+    args = (X[active], f[active] * r, z, 1.5, 0.1, 1, xp)
+    value_a, stderr_a = delta_correlation(*args, active_fraction=r)
+    assert_allclose(value_a, value, rtol=1e-12)
+    assert_allclose(stderr_a, stderr, rtol=1e-12)
+    assert delta_correlation(*args)[1][0] < 0.95 * stderr[0]  # without r
