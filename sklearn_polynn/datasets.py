@@ -762,6 +762,7 @@ def make_high_threshold_network(
     return _finish(X, y, truth, noise, rng, return_truth)
 
 
+_BIASED_MAX_DRAWS = 200_000_000  # Gaussian draws before the oracle gives up
 _BIASED_CHUNK = 200_000
 
 
@@ -777,7 +778,7 @@ def _biased_rows(rng, n_samples, n_features, W, u, powers, coef, c0):
             "coefficients (upper='linear', 'monotone' or 'powers')."
         )
     bound = c0 + float(coef.sum())
-    kept_x, kept_y, count = [], [], 0
+    kept_x, kept_y, count, drawn = [], [], 0, 0
     while count < n_samples:
         X = rng.standard_normal((_BIASED_CHUNK, n_features))
         y = _upper_polynomial_values(u(X @ W), powers, coef, c0)
@@ -785,6 +786,14 @@ def _biased_rows(rng, n_samples, n_features, W, u, powers, coef, c0):
         kept_x.append(X[keep])
         kept_y.append(y[keep])
         count += int(keep.sum())
+        drawn += _BIASED_CHUNK
+        if drawn >= _BIASED_MAX_DRAWS and count < n_samples:
+            raise ValueError(
+                f"sampling='biased': the oracle kept {count} of {drawn} Gaussian "
+                f"draws (E[f] / bound about {count / drawn:.2g}); {n_samples} rows "
+                f"would need about {n_samples * drawn / max(count, 1):.3g} draws. "
+                "Lower the threshold or n_samples."
+            )
     return np.concatenate(kept_x)[:n_samples], np.concatenate(kept_y)[:n_samples]
 
 

@@ -226,3 +226,16 @@ def test_binary_exp_constant_y_is_a_clear_value_error():
         HighThresholdLayerRecovery(method="binary_exp", activation="exp").fit(
             X, np.full(2000, 3.0)
         )
+
+
+def test_biased_oracle_gives_up_with_the_draws_needed(monkeypatch):
+    """At a high threshold the oracle keeps almost no draw: it stops after a
+    cap with the number of draws the request would need, instead of looping
+    for hours."""
+    from sklearn_polynn import datasets
+
+    monkeypatch.setattr(datasets, "_BIASED_MAX_DRAWS", 400_000)
+    with pytest.raises(ValueError, match="would need about .* draws"):
+        make_high_threshold_network(
+            1000, 4, 2, 4.5, activation="sign", sampling="biased", random_state=0
+        )
