@@ -1578,6 +1578,7 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
     def _continue(self, inputs, y, act, ns, incremental, weights):
         """``partial_fit`` (one epoch) or ``warm_start`` fit of all current units,
         in the units of the standardized target."""
+        self.validation_scores_ = self.best_validation_score_ = None  # fit only
         real, wdtype = self._dtypes(ns.xp, y.dtype)
         params = {
             "hidden_weights": ns.asarray(self.hidden_weights_, wdtype),

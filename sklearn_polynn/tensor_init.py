@@ -573,11 +573,11 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         self.hidden_weights_ = ns.output(result.params["W"])
         self.output_weights_ = ns.output(result.params.get("v", v0))
         self.intercept_ = 0.0 if b is None else float(b[0])
-        if not warm:
-            self.validation_scores_ = None if validation is None else validation.scores
-            self.best_validation_score_ = (
-                None if validation is None else validation.best_score
-            )
+        # None when this call ran no early stopping (also warm_start calls)
+        self.validation_scores_ = None if validation is None else validation.scores
+        self.best_validation_score_ = (
+            None if validation is None else validation.best_score
+        )
         self.loss_curve_ = result.loss_curve
         self.n_iter_ = result.n_iter + (self.n_iter_ if warm else 0)
         return self
