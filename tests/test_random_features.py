@@ -530,18 +530,19 @@ def test_features_use_one_real_gemm_per_batch(domain):
     assert_allclose(F[:, 0::2] + 1j * F[:, 1::2], Phi, rtol=1e-12)
 
 
-def test_statistics_use_no_complex_gemm_on_the_circle():
+@pytest.mark.parametrize("degree", [2, None])  # truncated phi_2; exp by parts
+def test_statistics_use_no_complex_gemm_on_the_circle(degree):
     from sklearn_polynn.random_features import _accumulate_statistics
 
     theta = np.random.RandomState(1).uniform(0, 2 * np.pi, (300, 4))
     y = np.cos(theta[:, 0] + theta[:, 1])
     est = RandomFeaturePolynomialRegressor(
-        n_components=10, degree=2, domain="circle", alpha=1e-6, random_state=0
+        n_components=10, degree=degree, domain="circle", alpha=1e-6, random_state=0
     ).fit(theta, y)
     W = est.hidden_weights_
     stats = _accumulate_statistics(theta, y, W, est, _RealMatmulOnly(), 64)
     F = ComplexRandomFeatures(
-        n_components=10, degree=2, domain="circle", random_state=0
+        n_components=10, degree=degree, domain="circle", random_state=0
     ).fit_transform(theta)
     Fc = F - F.mean(0)
     assert_allclose(stats.scatter, Fc.T @ Fc, rtol=1e-9, atol=1e-9)
