@@ -456,12 +456,11 @@ def main(argv=None):
         n_samples = 200_000 if args.quick else 1_000_000
         rows.append(bench_memory(n_samples, 40, 100 if args.quick else 500, 10_000))
     if args.only in (None, "exp") and device is None:
+        repeats = min(args.repeat, 2) if args.quick else args.repeat
         for m in (500,) if args.quick else (500, 2000):
             for dtype in ("float64", "float32"):
                 for domain in ("real", "circle"):
-                    rows.extend(
-                        bench_exp_parts(20_000, 20, m, dtype, domain, args.repeat)
-                    )
+                    rows.extend(bench_exp_parts(20_000, 20, m, dtype, domain, repeats))
     report(__file__, rows, title="RandomFeaturePolynomialRegressor")
 
 
