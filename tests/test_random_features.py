@@ -781,3 +781,23 @@ def test_default_alpha_on_noise_free_friedman3_does_not_interpolate():
     est = RandomFeaturePolynomialRegressor(random_state=0)
     est.fit(scaler.transform(X[train]), y[train])
     assert est.score(scaler.transform(X[test]), y[test]) > 0.8
+
+
+def test_gram_of_fortran_ordered_features_reads_them_in_place(monkeypatch):
+    # the [Re, Im] features of exp by parts are the transpose of a C-ordered
+    # (2m, rows) array: dsyrk reads them with trans=1, no copy
+    import scipy.linalg.blas
+
+    from sklearn_polynn._backend import add_gram, gram_accumulator
+
+    dsyrk, seen = scipy.linalg.blas.dsyrk, []
+
+    def spy(alpha, a, **kw):
+        seen.append((np.shares_memory(a, F), kw["trans"]))
+        return dsyrk(alpha, a, **kw)
+
+    monkeypatch.setattr(scipy.linalg.blas, "dsyrk", spy)
+    F = np.random.RandomState(0).standard_normal((6, 9)).T  # (9, 6) Fortran
+    S, full = add_gram(gram_accumulator(6, np, None), F, np)
+    assert seen == [(True, 1)] and not full
+    assert_allclose(np.triu(S), np.triu(F.T @ F), rtol=1e-12)
