@@ -4,12 +4,13 @@ Three measurements, all in the same run on the same machine (plus the cost of
 the default ``alpha="auto"`` against a fixed penalty, with the floor rows):
 
 1. **Floor ratio.** Fit time against the unavoidable work measured on the same
-   arrays: the pre-activations ``X W`` as one real GEMM against the interleaved
-   real view of ``W`` (for ``domain="circle"``: ``[cos theta, sin theta]``
-   against ``[[Re W, Im W], [-Im W, Re W]]``, interleaved), ``exp`` on its
-   complex view, and the Gram ``Phi^T Phi`` (BLAS GEMM on the real view of
-   ``Phi``, in the same row batches so the floor also fits in memory), for the
-   real and the circle domain. Target: ratio <= 1.5 (full: N = 200 000,
+   arrays: the pre-activations ``X W`` as one real GEMM against ``[Re W, Im W]``
+   (for ``domain="circle"``: ``[cos theta, sin theta]`` against ``[[Re W, Im W],
+   [-Im W, Re W]]``), units by samples, ``exp`` by parts
+   (``_backend.exp_parts``, the vectorized kernel; the complex ``exp`` is a
+   scalar loop), and the Gram ``Phi^T Phi`` (BLAS GEMM on the real parts, in the
+   same row batches so the floor also fits in memory), for the real and the
+   circle domain. Target: ratio <= 1.5 (full: N = 200 000,
    n = 40, m = 2000, float64).
 2. **Peers.** Fit time to reach test R^2 >= 0.99 on a random sparse cubic
    (``make_sparse_polynomial``, Gaussian inputs) with n = 20 and 40 (``--quick``:
@@ -22,16 +23,25 @@ the default ``alpha="auto"`` against a fixed penalty, with the floor rows):
 3. **Peak memory** of ``fit`` for N = 10^6 rows (``--quick``: 2 x 10^5) with
    ``batch_size`` set, by ``tracemalloc`` (NumPy reports its buffers to it),
    excluding the data itself.
+4. **exp by parts** (``--only exp``): ``fit`` and ``ComplexRandomFeatures.transform``
+   with ``exp`` units (the default activation) against the previous computation
+   in the same run, alternating (the complex ``exp`` of the interleaved view,
+   NumPy's scalar loop, instead of ``_backend.exp_parts`` on the units-by-samples
+   GEMM), float64 and float32, real and circle domain, N = 20 000, n = 20,
+   m = 500 (``--quick``) and 2000; and ``transform`` against
+   ``RBFSampler(n_components=2 m).transform`` (same GEMM size, real ``cos``).
 
 Run ``python benchmarks/bench_random_features.py --quick`` (about a minute on two
 cores) or without ``--quick`` for the sizes above (tens of minutes on two cores).
 ``--device cuda`` measures the floor ratio with CuPy instead.
 """
 
+import contextlib
 import math
 import time
 import tracemalloc
 import warnings
+from unittest import mock
 
 import numpy as np
 from _harness import (
@@ -48,8 +58,10 @@ from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import PolynomialFeatures
 
-from sklearn_polynn import RandomFeaturePolynomialRegressor
-from sklearn_polynn._backend import _import_cupy
+import sklearn_polynn._complex
+import sklearn_polynn.random_features
+from sklearn_polynn import ComplexRandomFeatures, RandomFeaturePolynomialRegressor
+from sklearn_polynn._backend import _import_cupy, exp_parts
 from sklearn_polynn.datasets import make_sparse_polynomial
 from sklearn_polynn.random_features import _batch_rows
 
@@ -61,21 +73,19 @@ OURS = "RandomFeaturePolynomialRegressor (phi_3)"
 # 1. floor ratio
 # --------------------------------------------------------------------------- #
 def _floor(X, W, batch, xp, domain):
-    """Real GEMM + exp + Gram (``dot(A.T, A)``) in row batches (``xp``: NumPy or
-    CuPy, written without the package's code)."""
+    """Real GEMM + exp + Gram (``dot(A, A.T)``) in row batches (``xp``: NumPy or
+    CuPy, written without the package's code but its ``exp_parts`` kernel)."""
     m2 = 2 * W.shape[1]
     G = xp.zeros((m2, m2))
-    Wr = W.view(xp.float64)  # (n, 2m) interleaved Re/Im
+    B = xp.concatenate([W.real, W.imag], axis=1)  # (n, 2m): [Re W, Im W]
     if domain == "circle":
-        Wi = (1j * W).view(xp.float64)
-        Wr = xp.concatenate([Wr, Wi], axis=0)
+        B = xp.concatenate([B, xp.concatenate([-W.imag, W.real], axis=1)], axis=0)
     for start in range(0, X.shape[0], batch):
         xb = X[start : start + batch]
         if domain == "circle":
             xb = xp.concatenate([xp.cos(xb), xp.sin(xb)], axis=1)
-        E = xp.exp((xb @ Wr).view(xp.complex128))
-        V = E.view(xp.float64)  # (rows, 2m) real view, interleaved Re/Im
-        G += xp.dot(V.T, V)
+        V = exp_parts(B.T @ xb.T)  # (2m, rows): [Re exp; Im exp]
+        G += xp.dot(V, V.T)
     return G
 
 
@@ -341,9 +351,74 @@ def bench_memory(n_samples, n_features, m, batch_size):
     )
 
 
+# --------------------------------------------------------------------------- #
+# 4. exp by parts against the complex exp
+# --------------------------------------------------------------------------- #
+@contextlib.contextmanager
+def _complex_exp_path():
+    """The computation before ``exp`` by parts: ``exp`` units through the
+    complex ``exp`` of the interleaved real GEMM output."""
+    with contextlib.ExitStack() as stack:
+        for module in (sklearn_polynn._complex, sklearn_polynn.random_features):
+            stack.enter_context(mock.patch.object(module, "exp_by_parts", _never))
+        yield
+
+
+def _never(activation):
+    return False
+
+
+def bench_exp_parts(n_samples, n_features, m, dtype, domain, repeats):
+    """Rows: ``fit`` and ``transform`` by parts against the complex ``exp`` path
+    (alternating in one run), and ``transform`` against ``RBFSampler``."""
+    rng = np.random.RandomState(0)
+    if domain == "circle":
+        X = rng.uniform(0.0, 2.0 * np.pi, (n_samples, n_features))
+    else:
+        X = rng.standard_normal((n_samples, n_features))
+    X, y = X.astype(dtype), rng.standard_normal(n_samples).astype(dtype)
+    kw = {"n_components": m, "domain": domain, "random_state": 0}
+    est = RandomFeaturePolynomialRegressor(alpha=1e-3, **kw)
+    crf = ComplexRandomFeatures(**kw).fit(X)
+    rbf = RBFSampler(n_components=2 * m, random_state=0).fit(X)
+    timings = {"fit": [math.inf] * 2, "transform": [math.inf] * 2}
+    t_rbf = math.inf
+    for _ in range(repeats):  # alternate, so load drift hits both alike
+        for path, context in enumerate((contextlib.nullcontext, _complex_exp_path)):
+            with context():
+                for what, call in (
+                    ("fit", lambda: est.fit(X, y)),
+                    ("transform", lambda: crf.transform(X)),
+                ):
+                    seconds = best_time(call, 1)[0]
+                    timings[what][path] = min(timings[what][path], seconds)
+        t_rbf = min(t_rbf, best_time(lambda: rbf.transform(X), 1)[0])
+    case = f"N={n_samples} n={n_features} m={m} {dtype} domain={domain}"
+    rows = [
+        Row(
+            f"{what} (exp units) by parts vs complex exp",
+            case,
+            new,
+            peer_seconds=old,
+            peer="previous path (complex exp)",
+        )
+        for what, (new, old) in timings.items()
+    ]
+    rows.append(
+        Row(
+            "ComplexRandomFeatures.transform (exp) vs RBFSampler.transform",
+            case,
+            timings["transform"][0],
+            peer_seconds=t_rbf,
+            peer=f"RBFSampler(n_components={2 * m})",
+        )
+    )
+    return rows
+
+
 def _options(parser):
     parser.add_argument(
-        "--only", choices=["floor", "peers", "memory"], help="run one part"
+        "--only", choices=["floor", "peers", "memory", "exp"], help="run one part"
     )
     parser.add_argument(
         "--peers-n", type=int, nargs="+", help="override the n values of part 2"
@@ -380,6 +455,12 @@ def main(argv=None):
     if args.only in (None, "memory"):
         n_samples = 200_000 if args.quick else 1_000_000
         rows.append(bench_memory(n_samples, 40, 100 if args.quick else 500, 10_000))
+    if args.only in (None, "exp") and device is None:
+        repeats = min(args.repeat, 2) if args.quick else args.repeat
+        for m in (500,) if args.quick else (500, 2000):
+            for dtype in ("float64", "float32"):
+                for domain in ("real", "circle"):
+                    rows.extend(bench_exp_parts(20_000, 20, m, dtype, domain, repeats))
     report(__file__, rows, title="RandomFeaturePolynomialRegressor")
 
 

@@ -697,7 +697,9 @@ def add_gram(S, F, xp):
     """``S += F^T F`` (float64 accumulator); returns the updated ``S``.
 
     NumPy float64: BLAS ``dsyrk`` on ``F.T`` (Fortran-ordered view of the
-    C-ordered batch, no copy) into the Fortran-ordered accumulator, upper
+    C-ordered batch, no copy; a Fortran-ordered ``F``, such as the transposed
+    units-by-samples features of ``exp`` by parts, is read as ``F`` with
+    ``trans=1``, no copy either) into the Fortran-ordered accumulator, upper
     triangle only: half the flops of a GEMM and no ``m x m`` temporary.
     Elsewhere: a GEMM, accumulated in float64 (full matrix).
 
@@ -710,7 +712,9 @@ def add_gram(S, F, xp):
     if is_numpy_namespace(xp) and F.dtype == np.float64 and S.flags.f_contiguous:
         import scipy.linalg.blas  # numpy has no in-place rank-k update
 
-        out = scipy.linalg.blas.dsyrk(1.0, F.T, beta=1.0, c=S, trans=0, overwrite_c=1)
+        fortran = F.flags.f_contiguous and not F.flags.c_contiguous
+        a, trans = (F, 1) if fortran else (F.T, 0)
+        out = scipy.linalg.blas.dsyrk(1.0, a, beta=1.0, c=S, trans=trans, overwrite_c=1)
         if out is not S:  # f2py copied instead of updating in place
             S[...] = out
         return S, False

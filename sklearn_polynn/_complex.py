@@ -15,7 +15,12 @@ interleaved real view of ``W`` (half the flops of a complex GEMM), for circle
 inputs ``x = cos(theta) + i sin(theta)`` as ``[cos theta, sin theta] @ [[Re W,
 Im W], [-Im W, Re W]]`` with the columns interleaved, so the GEMM's output *is*
 the real view of the complex ``Z`` (no complex x complex BLAS call, which on
-some OpenBLAS builds also slows the ``exp`` that follows).
+some OpenBLAS builds also slows the ``exp`` that follows). For ``exp`` units
+(the default) the GEMM is computed units by samples against
+:func:`parts_operand` instead, so that ``Re Z`` and ``Im Z`` are two contiguous
+blocks for the vectorized ``exp`` by parts (``_backend.exp_parts``; NumPy's
+complex ``exp`` is a scalar loop), and the features come out in the ``[Re,
+Im]`` layout without a copy (:func:`unit_features`).
 """
 
 import numpy as np
@@ -25,6 +30,7 @@ from ._backend import (
     complex_from_parts,
     complex_view,
     exp_inplace,
+    exp_parts,
     real_view,
 )
 
@@ -33,10 +39,14 @@ __all__ = [
     "complex_preactivations",
     "deinterleave_permutation",
     "draw_complex_weights",
+    "exp_by_parts",
+    "feature_operand",
     "interleaved_features",
+    "parts_operand",
     "preactivation_operand",
     "real_features",
     "real_inputs",
+    "unit_features",
 ]
 
 WEIGHT_DISTRIBUTIONS = ("circle", "gaussian")
@@ -127,6 +137,46 @@ def preactivation_operand(W, domain, xp):
     return B
 
 
+def parts_operand(W, domain, xp):
+    """Real matrix ``B`` with ``real_inputs(X) @ B = [Re(x W), Im(x W)]``.
+
+    The column blocks of :func:`preactivation_operand` (same entries, not
+    interleaved): ``[Re W, Im W]`` for real inputs, ``[[Re W, Im W], [-Im W,
+    Re W]]`` read by ``[cos theta, sin theta]`` on the circle. Its transpose
+    times ``real_inputs(X).T`` is ``[Re Z^T; Im Z^T]``, the layout of
+    ``_backend.exp_parts``.
+
+    Parameters
+    ----------
+    W : complex array of shape (n_features, n_units)
+    domain : {"real", "circle"}
+    xp : module
+
+    Returns
+    -------
+    B : real array of shape (n_features or 2 n_features, 2 n_units)
+    """
+    re, im = xp.real(W), xp.imag(W)
+    B = xp.concat([re, im], axis=1)
+    if domain == "circle":
+        B = xp.concat([B, xp.concat([-im, re], axis=1)], axis=0)
+    return B
+
+
+def exp_by_parts(activation):
+    """Whether ``phi = exp``, whose units :func:`unit_features` computes by real
+    and imaginary parts (columns ``[Re, Im]``; other activations: interleaved)."""
+    return getattr(activation, "name", None) == "exp"
+
+
+def feature_operand(W, activation, domain, xp):
+    """The real GEMM operand :func:`unit_features` uses for ``activation``:
+    :func:`parts_operand` for ``exp``, else :func:`preactivation_operand`."""
+    if exp_by_parts(activation):
+        return parts_operand(W, domain, xp)
+    return preactivation_operand(W, domain, xp)
+
+
 def real_inputs(X, domain, xp):
     """``X`` (real domain) or ``[cos X, sin X]`` (circle): the left side of the
     real GEMM ``real_inputs(X) @ preactivation_operand(W)``, whose output is the
@@ -141,9 +191,10 @@ def interleaved_features(X, W, activation, domain, xp, operand=None):
 
     The hidden units ``phi^{w_i}(x) = phi(w_i . x)`` of Andoni et al. (2014),
     eq. (2.1), viewed without a copy (NumPy, CuPy, PyTorch) as real numbers:
-    column ``2i`` is ``Re phi^{w_i}``, column ``2i + 1`` is ``Im phi^{w_i}``. The
-    fast path for accumulating Gram matrices; :func:`real_features` gives the
-    ``[Re, Im]`` layout.
+    column ``2i`` is ``Re phi^{w_i}``, column ``2i + 1`` is ``Im phi^{w_i}``.
+    The path of :func:`unit_features` for activations other than ``exp``
+    (whose complex ``exp`` here is NumPy's scalar loop); :func:`real_features`
+    gives the ``[Re, Im]`` layout.
 
     Parameters
     ----------
@@ -178,6 +229,40 @@ def interleaved_features(X, W, activation, domain, xp, operand=None):
     return real_view(Phi)
 
 
+def unit_features(X, W, activation, domain, xp, operand=None):
+    """``phi(X W)`` of one batch as real columns, in the cheaper layout.
+
+    ``exp`` (:func:`exp_by_parts`): columns ``[Re phi, Im phi]``, computed as
+    ``exp_parts(B^T real_inputs(X)^T)`` with ``B = parts_operand(W)``, one real
+    GEMM whose ``(2 m, n_samples)`` output holds ``Re Z^T`` and ``Im Z^T`` as
+    contiguous blocks, then the vectorized ``exp`` by parts in place; the
+    result is its transpose (Fortran-ordered on NumPy, no copy). Other
+    activations: :func:`interleaved_features` (columns ``Re_0, Im_0, ...``).
+
+    Parameters
+    ----------
+    X, W, activation, domain, xp
+        As in :func:`interleaved_features`.
+    operand : real array, default=None
+        ``feature_operand(W, activation, domain, xp)``, when the caller
+        computes it once for many batches.
+
+    Returns
+    -------
+    F : real array of shape (n_samples, 2 * n_units)
+        A fresh array (safe to modify in place); non-finite where ``phi``
+        overflowed.
+    """
+    if not exp_by_parts(activation):
+        return interleaved_features(X, W, activation, domain, xp, operand)
+    if operand is None:
+        operand = parts_operand(W, domain, xp)
+    ZT = xp.matmul(operand.T, real_inputs(X, domain, xp).T)
+    # NumPy warns on exp overflow; the callers check finiteness and explain.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return exp_parts(ZT).T
+
+
 def real_features(X, W, activation, domain, xp, operand=None):
     """Real feature matrix ``[Re phi(X W), Im phi(X W)]`` of one batch of rows.
 
@@ -188,14 +273,17 @@ def real_features(X, W, activation, domain, xp, operand=None):
     Parameters
     ----------
     X, W, activation, domain, xp, operand
-        As in :func:`interleaved_features`.
+        As in :func:`unit_features`.
 
     Returns
     -------
     F : real array of shape (n_samples, 2 * n_units)
-        Columns ``[:n_units]`` hold ``Re phi``, ``[n_units:]`` hold ``Im phi``.
+        Columns ``[:n_units]`` hold ``Re phi``, ``[n_units:]`` hold ``Im phi``
+        (for ``exp`` the array of :func:`unit_features` itself, no copy).
     """
-    F = interleaved_features(X, W, activation, domain, xp, operand)
+    F = unit_features(X, W, activation, domain, xp, operand)
+    if exp_by_parts(activation):
+        return F
     return xp.concat([F[:, 0::2], F[:, 1::2]], axis=1)
 
 

@@ -56,9 +56,10 @@ from ._compat import Interval, IntInterval, StrOptions, _fit_context
 from ._complex import (
     deinterleave_permutation,
     draw_complex_weights,
-    interleaved_features,
-    preactivation_operand,
+    exp_by_parts,
+    feature_operand,
     real_features,
+    unit_features,
 )
 from ._optim import make_optimizer, minimize
 from ._top_layer import (
@@ -239,7 +240,8 @@ class _FeatureSpec:
 
 
 def _checked_features(X, W, est, xp, operand=None):
-    """``real_features`` of one batch, with a clear error instead of inf/NaN."""
+    """``real_features`` of one batch, with a clear error instead of inf/NaN
+    (``operand``: ``feature_operand(W, est._activation, est.domain, xp)``)."""
     F = real_features(X, W, est._activation, est.domain, xp, operand)
     if not bool(xp.all(xp.isfinite(F))):
         raise ValueError(_overflow_message(est))
@@ -260,17 +262,19 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size, sample_weight=None):
 
     Sums are taken around a shift (the first batch's means), which keeps the
     final centering ``S - n d d^T`` free of cancellation; the Gram is updated in
-    place on the interleaved real view of ``phi(XW)`` (no copy) and permuted to
-    the ``[Re, Im]`` layout once at the end, so memory is ``O(batch_size m +
-    m^2)`` and the work beyond GEMM + ``phi`` + Gram is a few passes over each
-    batch. With ``sample_weight`` ``w``, row ``s`` counts ``w_s`` times (the Gram
-    of ``sqrt(w) F``; ``n`` is the weight sum), so integer weights equal
-    repeated rows and weighted statistics merge exactly. Non-finite features
-    (``exp`` overflow) surface as a non-finite Gram.
+    place on the features of :func:`~sklearn_polynn._complex.unit_features` (no
+    copy: ``[Re, Im]`` columns for ``exp``, else the interleaved real view of
+    ``phi(XW)``, permuted to ``[Re, Im]`` once at the end), so memory is
+    ``O(batch_size m + m^2)`` and the work beyond GEMM + ``phi`` + Gram is a few
+    passes over each batch. With ``sample_weight`` ``w``, row ``s`` counts
+    ``w_s`` times (the Gram of ``sqrt(w) F``; ``n`` is the weight sum), so
+    integer weights equal repeated rows and weighted statistics merge exactly.
+    Non-finite features (``exp`` overflow) surface as a non-finite Gram.
     """
     device = device_of(X)
     n_out = 2 * W.shape[1]
-    operand = preactivation_operand(W, est.domain, xp)
+    activation = est._activation
+    operand = feature_operand(W, activation, est.domain, xp)
     S = gram_accumulator(n_out, xp, device)
     sum_f = xp.zeros(n_out, dtype=xp.float64, device=device)
     cross = xp.zeros(n_out, dtype=xp.float64, device=device)
@@ -280,9 +284,7 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size, sample_weight=None):
     # Overflowed features propagate to S and are reported below, not warned on.
     with np.errstate(over="ignore", invalid="ignore"):
         for rows in row_batches(X.shape[0], batch_size):
-            F = interleaved_features(
-                X[rows, :], W, est._activation, est.domain, xp, operand
-            )
+            F = unit_features(X[rows, :], W, activation, est.domain, xp, operand)
             if shift_f is None:
                 shift_f, shift_y = xp.mean(F, axis=0), float(xp.mean(y[rows]))
             F -= shift_f
@@ -309,16 +311,12 @@ def _accumulate_statistics(X, y, W, est, xp, batch_size, sample_weight=None):
         np.fill_diagonal(S, np.diagonal(upper))
     d_f, d_y = sum_f / n, sum_y / n
     S -= n * (d_f[:, None] * d_f[None, :])  # S is a fresh array here
-    perm = deinterleave_permutation(W.shape[1], xp, device)
-    S = xp.take(xp.take(S, perm, axis=0), perm, axis=1)
-    return SufficientStatistics(
-        n,
-        xp.take(xp.astype(shift_f, xp.float64) + d_f, perm, axis=0),
-        shift_y + d_y,
-        S,
-        xp.take(cross - n * d_y * d_f, perm, axis=0),
-        yy - n * d_y**2,
-    )
+    mean_f, cross = xp.astype(shift_f, xp.float64) + d_f, cross - n * d_y * d_f
+    if not exp_by_parts(activation):  # interleaved columns to [Re, Im]
+        perm = deinterleave_permutation(W.shape[1], xp, device)
+        S = xp.take(xp.take(S, perm, axis=0), perm, axis=1)
+        mean_f, cross = xp.take(mean_f, perm, axis=0), xp.take(cross, perm, axis=0)
+    return SufficientStatistics(n, mean_f, shift_y + d_y, S, cross, yy - n * d_y**2)
 
 
 def _top_layer_gradient_descent(stats, beta0, est, alpha, xp, loss_curve=None):
@@ -729,7 +727,7 @@ n_components)
         X, ns = validate_fitted_input(self, X, "transform", dtype=self.dtype)
         xp = ns.xp
         W = ns.asarray(self.hidden_weights_, complex_dtype_for(X.dtype, xp))
-        operand = preactivation_operand(W, self.domain, xp)
+        operand = feature_operand(W, self._activation, self.domain, xp)
         batch = _batch_rows(self.batch_size, W.shape[1])
         F = xp.empty((X.shape[0], 2 * W.shape[1]), dtype=X.dtype, device=ns.device)
         for rows in row_batches(X.shape[0], batch):
@@ -1200,7 +1198,7 @@ n_components)
         xp = ns.xp
         W = ns.asarray(self.hidden_weights_)
         beta = ns.asarray(self._real_coef(), X.dtype)
-        operand = preactivation_operand(W, self.domain, xp)
+        operand = feature_operand(W, self._activation, self.domain, xp)
         batch = _batch_rows(self.batch_size, W.shape[1])
         y = xp.empty(X.shape[0], dtype=X.dtype, device=ns.device)
         for rows in row_batches(X.shape[0], batch):

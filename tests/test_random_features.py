@@ -530,21 +530,77 @@ def test_features_use_one_real_gemm_per_batch(domain):
     assert_allclose(F[:, 0::2] + 1j * F[:, 1::2], Phi, rtol=1e-12)
 
 
-def test_statistics_use_no_complex_gemm_on_the_circle():
+@pytest.mark.parametrize("degree", [2, None])  # truncated phi_2; exp by parts
+def test_statistics_use_no_complex_gemm_on_the_circle(degree):
     from sklearn_polynn.random_features import _accumulate_statistics
 
     theta = np.random.RandomState(1).uniform(0, 2 * np.pi, (300, 4))
     y = np.cos(theta[:, 0] + theta[:, 1])
     est = RandomFeaturePolynomialRegressor(
-        n_components=10, degree=2, domain="circle", alpha=1e-6, random_state=0
+        n_components=10, degree=degree, domain="circle", alpha=1e-6, random_state=0
     ).fit(theta, y)
     W = est.hidden_weights_
     stats = _accumulate_statistics(theta, y, W, est, _RealMatmulOnly(), 64)
     F = ComplexRandomFeatures(
-        n_components=10, degree=2, domain="circle", random_state=0
+        n_components=10, degree=degree, domain="circle", random_state=0
     ).fit_transform(theta)
     Fc = F - F.mean(0)
     assert_allclose(stats.scatter, Fc.T @ Fc, rtol=1e-9, atol=1e-9)
+
+
+def _old_complex_exp_path(monkeypatch):
+    """Route ``exp`` units through the complex ``exp`` of the interleaved path
+    (the computation before ``exp`` by parts)."""
+    import sklearn_polynn._complex as complex_module
+    import sklearn_polynn.random_features as rf_module
+
+    for module in (complex_module, rf_module):
+        monkeypatch.setattr(module, "exp_by_parts", lambda activation: False)
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-12), ("float32", 1e-5)])
+@pytest.mark.parametrize("domain", ["real", "circle"])
+def test_exp_units_by_parts_equal_the_complex_exp(domain, dtype, rtol):
+    from sklearn_polynn._complex import interleaved_features, real_features
+    from sklearn_polynn.activations import get_activation
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2 * np.pi, (50, 6)) if domain == "circle" else rng.randn(50, 6)
+    X = X.astype(dtype)
+    W = draw_complex_weights(rng, 6, 9, 0.5)
+    W = W.astype(np.complex64 if dtype == "float32" else np.complex128)
+    xp = _RealMatmulOnly()
+    F = real_features(X, W, get_activation("exp"), domain, xp)
+    assert xp.calls == 1 and F.dtype == dtype and F.shape == (50, 18)
+    old = interleaved_features(X, W, get_activation("exp"), domain, xp)
+    old = np.concatenate([old[:, 0::2], old[:, 1::2]], axis=1)
+    assert_allclose(F, old, rtol=rtol, atol=rtol * np.abs(old).max())
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("domain", ["real", "circle"])
+def test_exp_fit_by_parts_equals_the_complex_exp_fit(monkeypatch, domain, weighted):
+    rng = np.random.RandomState(3)
+    X = rng.uniform(0, 2 * np.pi, (700, 5)) if domain == "circle" else rng.randn(700, 5)
+    y = np.cos(X[:, 0] + X[:, 1]) if domain == "circle" else X[:, 0] * X[:, 1] ** 2
+    weight = rng.uniform(0.5, 2.0, len(y)) if weighted else None
+    kw = {"n_components": 30, "domain": domain, "alpha": 1e-3, "batch_size": 256}
+    new = RandomFeaturePolynomialRegressor(random_state=0, **kw)
+    new.fit(X, y, sample_weight=weight)
+    F = ComplexRandomFeatures(n_components=30, domain=domain, random_state=0)
+    F = F.fit(X).transform(X)
+    with monkeypatch.context() as patch:
+        _old_complex_exp_path(patch)
+        old = RandomFeaturePolynomialRegressor(random_state=0, **kw)
+        old.fit(X, y, sample_weight=weight)
+        F_old = ComplexRandomFeatures(n_components=30, domain=domain, random_state=0)
+        F_old = F_old.fit(X).transform(X)
+        y_old = old.predict(X)
+    assert new.activation_ == "exp"
+    assert_allclose(new.output_weights_, old.output_weights_, rtol=1e-9)
+    assert_allclose(new.intercept_, old.intercept_, rtol=1e-9)
+    assert_allclose(new.predict(X), y_old, rtol=1e-9, atol=1e-12)
+    assert_allclose(F, F_old, rtol=1e-12, atol=1e-14)
 
 
 # --------------------------------------------------------------------------- #
@@ -740,3 +796,23 @@ def test_default_alpha_on_few_rows_ranks_the_penalties():
     scores = np.asarray(est.gcv_scores_)
     assert np.isfinite(scores).sum() > len(scores) // 2
     assert scores[0] > scores.min()  # the smallest penalty is not the choice
+
+
+def test_gram_of_fortran_ordered_features_reads_them_in_place(monkeypatch):
+    # the [Re, Im] features of exp by parts are the transpose of a C-ordered
+    # (2m, rows) array: dsyrk reads them with trans=1, no copy
+    import scipy.linalg.blas
+
+    from sklearn_polynn._backend import add_gram, gram_accumulator
+
+    dsyrk, seen = scipy.linalg.blas.dsyrk, []
+
+    def spy(alpha, a, **kw):
+        seen.append((np.shares_memory(a, F), kw["trans"]))
+        return dsyrk(alpha, a, **kw)
+
+    monkeypatch.setattr(scipy.linalg.blas, "dsyrk", spy)
+    F = np.random.RandomState(0).standard_normal((6, 9)).T  # (9, 6) Fortran
+    S, full = add_gram(gram_accumulator(6, np, None), F, np)
+    assert seen == [(True, 1)] and not full
+    assert_allclose(np.triu(S), np.triu(F.T @ F), rtol=1e-12)
