@@ -35,7 +35,7 @@ from ._backend import (
     to_numpy,
 )
 from ._compat import Interval, IntInterval, StrOptions, _fit_context
-from ._complex import draw_complex_weights
+from ._complex import draw_complex_weights, parts_operand
 from ._optim import (
     SOLVERS,
     Adam,
@@ -179,13 +179,8 @@ class _NetworkInput:
         xp = self.xp
         if not _is_complex(W, xp):
             W = xp.astype(W, complex_dtype_for(W.dtype, xp))
-        re, im = xp.real(W), xp.imag(W)
-        if self.circle:
-            # x W = (c + i s)(Wr + i Wi) = [c, s] @ [[Wr, Wi], [-Wi, Wr]]
-            M = _concat([_concat([re, im], 1, xp), _concat([-im, re], 1, xp)], 0, xp)
-        else:
-            M = _concat([re, im], 1, xp)
-        return M.T @ self.data.T
+        domain = "circle" if self.circle else "real"
+        return parts_operand(W, domain, xp).T @ self.data.T
 
     def transpose_times_parts(self, QT):
         """``X^T Q`` (no conjugation, complex ``(n, m)``) for ``Q`` given as the
