@@ -816,3 +816,34 @@ def test_gram_of_fortran_ordered_features_reads_them_in_place(monkeypatch):
     S, full = add_gram(gram_accumulator(6, np, None), F, np)
     assert seen == [(True, 1)] and not full
     assert_allclose(np.triu(S), np.triu(F.T @ F), rtol=1e-12)
+
+
+@pytest.mark.array_api
+@pytest.mark.parametrize("domain", ["real", "circle"])
+def test_exp_units_by_parts_on_array_api_strict_match_numpy(domain):
+    """The exp-by-parts path (``degree=None``: exp units) outside NumPy (the
+    generic ``exp_parts`` fallback): fit, predict and transform on
+    array_api_strict's non-default device equal NumPy."""
+    from array_api_strict import Device, asarray
+
+    from sklearn_polynn._backend import device_of, to_numpy
+
+    rng = np.random.RandomState(0)
+    X = rng.uniform(0, 2 * np.pi, (300, 3)) if domain == "circle" else rng.randn(300, 3)
+    y = np.cos(X[:, 0]) * X[:, 1]
+    kw = {"n_components": 40, "domain": domain, "alpha": 1e-3, "random_state": 0}
+    ref = RandomFeaturePolynomialRegressor(**kw).fit(X, y)
+    features = ComplexRandomFeatures(n_components=40, domain=domain, random_state=0)
+    F_ref = features.fit(X).transform(X)
+    device = Device("device1")
+    Xs, ys = asarray(X, device=device), asarray(y, device=device)
+    with sklearn.config_context(array_api_dispatch=True):
+        est = RandomFeaturePolynomialRegressor(**kw).fit(Xs, ys)
+        pred = est.predict(Xs)
+        F = ComplexRandomFeatures(n_components=40, domain=domain, random_state=0)
+        F = F.fit(Xs).transform(Xs)
+    assert est.activation_ == "exp"  # the exp-by-parts path
+    assert device_of(pred) == device and device_of(F) == device
+    assert_allclose(to_numpy(est.output_weights_), ref.output_weights_, rtol=1e-8)
+    assert_allclose(to_numpy(pred), ref.predict(X), rtol=1e-8, atol=1e-10)
+    assert_allclose(to_numpy(F), F_ref, rtol=1e-10, atol=1e-12)
