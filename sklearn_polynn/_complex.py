@@ -130,11 +130,7 @@ def preactivation_operand(W, domain, xp):
     -------
     B : real array of shape (n_features or 2 n_features, 2 n_units)
     """
-    re, im = xp.real(W), xp.imag(W)
-    B = _interleave(re, im, xp)
-    if domain == "circle":
-        B = xp.concat([B, _interleave(-im, re, xp)], axis=0)
-    return B
+    return _operand(W, domain, xp, lambda a, b: _interleave(a, b, xp))
 
 
 def parts_operand(W, domain, xp):
@@ -156,10 +152,17 @@ def parts_operand(W, domain, xp):
     -------
     B : real array of shape (n_features or 2 n_features, 2 n_units)
     """
+    return _operand(W, domain, xp, lambda a, b: xp.concat([a, b], axis=1))
+
+
+def _operand(W, domain, xp, join):
+    """``join(Re W, Im W)``, over ``join(-Im W, Re W)`` on the circle (``x = cos
+    + i sin``: ``Re(x W) = cos Re W - sin Im W``, ``Im(x W) = cos Im W + sin Re
+    W``); ``join`` places the real and imaginary columns."""
     re, im = xp.real(W), xp.imag(W)
-    B = xp.concat([re, im], axis=1)
+    B = join(re, im)
     if domain == "circle":
-        B = xp.concat([B, xp.concat([-im, re], axis=1)], axis=0)
+        B = xp.concat([B, join(-im, re)], axis=0)
     return B
 
 
