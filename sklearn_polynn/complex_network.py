@@ -808,8 +808,9 @@ class ComplexTwoLayerRegressor(RegressorMixin, BaseEstimator):
         ``n_stages``, so the returned network is the best one on the
         held-out rows). "auto": on in the overfit regime,
         ``alpha=0``, ``train="both"`` and ``n_hidden (n_features + 1) >
-        n_samples`` (the rows' total weight) with at least 2 rows in each
-        part, off otherwise (and for ``dask.array`` input), so the paper's
+        n_samples`` (the rows' total weight) with at least 2 rows and a
+        positive total ``sample_weight`` in each part (``True`` raises
+        otherwise), off otherwise (and for ``dask.array`` input), so the paper's
         large-sample experiments train on every row. ``fit`` only:
         ``partial_fit`` and ``warm_start`` continuation ignore it. ``True``
         with ``dask.array`` input raises.

@@ -209,9 +209,11 @@ class TensorInitOneHiddenLayer(_PolynnEstimatorMixin, RegressorMixin, BaseEstima
         ``MLPRegressor(early_stopping=True)``; Algorithm 1 then uses the
         other rows only. "auto": on when the network has more parameters
         than rows, ``n_hidden (n_features + 1) > n_samples`` (small data,
-        where the local search can fit the noise) and both parts get at
-        least 2 rows; off otherwise, so the paper's large-sample recovery
-        uses every row. Not with ``dask.array``
+        where the local search can fit the noise), both parts get at least
+        2 rows and a positive total ``sample_weight``, and the training part
+        keeps the samples Algorithm 1 needs (``init="tensor"``); off
+        otherwise (``True`` raises there), so the paper's large-sample
+        recovery uses every row. Not with ``dask.array``
         input (``True`` raises; "auto" is off) nor with ``warm_start``
         continuation (ignored).
     validation_fraction : float in (0, 1), default=0.1
